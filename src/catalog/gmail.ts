@@ -1,0 +1,1208 @@
+/**
+ * Gmail / Google Workspace SMTP replies, one entry per row of Google's "Gmail SMTP errors and
+ * codes" reference (support.google.com/a/answer/3726730), in the page's order (116 rows).
+ *
+ * Texts are Gmail's English wire texts. Where Google's page names a help article ("For more
+ * information, go to About SMTP error messages"), Gmail's servers write the article's URL, so the
+ * URL is used here. Wordings were checked against real Gmail replies where those could be found;
+ * the rest follow Google's English reference.
+ *
+ * Placeholders, filled in per session: {domain}, {ip}, {command}, {address}, {argument},
+ * {count}, {size}, {limit}, {fieldLimit}, {header}.
+ */
+import type { CatalogEntry } from './types.js';
+
+/** About SMTP error messages. */
+const ABOUT = 'https://support.google.com/a/answer/3221692';
+/** Email sender guidelines. */
+const SENDER_GUIDELINES = 'https://support.google.com/mail/answer/81126';
+/** Why has Gmail blocked my messages? */
+const WHY_BLOCKED = 'https://support.google.com/mail/answer/188131';
+/** SMTP relay service error messages. */
+const RELAY_ERRORS = 'https://support.google.com/a/answer/6140680';
+/** Bulk email senders guidelines / unsolicited rate limit. */
+const UNSOLICITED_RATE = 'https://support.google.com/mail/?p=UnsolicitedRateLimitError';
+/** RFC 5322 compliance help. */
+const RFC_NONCOMPLIANT = 'https://support.google.com/mail/?p=RfcMessageNonCompliant';
+/** Gmail message header limits. */
+const HEADER_LIMITS = 'https://support.google.com/a?p=header-limits';
+/** Gmail receiving limits in Google Workspace. */
+const RECEIVING_LIMITS = 'https://support.google.com/a/answer/1366776';
+/** HELO/EHLO email error. */
+const HELO = 'https://support.google.com/mail/?p=helo';
+/** File types blocked in Gmail. */
+const BLOCKED_MESSAGE = 'https://support.google.com/mail/?p=BlockedMessage';
+
+const MORE = (url: string): string => `For more information, go to ${url}`;
+const RFC5321 = `${MORE(ABOUT)} and review RFC 5321 specifications.`;
+const RFC3207 = `${MORE(ABOUT)} and review RFC 3207 specifications.`;
+const RFC5322 = `${MORE(RFC_NONCOMPLIANT)} and review RFC 5322 specifications.`;
+const BULK_TAIL = `${MORE(UNSOLICITED_RATE)} to review our Bulk Email Senders Guidelines.`;
+const SPAM_BLOCKED = 'To reduce the amount of spam sent to Gmail, this message has been blocked.';
+
+const g = (entry: Omit<CatalogEntry, 'provider'>): CatalogEntry => Object.freeze({ provider: 'gmail', ...entry });
+
+export const gmail: readonly CatalogEntry[] = Object.freeze([
+  // 1
+  g({
+    id: 'gmail.receiving-too-fast',
+    code: 450,
+    enhanced: '4.2.1',
+    text: `The user you are trying to contact is receiving mail too quickly. Please resend your message at a later time. If the user is able to receive mail at that time, your message will be delivered. ${MORE('https://support.google.com/mail/?p=ReceivingRate')}`,
+    stage: 'rcpt',
+    close: false,
+    cause: 'The recipient mailbox is receiving messages faster than Gmail allows, so further deliveries are deferred.',
+  }),
+  // 2
+  g({
+    id: 'gmail.rate-limited-recipient',
+    code: 450,
+    enhanced: '4.2.1',
+    text: `The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered. Please resend your message at a later time. If the user is able to receive mail at that time, your message will be delivered. ${MORE('https://support.google.com/mail/?p=ReceivingRate')}`,
+    stage: 'rcpt',
+    close: false,
+    cause: "The recipient's incoming mail rate has hit Gmail's receiving limit, so additional messages are temporarily refused.",
+  }),
+  // 3
+  g({
+    id: 'gmail.relay-peak-limit',
+    code: 450,
+    enhanced: '4.2.1',
+    text: `Peak SMTP relay limit exceeded for customer. This is a temporary error. For more information on SMTP relay limits, please contact your administrator or visit ${RELAY_ERRORS}`,
+    stage: 'mail',
+    close: false,
+    cause: "The Workspace customer's peak sending rate through the SMTP relay service has been exceeded.",
+  }),
+  // 4
+  g({
+    id: 'gmail.mailbox-full',
+    code: 452,
+    enhanced: '4.2.2',
+    text: "The recipient's inbox is out of storage space. Please direct the recipient to https://support.google.com/mail/?p=OverQuotaTemp",
+    stage: 'rcpt',
+    close: false,
+    cause: "The recipient's Google storage is full, so the mailbox cannot accept new mail for now.",
+  }),
+  // 5
+  g({
+    id: 'gmail.temporarily-rejected',
+    code: 451,
+    enhanced: '4.3.0',
+    text: `Mail server temporarily rejected message. ${MORE(ABOUT)}`,
+    stage: 'message',
+    close: false,
+    cause: 'The Gmail server could not accept the message because of a transient internal condition.',
+  }),
+  // 6
+  g({
+    id: 'gmail.multiple-destination-domains',
+    code: 451,
+    enhanced: '4.3.0',
+    text: `Multiple destination domains per transaction is unsupported. Please try again. ${RFC5321}`,
+    stage: 'rcpt',
+    close: false,
+    cause: 'The transaction addressed recipients in more than one destination domain, which this server does not support in one transaction.',
+  }),
+  // 7
+  g({
+    id: 'gmail.temporary-system-problem',
+    code: 421,
+    enhanced: '4.3.0',
+    text: `Temporary System Problem. Try again later. ${MORE(ABOUT)}`,
+    stage: 'message',
+    close: true,
+    cause: 'Gmail hit a temporary internal problem while handling the message and closed the session.',
+  }),
+  // 8
+  g({
+    id: 'gmail.timeout',
+    code: 451,
+    enhanced: '4.4.2',
+    text: `Timeout - closing connection. ${MORE(ABOUT)}`,
+    stage: 'data',
+    close: true,
+    cause: 'The client was idle for too long in the middle of the session, so Gmail timed out and closed the connection.',
+  }),
+  // 9
+  g({
+    id: 'gmail.server-busy',
+    code: 421,
+    enhanced: '4.4.5',
+    text: `Server busy, try again later. ${MORE(ABOUT)}`,
+    stage: 'connect',
+    close: true,
+    cause: 'The Gmail server is overloaded and refuses new sessions for now.',
+  }),
+  // 10
+  g({
+    id: 'gmail.protocol-violation',
+    code: 451,
+    enhanced: '4.5.0',
+    text: `SMTP protocol violation. ${RFC5321}`,
+    stage: 'message',
+    close: false,
+    cause: 'The client broke the SMTP protocol, for example with bare line feeds or commands out of order in the data.',
+  }),
+  // 11
+  g({
+    id: 'gmail.domain-policy-size',
+    code: 452,
+    enhanced: '4.5.3',
+    text: `Domain policy size per transaction exceeded, please try this recipient in a separate transaction. ${MORE('https://support.google.com/a/answer/7282433')}`,
+    stage: 'rcpt',
+    close: false,
+    cause: 'The recipients of this transaction carry more domain email policies than Gmail evaluates in one transaction.',
+  }),
+  // 12
+  g({
+    id: 'gmail.too-many-recipients',
+    code: 452,
+    enhanced: '4.5.3',
+    text: `Your message has too many recipients. For more information regarding Google's sending limits, go to https://support.google.com/mail/?p=TooManyRecipientsError`,
+    stage: 'rcpt',
+    close: false,
+    cause: 'The message has more recipients than Google allows in one message.',
+  }),
+  // 13
+  g({
+    id: 'gmail.connection-expired',
+    code: 421,
+    enhanced: '4.7.0',
+    text: `Connection expired, try reconnecting. ${MORE(ABOUT)}`,
+    stage: 'mail',
+    close: true,
+    cause: 'The client reused a session that Gmail has already expired, so it must reconnect.',
+  }),
+  // 14
+  g({
+    id: 'gmail.ip-not-allowlisted',
+    code: 421,
+    enhanced: '4.7.0',
+    text: `IP not in whitelist for RCPT domain, closing connection. ${MORE('https://support.google.com/a/answer/60752')}`,
+    stage: 'rcpt',
+    close: true,
+    cause: "The recipient domain only accepts mail from allowlisted IP addresses and the sending IP is not on its list.",
+  }),
+  // 15
+  g({
+    id: 'gmail.try-again-later',
+    code: 421,
+    enhanced: '4.7.0',
+    text: `Try again later, closing connection. ({command}) ${MORE(ABOUT)}`,
+    stage: 'helo',
+    close: true,
+    cause: 'Gmail is throttling the client at the greeting, usually denial-of-service protection on the SMTP relay at the HELO stage.',
+  }),
+  // 16
+  g({
+    id: 'gmail.missing-ptr-rate-limited',
+    code: 421,
+    enhanced: '4.7.0',
+    text: `The IP address sending this message does not have a PTR record, or the corresponding forward DNS entry does not point to the sending IP. To protect our users from spam, mail sent from your IP address has been temporarily rate limited. ${MORE(`${SENDER_GUIDELINES}#ip-practices`)}`,
+    stage: 'message',
+    close: true,
+    cause: 'The sending IP has no reverse DNS (PTR) record, or the PTR name does not resolve back to the IP.',
+  }),
+  // 17
+  g({
+    id: 'gmail.too-many-login-attempts',
+    code: 454,
+    enhanced: '4.7.0',
+    text: `Too many login attempts, please try again later. ${MORE('https://support.google.com/mail/answer/7126229')}`,
+    stage: 'auth',
+    close: false,
+    cause: 'The account or client has made too many authentication attempts in a short time.',
+  }),
+  // 18
+  g({
+    id: 'gmail.auth-temporary-failure',
+    code: 454,
+    enhanced: '4.7.0',
+    text: `Cannot authenticate due to a temporary system problem. Try again later. ${MORE(ABOUT)}`,
+    stage: 'auth',
+    close: false,
+    cause: 'Gmail could not verify the credentials because of a temporary internal problem.',
+  }),
+  // 19
+  g({
+    id: 'gmail.tls-required',
+    code: 421,
+    enhanced: '4.7.0',
+    text: `TLS required for RCPT domain, closing connection. ${MORE('https://support.google.com/mail/answer/6330403')}`,
+    stage: 'rcpt',
+    close: true,
+    cause: 'The recipient domain requires mail to arrive over TLS and the session was not encrypted.',
+  }),
+  // 20
+  g({
+    id: 'gmail.low-ip-reputation',
+    code: 421,
+    enhanced: '4.7.0',
+    text: `This message is suspicious due to the very low reputation of the sending IP address. To protect our users from spam, mail sent from your IP address has been temporarily rate limited. ${MORE(WHY_BLOCKED)}`,
+    stage: 'message',
+    close: true,
+    cause: 'The sending IP address has a very low reputation at Gmail, so its mail is temporarily rate limited.',
+  }),
+  // 21
+  g({
+    id: 'gmail.low-domain-reputation',
+    code: 421,
+    enhanced: '4.7.0',
+    text: `This message is suspicious due to the very low reputation of the sending domain. To best protect our users from spam, the message has been blocked. ${MORE(WHY_BLOCKED)}`,
+    stage: 'message',
+    close: true,
+    cause: 'The sending domain has a very low reputation at Gmail.',
+  }),
+  // 22
+  g({
+    id: 'gmail.suspicious-content',
+    code: 421,
+    enhanced: '4.7.0',
+    text: `This message is suspicious due to the nature of the content or the links within. To best protect our users from spam, the message has been blocked. ${MORE(WHY_BLOCKED)}`,
+    stage: 'message',
+    close: true,
+    cause: 'The content or the links in the message look like spam or phishing to Gmail.',
+  }),
+  // 23
+  g({
+    id: 'gmail.suspicious-spf-entries',
+    code: 451,
+    enhanced: '4.7.24',
+    text: `The SPF record of the sending domain has one or more suspicious entries. To protect our users from spam, mail sent from your IP address has been temporarily rate limited. ${MORE(`${SENDER_GUIDELINES}#authentication`)}`,
+    stage: 'message',
+    close: false,
+    cause: "The sending domain's SPF record contains suspicious entries, for example overly broad IP ranges.",
+  }),
+  // 24
+  g({
+    id: 'gmail.dmarc-temporary-dns-failure',
+    code: 451,
+    enhanced: '4.7.26',
+    text: "Unauthenticated email from {domain} is not accepted due to domain's DMARC policy, but temporary DNS failures prevent authentication. Please contact the administrator of {domain} domain if this was a legitimate mail. To learn about the DMARC initiative, go to https://support.google.com/mail/?p=DmarcRejection",
+    stage: 'message',
+    close: false,
+    cause: "The message fails the From domain's enforcing DMARC policy as far as Gmail can tell, but DNS lookups failed temporarily so the verdict is deferred.",
+  }),
+  // 25
+  g({
+    id: 'gmail.unauthenticated-rate-limited',
+    code: 421,
+    enhanced: '4.7.26',
+    text: `This mail has been rate limited because it is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM. Authentication results: DKIM = did not pass SPF [{domain}] with ip: [{ip}] = did not pass For instructions on setting up authentication, go to ${SENDER_GUIDELINES}#authentication`,
+    stage: 'message',
+    close: true,
+    cause: 'The message passed neither SPF nor DKIM, so Gmail rate limits it as unauthenticated mail.',
+  }),
+  // 26
+  g({
+    id: 'gmail.spf-rate-limited',
+    code: 421,
+    enhanced: '4.7.27',
+    text: "Your email has been rate limited because SPF authentication didn't pass for this message. Gmail requires all bulk email senders to authenticate their email with SPF. Authentication results: SPF {domain} with IP address: {ip} = Did not pass. To resolve this issue, go to https://support.google.com/a/answer/10685031",
+    stage: 'message',
+    close: true,
+    cause: "The sending IP is not authorized by the envelope sender domain's SPF record, which Gmail requires of bulk senders.",
+  }),
+  // 27
+  g({
+    id: 'gmail.dkim-rate-limited',
+    code: 421,
+    enhanced: '4.7.28',
+    text: 'This mail has been rate limited because DKIM does not pass. Gmail requires all large senders to authenticate with DKIM. Authentication results: DKIM = did not pass. For instructions on setting up DKIM authentication, go to https://support.google.com/a/answer/180504',
+    stage: 'message',
+    close: true,
+    cause: 'The message carries no valid DKIM signature, which Gmail requires of bulk senders.',
+  }),
+  // 28
+  g({
+    id: 'gmail.unusual-rate',
+    code: 421,
+    enhanced: '4.7.28',
+    text: `Gmail has detected an unusual rate of unsolicited mail. To protect our users from spam, mail has been temporarily rate limited. ${BULK_TAIL}`,
+    stage: 'message',
+    close: true,
+    cause: 'Gmail sees an unusual rate of unwanted mail from this sender without naming a single identity, so IP, DKIM domain and SPF domain may all be affected.',
+  }),
+  // 29
+  g({
+    id: 'gmail.unusual-rate-ip',
+    code: 421,
+    enhanced: '4.7.28',
+    text: `Gmail has detected an unusual rate of unsolicited mail originating from your IP address [{ip}]. To protect our users from spam, mail sent from your IP address has been temporarily rate limited. ${BULK_TAIL}`,
+    stage: 'message',
+    close: true,
+    cause: 'Recipients report or ignore an unusual share of the mail coming from the sending IP address.',
+  }),
+  // 30
+  g({
+    id: 'gmail.unusual-rate-netblock',
+    code: 421,
+    enhanced: '4.7.28',
+    text: `Gmail has detected an unusual rate of unsolicited mail originating from your IP Netblock [{ip}]. To protect our users from spam, mail sent from your IP Netblock has been temporarily rate limited. ${BULK_TAIL}`,
+    stage: 'message',
+    close: true,
+    cause: 'An unusual rate of unwanted mail comes from the network block that contains the sending IP.',
+  }),
+  // 31
+  g({
+    id: 'gmail.unusual-rate-dkim-domain',
+    code: 421,
+    enhanced: '4.7.28',
+    text: `Gmail has detected an unusual rate of unsolicited mail originating from your DKIM domain [{domain}]. To protect our users from spam, mail sent from your domain has been temporarily rate limited. ${BULK_TAIL}`,
+    stage: 'message',
+    close: true,
+    cause: 'An unusual rate of unwanted mail is signed by the DKIM domain of this message.',
+  }),
+  // 32
+  g({
+    id: 'gmail.unusual-rate-spf-domain',
+    code: 421,
+    enhanced: '4.7.28',
+    text: `Gmail has detected an unusual rate of unsolicited mail originating from your SPF domain [{domain}]. To protect our users from spam, mail sent from your domain has been temporarily rate limited. ${BULK_TAIL}`,
+    stage: 'message',
+    close: true,
+    cause: 'An unusual rate of unwanted mail is sent with the SPF (envelope) domain of this message.',
+  }),
+  // 33
+  g({
+    id: 'gmail.unusual-rate-url-domain',
+    code: 421,
+    enhanced: '4.7.28',
+    text: `Gmail has detected an unusual rate of unsolicited mail containing one of your URL domains. To protect our users from spam, mail with the URL has been temporarily rate limited. ${BULK_TAIL}`,
+    stage: 'message',
+    close: true,
+    cause: 'An unusual rate of unwanted mail contains a link domain that also appears in this message.',
+  }),
+  // 34
+  g({
+    id: 'gmail.unusual-rate-ip-rejected',
+    code: 421,
+    enhanced: '4.7.28',
+    text: `Gmail has detected an unusually high rate of unsolicited mail originating from your IP address [{ip}]. To protect our users from spam, mail sent from your IP address has been temporarily rejected. ${BULK_TAIL}`,
+    stage: 'message',
+    close: true,
+    cause: 'The sending IP sends a very high rate of unwanted mail, so Gmail temporarily rejects its mail outright.',
+  }),
+  // 35
+  g({
+    id: 'gmail.same-message-id-quota',
+    code: 421,
+    enhanced: '4.7.28',
+    text: `Gmail has detected this message exceeded its quota for sending messages with the same Message-ID:. To best protect our users, the message has been temporarily rejected. ${MORE(WHY_BLOCKED)}`,
+    stage: 'message',
+    close: true,
+    cause: 'Too many copies of a message with the same Message-ID header have been sent to Gmail.',
+  }),
+  // 36
+  g({
+    id: 'gmail.tls-not-used-rate-limited',
+    code: 421,
+    enhanced: '4.7.29',
+    text: "Your email has been rate limited because this message wasn't sent over a TLS connection. Gmail requires all bulk email senders to use TLS/SSL for SMTP connections.",
+    stage: 'message',
+    close: true,
+    cause: 'The message was sent without STARTTLS, and Gmail requires bulk senders to use TLS.',
+  }),
+  // 37
+  g({
+    id: 'gmail.user-unknown',
+    code: 550,
+    enhanced: '5.1.1',
+    text: `The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. ${MORE('https://support.google.com/mail/?p=NoSuchUser')}`,
+    stage: 'rcpt',
+    close: false,
+    cause: 'The recipient address does not exist at Gmail.',
+  }),
+  // 38
+  g({
+    id: 'gmail.recipient-domain-not-found',
+    code: 553,
+    enhanced: '5.1.2',
+    text: `We weren't able to find the recipient domain. Please check for any spelling errors, and make sure you didn't enter any spaces, periods, or other punctuation after the recipient's email address. ${MORE('https://support.google.com/mail/?p=BadRcptDomain')}`,
+    stage: 'rcpt',
+    close: false,
+    cause: 'The domain part of the recipient address does not exist or is mistyped.',
+  }),
+  // 39
+  g({
+    id: 'gmail.invalid-recipient-address',
+    code: 553,
+    enhanced: '5.1.3',
+    text: `The recipient address <{address}> is not a valid RFC 5321 address. ${RFC5321}`,
+    stage: 'rcpt',
+    close: false,
+    cause: 'The RCPT TO address is not syntactically valid under RFC 5321.',
+  }),
+  // 40
+  g({
+    id: 'gmail.invalid-sender-address',
+    code: 553,
+    enhanced: '5.1.7',
+    text: `The sender address <{address}> is not a valid RFC 5321 address. ${RFC5321}`,
+    stage: 'mail',
+    close: false,
+    cause: 'The MAIL FROM address is not syntactically valid under RFC 5321.',
+  }),
+  // 41
+  g({
+    id: 'gmail.account-inactive',
+    code: 550,
+    enhanced: '5.2.1',
+    text: `The email account that you tried to reach is inactive. ${MORE('https://support.google.com/mail/?p=DisabledUser')}`,
+    stage: 'rcpt',
+    close: false,
+    cause: 'The recipient account exists but has been disabled or is inactive.',
+  }),
+  // 42
+  g({
+    id: 'gmail.receiving-rate-permanent',
+    code: 550,
+    enhanced: '5.2.1',
+    text: `The user you are trying to contact is receiving mail at a rate that prevents additional messages from being delivered. ${MORE('https://support.google.com/mail/?p=ReceivingRatePerm')}`,
+    stage: 'rcpt',
+    close: false,
+    cause: 'The recipient has been receiving mail at a rate over Gmail limits for long enough that the message is refused permanently.',
+  }),
+  // 43
+  g({
+    id: 'gmail.mailbox-full-inactive',
+    code: 552,
+    enhanced: '5.2.2',
+    text: "The recipient's inbox is out of storage space and inactive. Please direct the recipient to https://support.google.com/mail/?p=OverQuotaPerm",
+    stage: 'rcpt',
+    close: false,
+    cause: "The recipient's storage is full and the account is inactive, so the mailbox will not accept mail.",
+  }),
+  // 44
+  g({
+    id: 'gmail.message-too-large',
+    code: 552,
+    enhanced: '5.3.4',
+    text: "Your message exceeded Google's message size limits. To view our message size guidelines, go to https://support.google.com/mail/?p=MaxSizeError",
+    stage: 'message',
+    close: false,
+    cause: "The message is larger than Google's maximum message size.",
+  }),
+  // 45
+  g({
+    id: 'gmail.too-many-attachments',
+    code: 552,
+    enhanced: '5.3.4',
+    text: `The number of attachments ({count}) exceeds Google's limit of {limit} attachments. To view our attachment size guidelines, go to ${RECEIVING_LIMITS}`,
+    stage: 'message',
+    close: false,
+    cause: 'The message has more attachments than Google accepts in one message.',
+  }),
+  // 46
+  g({
+    id: 'gmail.message-size-limit',
+    code: 552,
+    enhanced: '5.3.4',
+    text: `The size of your message ({size} bytes) exceeds Google's message size limit of {limit} bytes. To view our message size guidelines, go to ${RECEIVING_LIMITS}`,
+    stage: 'message',
+    close: false,
+    cause: "The message size in bytes is over the receiving limit of the recipient's Google Workspace.",
+  }),
+  // 47
+  g({
+    id: 'gmail.header-size-exceeded',
+    code: 552,
+    enhanced: '5.3.4',
+    text: `Your message exceeded Google's message header size limits. To view our header size guidelines, go to ${HEADER_LIMITS}`,
+    stage: 'message',
+    close: false,
+    cause: "The message header section is larger than Google's header size limit.",
+  }),
+  // 48
+  g({
+    id: 'gmail.header-limits-exceeded',
+    code: 552,
+    enhanced: '5.3.4',
+    text: `Your message exceeded Google's message header size limits. Messages may not exceed {limit} header bytes or {fieldLimit} header fields. To view our header size guidelines, go to ${HEADER_LIMITS}`,
+    stage: 'message',
+    close: false,
+    cause: 'The message header section has more bytes or more header fields than Google allows.',
+  }),
+  // 49
+  g({
+    id: 'gmail.header-value-too-large',
+    code: 552,
+    enhanced: '5.3.4',
+    text: `The size of the {header} header value ({size} bytes) exceeds Google's limit of {limit} bytes per individual header size. To view our header size guidelines, go to ${HEADER_LIMITS}`,
+    stage: 'message',
+    close: false,
+    cause: 'One named header field has a value larger than Google allows for a single header.',
+  }),
+  // 50
+  g({
+    id: 'gmail.header-value-too-large-unnamed',
+    code: 552,
+    enhanced: '5.3.4',
+    text: `The size of one of the header values ({size} bytes) exceeds Google's limit of {limit} bytes per individual header size. To view our header size guidelines, go to ${HEADER_LIMITS}`,
+    stage: 'message',
+    close: false,
+    cause: 'One of the header fields has a value larger than Google allows for a single header.',
+  }),
+  // 51
+  g({
+    id: 'gmail.header-name-too-long',
+    code: 552,
+    enhanced: '5.3.4',
+    text: `The size of a header name ({size} bytes) exceeds Google's header name limit of {limit} bytes. To view our header size guidelines, go to ${HEADER_LIMITS}`,
+    stage: 'message',
+    close: false,
+    cause: 'A header field name is longer than Google allows.',
+  }),
+  // 52
+  g({
+    id: 'gmail.subject-header-too-large',
+    code: 552,
+    enhanced: '5.3.4',
+    text: `Your message has a Subject: header that exceeds Google's message header size limit. To view our header size guidelines, go to ${HEADER_LIMITS}`,
+    stage: 'message',
+    close: false,
+    cause: "The Subject header is larger than Google's header size limit.",
+  }),
+  // 53
+  g({
+    id: 'gmail.daily-sending-limit',
+    code: 550,
+    enhanced: '5.4.5',
+    text: "Daily user sending limit exceeded. For more information on Gmail's sending limits, go to https://support.google.com/a/answer/166852",
+    stage: 'mail',
+    close: false,
+    cause: 'The authenticated user has reached the daily Gmail sending limit.',
+  }),
+  // 54
+  g({
+    id: 'gmail.daily-relay-limit-user',
+    code: 550,
+    enhanced: '5.4.5',
+    text: `Daily SMTP relay limit exceeded for user. For more information on SMTP relay sending limits please contact your administrator or visit ${RELAY_ERRORS}`,
+    stage: 'mail',
+    close: false,
+    cause: 'The sending user has reached the daily SMTP relay sending limit.',
+  }),
+  // 55
+  g({
+    id: 'gmail.mail-loop',
+    code: 554,
+    enhanced: '5.4.6',
+    text: `Message exceeded 50 hops, this may indicate a mail loop. ${MORE('https://support.google.com/mail/?p=MailLoop')}`,
+    stage: 'message',
+    close: false,
+    cause: 'The message has more than 50 Received headers, which usually means it is looping between servers.',
+  }),
+  // 56
+  g({
+    id: 'gmail.bad-sequence',
+    code: 503,
+    enhanced: '5.5.1',
+    text: `Bad sequence of commands. ${RFC5321}`,
+    stage: 'unknown',
+    close: false,
+    cause: 'The client sent a command that is not valid at this point of the SMTP session.',
+  }),
+  // 57
+  g({
+    id: 'gmail.unimplemented-command',
+    code: 502,
+    enhanced: '5.5.1',
+    text: `Unimplemented command. ${MORE(ABOUT)}`,
+    stage: 'unknown',
+    close: false,
+    cause: 'The client sent an SMTP command that Gmail recognizes but does not implement.',
+  }),
+  // 58
+  g({
+    id: 'gmail.unrecognized-command',
+    code: 502,
+    enhanced: '5.5.1',
+    text: `Unrecognized command. ${MORE(ABOUT)}`,
+    stage: 'unknown',
+    close: false,
+    cause: 'The client sent a command Gmail does not know.',
+  }),
+  // 59
+  g({
+    id: 'gmail.too-many-unrecognized-commands',
+    code: 502,
+    enhanced: '5.5.1',
+    text: `Too many unrecognized commands, goodbye. ${MORE(ABOUT)}`,
+    stage: 'unknown',
+    close: true,
+    cause: 'The client sent too many unknown commands, so Gmail ends the session.',
+  }),
+  // 60
+  g({
+    id: 'gmail.no-data-after-bdat',
+    code: 503,
+    enhanced: '5.5.1',
+    text: `No DATA after BDAT. A mail transaction protocol command was issued out of sequence. ${MORE(ABOUT)} and review RFC 3030 specifications.`,
+    stage: 'data',
+    close: false,
+    cause: 'The client sent DATA in a transaction that already started transferring the message with BDAT.',
+  }),
+  // 61
+  g({
+    id: 'gmail.helo-first',
+    code: 503,
+    enhanced: '5.5.1',
+    text: `EHLO/HELO first. A mail transaction protocol command was issued out of sequence. ${MORE(HELO)}`,
+    stage: 'mail',
+    close: false,
+    cause: 'The client started a mail transaction without greeting with EHLO or HELO first.',
+  }),
+  // 62
+  g({
+    id: 'gmail.mail-first',
+    code: 503,
+    enhanced: '5.5.1',
+    text: `MAIL first. A mail transaction protocol command was issued out of sequence. ${RFC5321}`,
+    stage: 'rcpt',
+    close: false,
+    cause: 'The client sent RCPT TO before MAIL FROM.',
+  }),
+  // 63
+  g({
+    id: 'gmail.rcpt-first',
+    code: 503,
+    enhanced: '5.5.1',
+    text: `RCPT first. A mail transaction protocol command was issued out of sequence. ${RFC5321}`,
+    stage: 'data',
+    close: false,
+    cause: 'The client sent DATA before any accepted RCPT TO.',
+  }),
+  // 64
+  g({
+    id: 'gmail.cannot-decode-response',
+    code: 501,
+    enhanced: '5.5.2',
+    text: `Syntax error, cannot decode response. ${MORE(ABOUT)}`,
+    stage: 'auth',
+    close: false,
+    cause: 'The client answered an AUTH challenge with data that is not valid base64.',
+  }),
+  // 65
+  g({
+    id: 'gmail.syntax-error',
+    code: 555,
+    enhanced: '5.5.2',
+    text: `Syntax error. ${RFC5321}`,
+    stage: 'mail',
+    close: false,
+    cause: 'The MAIL FROM or RCPT TO command or its parameters are not valid SMTP syntax.',
+  }),
+  // 66
+  g({
+    id: 'gmail.syntax-error-goodbye',
+    code: 555,
+    enhanced: '5.5.2',
+    text: `Syntax error, goodbye. ${RFC5321}`,
+    stage: 'mail',
+    close: true,
+    cause: 'The client sent a badly malformed command, so Gmail reports the syntax error and ends the session.',
+  }),
+  // 67
+  g({
+    id: 'gmail.too-many-recipients-for-sender',
+    code: 550,
+    enhanced: '5.5.3',
+    text: `Too many recipients for this sender. ${RFC5321}`,
+    stage: 'rcpt',
+    close: false,
+    cause: 'The sender has addressed more recipients than Gmail allows for this sender.',
+  }),
+  // 68
+  g({
+    id: 'gmail.helo-invalid',
+    code: 501,
+    enhanced: '5.5.4',
+    text: `HELO/EHLO argument "{argument}" invalid, closing connection. ${MORE(HELO)}`,
+    stage: 'helo',
+    close: true,
+    cause: 'The client identified itself in EHLO or HELO with a name that is not a valid domain or address literal.',
+  }),
+  // 69
+  g({
+    id: 'gmail.helo-empty',
+    code: 501,
+    enhanced: '5.5.4',
+    text: `Empty HELO/EHLO argument not allowed, closing connection. ${MORE(HELO)}`,
+    stage: 'helo',
+    close: true,
+    cause: 'The client sent EHLO or HELO without a name.',
+  }),
+  // 70
+  g({
+    id: 'gmail.malformed-message',
+    code: 554,
+    enhanced: '5.6.0',
+    text: `Mail message is malformed. Not accepted. ${RFC5322}`,
+    stage: 'message',
+    close: false,
+    cause: 'The message content is not a well-formed RFC 5322 message.',
+  }),
+  // 71
+  g({
+    id: 'gmail.blocked-security-issue',
+    code: 552,
+    enhanced: '5.7.0',
+    text: `This message was blocked because its content presents a potential security issue. To review our message and attachment content guidelines, go to ${BLOCKED_MESSAGE}`,
+    stage: 'message',
+    close: false,
+    cause: 'The message or one of its attachments contains content Gmail blocks as a security risk, such as an executable file.',
+  }),
+  // 72
+  g({
+    id: 'gmail.no-identity-changes',
+    code: 503,
+    enhanced: '5.7.0',
+    text: `No identity changes permitted. ${MORE(ABOUT)}`,
+    stage: 'auth',
+    close: false,
+    cause: 'The client tried to authenticate again after it had already authenticated in this session.',
+  }),
+  // 73
+  g({
+    id: 'gmail.relay-denied',
+    code: 550,
+    enhanced: '5.7.0',
+    text: `Mail relay denied [{ip}]. Invalid credentials for relay for one of the domains in: {domain} (as obtained from HELO and MAIL FROM). Email is being sent from a domain or IP address which isn't registered in your Workspace account. Please login to your Workspace account and verify that your sending device IP address has been registered within the Workspace SMTP Relay Settings. ${MORE(`${RELAY_ERRORS}#maildenied`)}`,
+    stage: 'mail',
+    close: false,
+    cause: 'The SMTP relay service does not know the sending IP or domain as belonging to the Workspace account.',
+  }),
+  // 74
+  g({
+    id: 'gmail.relay-account-suspended',
+    code: 550,
+    enhanced: '5.7.0',
+    text: `Mail relay denied [{ip}]. The sending email account has been temporarily suspended due to unauthorized use. ${MORE(RELAY_ERRORS)}`,
+    stage: 'mail',
+    close: false,
+    cause: 'The sending account has been suspended from the SMTP relay service for abuse under the relay spam policy.',
+    note: 'Google links this row to its "Gmail SMTP relay spam policy" article, whose URL could not be confirmed; the SMTP relay service error messages article is used instead.',
+  }),
+  // 75
+  g({
+    id: 'gmail.mail-sending-denied',
+    code: 550,
+    enhanced: '5.7.0',
+    text: `Mail Sending denied. ${MORE(`${RELAY_ERRORS}#maildenied`)}`,
+    stage: 'mail',
+    close: false,
+    cause: 'The sender account is disabled or not registered within the Google Workspace domain.',
+  }),
+  // 76
+  g({
+    id: 'gmail.too-many-unauthenticated-commands',
+    code: 554,
+    enhanced: '5.7.0',
+    text: `Too many unauthenticated commands. ${MORE(ABOUT)}`,
+    stage: 'unknown',
+    close: false,
+    cause: 'The client sent too many commands without authenticating.',
+  }),
+  // 77
+  g({
+    id: 'gmail.auth-required',
+    code: 530,
+    enhanced: '5.7.0',
+    text: `Authentication Required. ${MORE('https://support.google.com/mail/?p=WantAuthError')}`,
+    stage: 'mail',
+    close: false,
+    cause: 'The client tried to send through the submission server without authenticating first.',
+  }),
+  // 78
+  g({
+    id: 'gmail.starttls-required',
+    code: 530,
+    enhanced: '5.7.0',
+    text: `Must issue a STARTTLS command first. ${RFC3207}`,
+    stage: 'mail',
+    close: false,
+    cause: 'The client tried to continue the session in plain text where Gmail requires STARTTLS first.',
+  }),
+  // 79
+  g({
+    id: 'gmail.blocked-security-issue-attachment',
+    code: 552,
+    enhanced: '5.7.0',
+    text: `This message was blocked because its content presents a potential security issue. Please visit ${BLOCKED_MESSAGE} to review our message content and attachment content guidelines.`,
+    stage: 'message',
+    close: false,
+    cause: 'An attachment of the message is of a type Gmail blocks for security reasons.',
+  }),
+  // 80
+  g({
+    id: 'gmail.policy-prohibited',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `The user or domain that you are sending to (or from) has a policy that prohibited the mail that you sent. Please contact your domain administrator for further details. ${MORE('https://support.google.com/a/answer/172179')}`,
+    stage: 'message',
+    close: false,
+    cause: 'An administrator policy of the sending or receiving Workspace domain prohibits this message.',
+  }),
+  // 81
+  g({
+    id: 'gmail.relay-invalid-credentials',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `Invalid credentials for relay [{ip}]. The IP address you've registered in your Workspace SMTP Relay service doesn't match the domain of the account this email is being sent from. If you are trying to relay mail from a domain that isn't registered under your Workspace account or has empty envelope-from, you must configure your mail server either to use SMTP AUTH to identify the sending domain or to present one of your domain names in the HELO or EHLO command. ${MORE(`${RELAY_ERRORS}#invalidcred`)}`,
+    stage: 'mail',
+    close: false,
+    cause: "The sending IP is registered for the SMTP relay but not for the envelope sender's domain.",
+  }),
+  // 82
+  g({
+    id: 'gmail.likely-unsolicited',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `Our system has detected that this message is likely unsolicited mail. ${SPAM_BLOCKED} ${MORE('https://support.google.com/mail/?p=UnsolicitedMessageError')}`,
+    stage: 'message',
+    close: false,
+    cause: "Gmail's spam filter classified the message as unsolicited bulk mail.",
+  }),
+  // 83
+  g({
+    id: 'gmail.ipv6-sending-guidelines',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `This message does not meet IPv6 sending guidelines regarding PTR records and authentication. ${MORE('https://support.google.com/mail/?p=IPv6AuthError')}`,
+    stage: 'message',
+    close: false,
+    cause: 'The message arrived over IPv6 from an address without a matching PTR record, or without passing SPF or DKIM.',
+  }),
+  // 84
+  g({
+    id: 'gmail.low-ip-reputation-blocked',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `Our system has detected that this message is likely suspicious due to the very low reputation of the sending IP address. To best protect our users from spam, the message has been blocked. ${MORE(WHY_BLOCKED)}`,
+    stage: 'message',
+    close: false,
+    cause: 'The sending IP address has a very low reputation at Gmail.',
+  }),
+  // 85
+  g({
+    id: 'gmail.low-domain-reputation-blocked',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `Our system has detected that this message is likely suspicious due to the very low reputation of the sending domain. To best protect our users from spam, the message has been blocked. ${MORE(WHY_BLOCKED)}`,
+    stage: 'message',
+    close: false,
+    cause: 'The sending domain has a very low reputation at Gmail.',
+  }),
+  // 86
+  g({
+    id: 'gmail.from-header-invalid',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `Messages missing a valid address in the From: header, or having no From: header, are not accepted. ${RFC5322}`,
+    stage: 'message',
+    close: false,
+    cause: 'The From header is missing or does not hold a valid address.',
+  }),
+  // 87
+  g({
+    id: 'gmail.message-id-missing',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `Messages missing a valid Message-ID: header are not accepted. ${RFC5322}`,
+    stage: 'message',
+    close: false,
+    cause: 'The message has no Message-ID header, or its value is not valid.',
+  }),
+  // 88
+  g({
+    id: 'gmail.multiple-from-addresses',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `Messages with multiple addresses in From: header are not accepted. ${RFC5322}`,
+    stage: 'message',
+    close: false,
+    cause: 'The From header lists more than one address.',
+  }),
+  // 89
+  g({
+    id: 'gmail.unicode-in-header',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `The message contains a unicode character in a disallowed header. To review our message and header content guidelines, go to ${BLOCKED_MESSAGE}`,
+    stage: 'message',
+    close: false,
+    cause: 'A header field that must be ASCII contains a raw Unicode character.',
+  }),
+  // 90
+  g({
+    id: 'gmail.duplicate-headers',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `This message is not RFC 5322 compliant because it has duplicate headers. ${SPAM_BLOCKED} ${RFC5322}`,
+    stage: 'message',
+    close: false,
+    cause: 'The message repeats header fields that RFC 5322 allows only once.',
+  }),
+  // 91
+  g({
+    id: 'gmail.from-header-missing',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `This message is not RFC 5322 compliant because the From: header is missing. ${SPAM_BLOCKED} ${RFC5322}`,
+    stage: 'message',
+    close: false,
+    cause: 'The message has no From header.',
+  }),
+  // 92
+  g({
+    id: 'gmail.multiple-from-headers',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `This message is not RFC 5322 compliant because it has multiple From: headers. ${SPAM_BLOCKED} ${RFC5322}`,
+    stage: 'message',
+    close: false,
+    cause: 'The message has more than one From header.',
+  }),
+  // 93
+  g({
+    id: 'gmail.from-header-noncompliant-domain',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `This message is not RFC 5322 compliant because the From: header has a domain name that is not compliant. ${SPAM_BLOCKED} ${RFC5322}`,
+    stage: 'message',
+    close: false,
+    cause: 'The domain in the From header address is not a valid domain name.',
+  }),
+  // 94
+  g({
+    id: 'gmail.rate-limited',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `This mail has been rate limited. ${MORE('https://support.google.com/mail/answer/22839')}`,
+    stage: 'mail',
+    close: false,
+    cause: 'The sender has gone over a Gmail sending rate limit.',
+  }),
+  // 95
+  g({
+    id: 'gmail.ip-not-authorized',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `The IP you're using to send mail is not authorized to send email directly to our servers. Please use the SMTP relay at your service provider instead. ${MORE('https://support.google.com/mail/?p=NotAuthorizedError')}`,
+    stage: 'message',
+    close: false,
+    cause: 'The sending IP is in a range, such as a dynamic or residential block, that may not deliver directly to Gmail.',
+  }),
+  // 96
+  g({
+    id: 'gmail.daily-relay-limit-customer',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `Daily SMTP relay sending limit exceeded for customer. For more information on SMTP relay sending limits please contact your administrator or visit ${RELAY_ERRORS}`,
+    stage: 'mail',
+    close: false,
+    cause: 'The Workspace customer has reached its daily SMTP relay sending limit.',
+  }),
+  // 97
+  g({
+    id: 'gmail.encoded-word-in-header-name',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `Encoded-word syntax is not permitted in message header {header}. ${SPAM_BLOCKED} ${RFC5322}`,
+    stage: 'message',
+    close: false,
+    cause: 'A header field name contains RFC 2047 encoded-word syntax, which is only allowed in some header values.',
+  }),
+  // 98
+  g({
+    id: 'gmail.multiple-headers',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `This message is not RFC 5322 compliant. There are multiple {header} headers. ${SPAM_BLOCKED} ${RFC5322}`,
+    stage: 'message',
+    close: false,
+    cause: 'The message repeats a header field, such as Subject or Cc, that RFC 5322 allows only once.',
+  }),
+  // 99
+  g({
+    id: 'gmail.malformed-header',
+    code: 550,
+    enhanced: '5.7.1',
+    text: `This message is not RFC 5322 compliant. There is a malformed {header} header. ${SPAM_BLOCKED} ${RFC5322}`,
+    stage: 'message',
+    close: false,
+    cause: 'A header field of the message does not follow RFC 5322 syntax.',
+  }),
+  // 100
+  g({
+    id: 'gmail.pipelining-after-starttls',
+    code: 523,
+    enhanced: '5.7.10',
+    text: `SMTP protocol violation, no commands allowed to pipeline after STARTTLS. ${RFC3207}`,
+    stage: 'starttls',
+    close: false,
+    cause: 'The client pipelined further commands behind STARTTLS before the TLS handshake.',
+  }),
+  // 101
+  g({
+    id: 'gmail.starttls-syntax-error',
+    code: 501,
+    enhanced: '5.7.11',
+    text: `Syntax error (no parameters allowed). ${RFC3207}`,
+    stage: 'starttls',
+    close: false,
+    cause: 'The client sent STARTTLS with parameters, which the command does not take.',
+  }),
+  // 102
+  g({
+    id: 'gmail.web-login-required',
+    code: 534,
+    enhanced: '5.7.14',
+    text: `Please log in through your web browser and then try again. ${MORE('https://support.google.com/mail/answer/78754')}`,
+    stage: 'auth',
+    close: false,
+    cause: 'Google blocked the sign-in as suspicious until the user confirms it by signing in through a web browser.',
+  }),
+  // 103
+  g({
+    id: 'gmail.suspicious-spf-entries-blocked',
+    code: 550,
+    enhanced: '5.7.24',
+    text: `The SPF record of the sending domain has one or more suspicious entries. ${MORE(`${SENDER_GUIDELINES}#authentication`)}`,
+    stage: 'message',
+    close: false,
+    cause: "The sending domain's SPF record contains suspicious entries, for example overly broad IP ranges.",
+  }),
+  // 104
+  g({
+    id: 'gmail.missing-ptr',
+    code: 550,
+    enhanced: '5.7.25',
+    text: `The IP address sending this message does not have a PTR record setup, or the corresponding forward DNS entry does not point to the sending IP. As a policy, Gmail does not accept messages from IPs with missing PTR records. ${MORE(`${SENDER_GUIDELINES}#ip-practices`)}`,
+    stage: 'message',
+    close: false,
+    cause: 'The sending IP has no reverse DNS (PTR) record, or the PTR name does not resolve back to the IP.',
+  }),
+  // 105
+  g({
+    id: 'gmail.ptr-mismatch',
+    code: 550,
+    enhanced: '5.7.25',
+    text: `The sending IP does not match the IP address of the hostname specified in the pointer (PTR) record. ${MORE(`${SENDER_GUIDELINES}#ip-practices`)}`,
+    stage: 'message',
+    close: false,
+    cause: 'The host name in the PTR record of the sending IP resolves to a different IP address.',
+  }),
+  // 106
+  g({
+    id: 'gmail.unauthenticated-blocked',
+    code: 550,
+    enhanced: '5.7.26',
+    text: `This mail has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM. Authentication results: DKIM = did not pass SPF [{domain}] with ip: [{ip}] = did not pass For instructions on setting up authentication, go to ${SENDER_GUIDELINES}#authentication`,
+    stage: 'message',
+    close: false,
+    cause: 'The message passed neither SPF nor DKIM.',
+  }),
+  // 107
+  g({
+    id: 'gmail.spf-hard-fail',
+    code: 550,
+    enhanced: '5.7.26',
+    text: `The MAIL FROM domain [{domain}] has an SPF record with a hard fail policy (-all) but it fails to pass SPF checks with the ip: [{ip}]. To best protect our users from spam and phishing, the message has been blocked. ${MORE(`${SENDER_GUIDELINES}#authentication`)}`,
+    stage: 'message',
+    close: false,
+    cause: "The sending IP fails the envelope sender domain's SPF record, which ends in a hard fail (-all).",
+  }),
+  // 108
+  g({
+    id: 'gmail.dmarc-policy',
+    code: 550,
+    enhanced: '5.7.26',
+    text: "Unauthenticated email from {domain} is not accepted due to domain's DMARC policy. Please contact the administrator of {domain} domain if this was a legitimate mail. To learn about the DMARC initiative, go to https://support.google.com/mail/?p=DmarcRejection",
+    stage: 'message',
+    close: false,
+    cause: "The message fails DMARC for its From domain, whose DMARC policy tells receivers to reject such mail.",
+  }),
+  // 109
+  g({
+    id: 'gmail.spf-blocked',
+    code: 550,
+    enhanced: '5.7.27',
+    text: 'This mail has been blocked because SPF does not pass. Gmail requires all large senders to authenticate with SPF. Authentication results: SPF {domain} with ip: {ip} = did not pass. For instructions on setting up SPF authentication, go to https://support.google.com/a/answer/10685031',
+    stage: 'message',
+    close: false,
+    cause: "The sending IP is not authorized by the envelope sender domain's SPF record, which Gmail requires of bulk senders.",
+  }),
+  // 110
+  g({
+    id: 'gmail.dkim-blocked',
+    code: 550,
+    enhanced: '5.7.28',
+    text: 'This mail has been blocked because DKIM does not pass. Gmail requires all large senders to authenticate with DKIM. Authentication results: DKIM = did not pass. For instructions on setting up DKIM authentication, go to https://support.google.com/a/answer/180504',
+    stage: 'message',
+    close: false,
+    cause: 'The message carries no valid DKIM signature, which Gmail requires of bulk senders.',
+  }),
+  // 111
+  g({
+    id: 'gmail.unusual-rate-ip-blocked',
+    code: 550,
+    enhanced: '5.7.28',
+    text: `There is an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been blocked. To review our bulk email senders guidelines, go to ${SENDER_GUIDELINES}`,
+    stage: 'message',
+    close: false,
+    cause: 'The sending IP sends so much unwanted mail that Gmail blocks its mail outright.',
+  }),
+  // 112
+  g({
+    id: 'gmail.unrecognized-auth-type',
+    code: 504,
+    enhanced: '5.7.4',
+    text: `Unrecognized authentication type. ${MORE(ABOUT)}`,
+    stage: 'auth',
+    close: false,
+    cause: 'The client asked for a SASL mechanism that Gmail does not offer.',
+  }),
+  // 113
+  g({
+    id: 'gmail.xoauth-unsupported',
+    code: 504,
+    enhanced: '5.7.4',
+    text: 'XOAUTH is no longer supported. For more information, go to XOAUTH Migration | Gmail | Google for Developers.',
+    stage: 'auth',
+    close: false,
+    cause: 'The client used the retired XOAUTH mechanism instead of XOAUTH2.',
+    note: 'Google links this row to its developer article "XOAUTH Migration"; no reply carrying its URL was found, so the link title is kept as text.',
+  }),
+  // 114
+  g({
+    id: 'gmail.bad-credentials',
+    code: 535,
+    enhanced: '5.7.8',
+    text: `Username and Password not accepted. ${MORE('https://support.google.com/mail/?p=BadCredentials')}`,
+    stage: 'auth',
+    close: false,
+    cause: 'The user name or password is wrong, or the account does not allow password sign-in for this client.',
+  }),
+  // 115
+  g({
+    id: 'gmail.app-password-required',
+    code: 534,
+    enhanced: '5.7.9',
+    text: `Application-specific password required. ${MORE('https://support.google.com/mail/?p=InvalidSecondFactor')}`,
+    stage: 'auth',
+    close: false,
+    cause: 'The account uses 2-Step Verification, so SMTP sign-in needs an app password instead of the account password.',
+  }),
+  // 116
+  g({
+    id: 'gmail.web-login-required-app',
+    code: 534,
+    enhanced: '5.7.9',
+    text: `Please log in with your web browser and then try again. ${MORE('https://support.google.com/mail/?p=WebLoginRequired')}`,
+    stage: 'auth',
+    close: false,
+    cause: 'Google requires the user to sign in through a web browser before this client may authenticate.',
+  }),
+]);

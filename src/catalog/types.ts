@@ -1,0 +1,32 @@
+import type { Stage } from '../engine/stages.js';
+
+export const PROVIDERS = ['gmail', 'godaddy', 'microsoft365'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/**
+ * One documented provider reply, as data. `text` is the provider's English wire text as one
+ * logical string; the provider style decides how it is split into reply lines.
+ */
+export interface CatalogEntry {
+  /** Stable id: `<provider>.<slug>`, e.g. `gmail.tls-required`, `godaddy.ib212-spam`. */
+  readonly id: string;
+  readonly provider: Provider;
+  /** Basic reply code (e.g. 550). */
+  readonly code: number;
+  /** Enhanced status code (e.g. `5.7.26`), or null where the provider sends none. */
+  readonly enhanced: string | null;
+  /** The English wire text, without code, enhanced code, session token or ` - gsmtp`. */
+  readonly text: string;
+  /** The stage at which this provider naturally sends it. */
+  readonly stage: Stage;
+  /** Whether the provider closes the connection after sending it. */
+  readonly close: boolean;
+  /** The cause, in one sentence. */
+  readonly cause: string;
+  /** Provider-specific code such as GoDaddy's `IB212`, when the document gives one. */
+  readonly providerCode?: string;
+  /** Where the document's code is garbled or absent, what was used instead and why. */
+  readonly note?: string;
+  /** True when the provider reports this after accepting the message (a bounce, not an SMTP reply). */
+  readonly afterAcceptance?: boolean;
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+/**
+ * The `mockmx` command: run the server (default), `validate` scenario files, or list the
+ * `catalog`. Flags are parsed with node's util.parseArgs; values are validated by config.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { startServer } from './app.js';
+import { entriesOf, PROVIDERS, type Provider } from './catalog/index.js';
+import { ConfigError, OPTIONS, resolveConfig } from './config.js';
+import { formatProblem, ScenarioError } from './scenario/errors.js';
+import { loadScenario, shippedScenarioNames } from './scenario/load.js';
+import { certificateFromFiles } from './smtp/tls.js';
+import { didYouMean } from './util/suggest.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function version(): string {
+  return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+function usage(): string {
+  const flags = Object.values(OPTIONS)
+    .map((o) => `  --${o.flag.padEnd(14)} ${o.help}\n  ${''.padEnd(16)} env ${o.env}`)
+    .join('\n');
+  return `mockmx ${version()} — a mock SMTP server that fails the way real providers fail
+
+Usage:
+  mockmx [options]                  run the server
+  mockmx validate FILE...           check scenario files; exit 1 with file:line:col problems
+  mockmx catalog [--provider P] [--json]
+                                    list provider replies (providers: ${PROVIDERS.join(', ')})
+
+Options:
+${flags}
+  --help             this text
+  --version          the version
+
+Shipped scenarios: ${shippedScenarioNames().join(', ')}
+`;
+}
+
+class UsageError extends Error {}
+
+function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    const message = (err as Error).message;
+    const unknown = /Unknown option '--?([^']+)'/.exec(message);
+    if (unknown) {
+      throw new UsageError(`unknown option --${unknown[1]}${didYouMean(unknown[1]!, Object.keys(options))}; see mockmx --help`);
+    }
+    throw new UsageError(`${message}; see mockmx --help`);
+  }
+}
+
+async function serve(args: string[]): Promise<void> {
+  const flagOptions = Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: 'string' as const }]));
+  const { values, positionals } = parse(args, { ...flagOptions, help: { type: 'boolean' }, version: { type: 'boolean' } });
+  if (values.help) return void process.stdout.write(usage());
+  if (values.version) return void process.stdout.write(`${version()}\n`);
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"${didYouMean(positionals[0]!, ['validate', 'catalog'])}; see mockmx --help`);
+
+  const config = resolveConfig(values as Record<string, string | undefined>, process.env);
+  const scenario = loadScenario(config.scenario);
+  const server = await startServer({
+    scenario,
+    host: config.host,
+    smtpPort: config.smtpPort,
+    ...(config.smtpsPort !== undefined ? { smtpsPort: config.smtpsPort } : {}),
+    ...(config.seed !== undefined ? { seed: config.seed } : {}),
+    maxMessages: config.maxMessages,
+    ...(config.tlsCert && config.tlsKey ? { tls: certificateFromFiles(config.tlsCert, config.tlsKey) } : {}),
+  });
+  const show = (h: string) => (h.includes(':') ? `[${h}]` : h);
+  process.stdout.write(`smtp listening on ${show(server.smtp.host)}:${server.smtp.port}\n`);
+  if (server.smtps) process.stdout.write(`smtps listening on ${show(server.smtps.host)}:${server.smtps.port}\n`);
+  process.stderr.write(`mockmx: scenario "${scenario.name}" (${scenario.rules.length} rules), seed ${server.seed}\n`);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1); // a second signal: do not wait
+    stopping = true;
+    process.stderr.write(`mockmx: ${signal}, shutting down\n`);
+    server.close(5000).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+function validate(args: string[]): number {
+  const { positionals } = parse(args, {});
+  if (!positionals.length) throw new UsageError('validate needs at least one scenario file; see mockmx --help');
+  let failed = 0;
+  for (const file of positionals) {
+    try {
+      const scenario = loadScenario(file);
+      process.stdout.write(`${file}: ok (${scenario.rules.length} rules)\n`);
+    } catch (err) {
+      if (!(err instanceof ScenarioError)) throw err;
+      failed++;
+      for (const p of err.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+function catalog(args: string[]): number {
+  const { values } = parse(args, { provider: { type: 'string' }, json: { type: 'boolean' } });
+  const provider = values.provider as string | undefined;
+  if (provider !== undefined && !(PROVIDERS as readonly string[]).includes(provider)) {
+    throw new UsageError(`unknown provider "${provider}"${didYouMean(provider, PROVIDERS)}; providers: ${PROVIDERS.join(', ')}`);
+  }
+  const entries = entriesOf(provider as Provider | undefined);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
+    return 0;
+  }
+  for (const e of entries) {
+    process.stdout.write(`${e.id.padEnd(48)} ${e.code} ${(e.enhanced ?? '-').padEnd(8)} ${e.stage.padEnd(8)} ${e.text.length > 70 ? `${e.text.slice(0, 69)}…` : e.text}\n`);
+  }
+  return 0;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'validate') process.exitCode = validate(rest);
+    else if (command === 'catalog') process.exitCode = catalog(rest);
+    else await serve(argv);
+  } catch (err) {
+    if (err instanceof ScenarioError) {
+      for (const p of err.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    } else if (err instanceof UsageError || err instanceof ConfigError) {
+      process.stderr.write(`mockmx: ${err.message}\n`);
+    } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      process.stderr.write(`mockmx: ${(err as Error).message}; pick another port (0 picks a free one)\n`);
+    } else {
+      process.stderr.write(`mockmx: ${(err as Error).stack ?? String(err)}\n`);
+    }
+    process.exitCode = err instanceof UsageError || err instanceof ConfigError ? 2 : 1;
+  }
+}
+
+// `mockmx catalog | head` closes the pipe early; that is not an error
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
+await main(process.argv.slice(2));

@@ -1,0 +1,174 @@
+/**
+ * Turns the `when` block of a rule into predicates over Facts, and knows at which stages
+ * each fact exists, so a rule that reads a fact before it is known fails at load time.
+ */
+import type { ConditionsSpec } from '../scenario/schema.js';
+import { parseComparison, parseIpMatcher, parsePattern, type Comparison, type Matcher, type Parsed } from '../scenario/values.js';
+import type { Facts } from './facts.js';
+import type { Condition } from './scenario.js';
+import { STAGES, type Stage } from './stages.js';
+
+const COMMAND_STAGES: readonly Stage[] = STAGES.filter((s) => s !== 'connect' && s !== 'message');
+const ALL: readonly Stage[] = STAGES;
+const FROM_HELO: readonly Stage[] = STAGES.filter((s) => s !== 'connect');
+const ENVELOPE_SENDER: readonly Stage[] = ['mail', 'rcpt', 'data', 'message'];
+const ENVELOPE_RCPT: readonly Stage[] = ['rcpt', 'data', 'message'];
+
+/** Where each condition's fact exists. */
+export const CONDITION_STAGES: Readonly<Record<Exclude<keyof ConditionsSpec, 'stage'>, readonly Stage[]>> = {
+  ip: ALL,
+  tls: ALL,
+  helo: FROM_HELO,
+  authenticated: ALL,
+  authUser: ALL,
+  authMechanism: ALL,
+  authValid: ['auth'],
+  sender: ENVELOPE_SENDER,
+  senderDomain: ENVELOPE_SENDER,
+  rcpt: ENVELOPE_RCPT,
+  rcptDomain: ENVELOPE_RCPT,
+  rcptCount: ENVELOPE_RCPT,
+  verb: COMMAND_STAGES,
+  arg: COMMAND_STAGES,
+  size: ['mail', 'message'],
+  header: ['message'],
+  subject: ['message'],
+  body: ['message'],
+};
+
+/** Conditions that read the parsed message, which the adapter only parses when needed. */
+export const CONTENT_CONDITIONS: ReadonlySet<string> = new Set(['header', 'subject', 'body']);
+
+export type ConditionKey = keyof typeof CONDITION_STAGES;
+
+/** Raised with the key path of the offending value; values were already validated by zod. */
+export class ConditionError extends Error {
+  constructor(
+    readonly path: (string | number)[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function must<T>(parsed: Parsed<T>, path: (string | number)[]): T {
+  if (!parsed.ok) throw new ConditionError(path, parsed.error);
+  return parsed.value;
+}
+
+function matchers(spec: string | string[], path: (string | number)[]): Matcher[] {
+  const list = Array.isArray(spec) ? spec : [spec];
+  return list.map((s, i) => must(parsePattern(s), Array.isArray(spec) ? [...path, i] : path));
+}
+
+const anyMatch = (ms: Matcher[], value: string | undefined) => value !== undefined && ms.some((m) => m.test(value));
+const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
+const senderText = (f: Facts) => (f.envelope.mailFrom === '' ? '<>' : f.envelope.mailFrom);
+/** At rcpt only the recipient being added counts; later any recipient may match. */
+const recipients = (f: Facts): readonly string[] => (f.stage === 'rcpt' && f.rcpt !== undefined ? [f.rcpt] : f.envelope.rcptTo);
+const authUser = (f: Facts) => f.auth?.user ?? f.session.authUser;
+const authMechanism = (f: Facts) => f.auth?.mechanism ?? f.session.authMechanism;
+
+export function compileConditions(spec: ConditionsSpec, path: (string | number)[]): Condition[] {
+  const out: Condition[] = [];
+  const add = (key: string, test: (f: Facts) => boolean) => out.push({ key, test });
+  const at = (key: string) => [...path, key];
+
+  if (spec.ip !== undefined) {
+    const list = Array.isArray(spec.ip) ? spec.ip : [spec.ip];
+    const ms = list.map((s, i) => must(parseIpMatcher(s), Array.isArray(spec.ip) ? [...at('ip'), i] : at('ip')));
+    add('ip', (f) => ms.some((m) => m.test(f.session.clientIp)));
+  }
+  if (spec.tls !== undefined) {
+    const want = spec.tls;
+    add('tls', (f) => f.session.tls === want);
+  }
+  if (spec.helo !== undefined) {
+    const ms = matchers(spec.helo, at('helo'));
+    add('helo', (f) => anyMatch(ms, f.session.heloName));
+  }
+  if (spec.authenticated !== undefined) {
+    const want = spec.authenticated;
+    add('authenticated', (f) => (f.session.authUser !== undefined) === want);
+  }
+  if (spec.authUser !== undefined) {
+    const ms = matchers(spec.authUser, at('authUser'));
+    add('authUser', (f) => anyMatch(ms, authUser(f)));
+  }
+  if (spec.authMechanism !== undefined) {
+    const ms = matchers(spec.authMechanism, at('authMechanism'));
+    add('authMechanism', (f) => anyMatch(ms, authMechanism(f)));
+  }
+  if (spec.authValid !== undefined) {
+    const want = spec.authValid;
+    add('authValid', (f) => f.auth?.valid === want);
+  }
+  if (spec.sender !== undefined) {
+    const ms = matchers(spec.sender, at('sender'));
+    add('sender', (f) => anyMatch(ms, senderText(f)));
+  }
+  if (spec.senderDomain !== undefined) {
+    const ms = matchers(spec.senderDomain, at('senderDomain'));
+    add('senderDomain', (f) => !!f.envelope.mailFrom && anyMatch(ms, domainOf(f.envelope.mailFrom)));
+  }
+  if (spec.rcpt !== undefined) {
+    const ms = matchers(spec.rcpt, at('rcpt'));
+    add('rcpt', (f) => recipients(f).some((r) => anyMatch(ms, r)));
+  }
+  if (spec.rcptDomain !== undefined) {
+    const ms = matchers(spec.rcptDomain, at('rcptDomain'));
+    add('rcptDomain', (f) => recipients(f).some((r) => anyMatch(ms, domainOf(r))));
+  }
+  if (spec.rcptCount !== undefined) {
+    const cmp = must(parseComparison(spec.rcptCount), at('rcptCount'));
+    add('rcptCount', (f) => cmp.test(f.envelope.rcptTo.length));
+  }
+  if (spec.verb !== undefined) {
+    const ms = matchers(spec.verb, at('verb'));
+    add('verb', (f) => anyMatch(ms, f.command?.verb));
+  }
+  if (spec.arg !== undefined) {
+    const ms = matchers(spec.arg, at('arg'));
+    add('arg', (f) => anyMatch(ms, f.command?.arg));
+  }
+  if (spec.size !== undefined) {
+    const cmp: Comparison = must(parseComparison(spec.size), at('size'));
+    add('size', (f) => {
+      const size = f.message?.size ?? f.envelope.declaredSize;
+      return size !== undefined && cmp.test(size);
+    });
+  }
+  if (spec.header !== undefined) {
+    for (const [name, cond] of Object.entries(spec.header)) {
+      const key = name.toLowerCase();
+      const hpath = [...at('header'), name];
+      const values = (f: Facts) => f.message?.headers?.get(key) ?? [];
+      if (typeof cond === 'string') {
+        const ms = matchers(cond, hpath);
+        add(`header.${name}`, (f) => values(f).some((v) => anyMatch(ms, v)));
+        continue;
+      }
+      if (cond.present !== undefined) {
+        const want = cond.present;
+        add(`header.${name}.present`, (f) => values(f).length > 0 === want);
+      }
+      if (cond.count !== undefined) {
+        const cmp = must(parseComparison(cond.count), [...hpath, 'count']);
+        add(`header.${name}.count`, (f) => cmp.test(values(f).length));
+      }
+      if (cond.value !== undefined) {
+        const ms = matchers(cond.value, [...hpath, 'value']);
+        add(`header.${name}.value`, (f) => values(f).some((v) => anyMatch(ms, v)));
+      }
+    }
+  }
+  if (spec.subject !== undefined) {
+    const ms = matchers(spec.subject, at('subject'));
+    add('subject', (f) => anyMatch(ms, f.message?.subject ?? ''));
+  }
+  if (spec.body !== undefined) {
+    const ms = matchers(spec.body, at('body'));
+    add('body', (f) => anyMatch(ms, f.message?.text ?? ''));
+  }
+  return out;
+}

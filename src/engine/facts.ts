@@ -1,0 +1,62 @@
+import type { Stage } from './stages.js';
+
+/**
+ * What rules can read, as plain data. The adapter builds one per decision; fields that a
+ * stage cannot know yet are absent. Message facts exist only at the `message` stage.
+ */
+export interface Facts {
+  readonly stage: Stage;
+  readonly session: SessionFacts;
+  /** The command line being answered (absent at connect and message). */
+  readonly command?: CommandFacts;
+  /** The envelope so far. At rcpt, `rcptTo` includes the recipient being added. */
+  readonly envelope: EnvelopeFacts;
+  /** At rcpt: the recipient being added. */
+  readonly rcpt?: string;
+  /** At auth: the login attempt. */
+  readonly auth?: AuthAttemptFacts;
+  /** At message: the received message. */
+  readonly message?: MessageFacts;
+}
+
+export interface SessionFacts {
+  readonly id: string;
+  readonly clientIp: string;
+  readonly heloName?: string;
+  readonly tls: boolean;
+  readonly tlsVersion?: string;
+  /** The authenticated user, once AUTH succeeded. */
+  readonly authUser?: string;
+  readonly authMechanism?: string;
+  /** Messages accepted earlier in this session. */
+  readonly transactions: number;
+}
+
+export interface CommandFacts {
+  readonly verb: string;
+  readonly arg: string;
+  readonly line: string;
+}
+
+export interface EnvelopeFacts {
+  /** The envelope sender; "" for the null sender `<>`; absent before MAIL. */
+  readonly mailFrom?: string;
+  readonly rcptTo: readonly string[];
+  /** The SIZE= parameter of MAIL, when given. */
+  readonly declaredSize?: number;
+}
+
+export interface AuthAttemptFacts {
+  readonly user: string;
+  readonly mechanism: string;
+  /** The credentials match a user of the scenario. */
+  readonly valid: boolean;
+}
+
+export interface MessageFacts {
+  readonly size: number;
+  /** Header name (lower case) → every value, unfolded, in order. */
+  readonly headers?: ReadonlyMap<string, readonly string[]>;
+  readonly subject?: string;
+  readonly text?: string;
+}

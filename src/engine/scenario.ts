@@ -1,0 +1,90 @@
+/**
+ * The compiled form of a scenario: what the engine and the adapter run on. Built once by
+ * `scenario/compile.ts`, then frozen. Conditions are predicates over Facts.
+ */
+import type { Facts } from './facts.js';
+import type { Reply } from './reply.js';
+import type { Stage } from './stages.js';
+import type { AuthMechanism } from '../scenario/schema.js';
+
+export type ActionKind = 'reply' | 'accept' | 'drop' | 'reset' | 'discard' | 'continue';
+
+export interface Action {
+  /** `continue` (a lone delay) means: after the delay, do what the stage normally does. */
+  readonly kind: ActionKind;
+  readonly reply?: Reply;
+  readonly delayMs: number;
+}
+
+export interface Condition {
+  /** The key as written in the scenario, for explanations. */
+  readonly key: string;
+  readonly test: (facts: Facts) => boolean;
+}
+
+export interface RuleSource {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface CompiledRule {
+  readonly id: string;
+  readonly description?: string;
+  readonly stages: ReadonlySet<Stage>;
+  readonly conditions: readonly Condition[];
+  readonly action: Action;
+  readonly times?: number;
+  readonly after?: number;
+  readonly probability?: number;
+  readonly source: RuleSource;
+  /** True when a condition reads parsed message content (headers, subject, body). */
+  readonly readsMessageContent: boolean;
+}
+
+export interface AuthUser {
+  readonly user: string;
+  readonly password?: string;
+  readonly token?: string;
+}
+
+export interface ServerSettings {
+  readonly hostname: string;
+  readonly banner: string;
+  readonly greetDelayMs: number;
+  /** Maximum message size in bytes; 0 for no limit. */
+  readonly size: number;
+  readonly maxRecipients: number;
+  readonly idleTimeoutMs: number;
+  readonly recipients: 'any' | 'known';
+  readonly magicRecipients: boolean;
+  readonly tls: { readonly starttls: 'offered' | 'required' | 'off'; readonly implicit: boolean };
+  readonly auth: {
+    readonly mechanisms: readonly AuthMechanism[];
+    readonly required: boolean;
+    readonly allowInsecure: boolean;
+    readonly users: readonly AuthUser[];
+  };
+}
+
+export interface Mailbox {
+  readonly address: string;
+  readonly disabled: boolean;
+  /** Bytes it can hold; undefined for no limit. */
+  readonly quota?: number;
+}
+
+export interface CompiledScenario {
+  readonly name: string;
+  readonly description?: string;
+  /** Files it was loaded from, the scenario itself first, then what it extends. */
+  readonly files: readonly string[];
+  readonly server: ServerSettings;
+  /** Known mailboxes by lower-case address. */
+  readonly mailboxes: ReadonlyMap<string, Mailbox>;
+  readonly rules: readonly CompiledRule[];
+  /** Stages that some rule can answer at, so the adapter skips building facts elsewhere. */
+  readonly activeStages: ReadonlySet<Stage>;
+  /** True when a message-stage rule reads parsed content, so the adapter must parse. */
+  readonly readsMessageContent: boolean;
+}

@@ -1,0 +1,202 @@
+/**
+ * Turns validated scenario files (a scenario and what it extends) into the frozen
+ * CompiledScenario the engine runs: defaults filled in, shorthand normalised, catalog ids
+ * resolved, stages inferred, and every remaining mistake reported with its position.
+ */
+import { hostname as osHostname } from 'node:os';
+import { compileConditions, ConditionError, CONDITION_STAGES, CONTENT_CONDITIONS, type ConditionKey } from '../engine/conditions.js';
+import type { Action, ActionKind, CompiledRule, CompiledScenario, Mailbox, ServerSettings } from '../engine/scenario.js';
+import { STAGES, type Stage } from '../engine/stages.js';
+import type { Problem } from './errors.js';
+import { normaliseReply } from './reply.js';
+import type { ActionSpec, RuleSpec, ScenarioFile, ServerSpec } from './schema.js';
+import { problemAt, type SourceFile } from './source.js';
+import { parseDuration, parseSize } from './values.js';
+
+export interface Layer {
+  readonly source: SourceFile;
+  readonly spec: ScenarioFile;
+  /** The name rules of this file are numbered under. */
+  readonly name: string;
+}
+
+/** Stages in session order, used to pick the earliest stage where a rule's facts exist. */
+const SESSION_ORDER: readonly Stage[] = ['connect', 'helo', 'starttls', 'auth', 'mail', 'rcpt', 'data', 'message', 'rset', 'noop', 'vrfy', 'quit', 'unknown'];
+
+export const DEFAULT_SIZE = 25 * 1024 * 1024;
+
+/** `layers[0]` is the scenario itself, then what it extends, outermost last. */
+export function compileLayers(layers: readonly Layer[]): { scenario?: CompiledScenario; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const top = layers[0]!;
+  const server = mergeServer(layers.map((l) => l.spec.server ?? {}).reverse());
+
+  const mailboxes = new Map<string, Mailbox>();
+  for (const layer of [...layers].reverse()) {
+    for (const [address, box] of Object.entries(layer.spec.mailboxes ?? {})) {
+      const quota = box.quota === undefined ? undefined : sizeOf(box.quota);
+      mailboxes.set(address.toLowerCase(), Object.freeze({ address, disabled: box.disabled ?? false, ...(quota === undefined ? {} : { quota }) }));
+    }
+  }
+
+  const rules: CompiledRule[] = [];
+  const seen = new Map<string, string>();
+  for (const layer of layers) {
+    (layer.spec.rules ?? []).forEach((spec, index) => {
+      const rule = compileRule(layer, spec, index, problems);
+      if (!rule) return;
+      const where = `${rule.source.file}:${rule.source.line}`;
+      const earlier = seen.get(rule.id);
+      if (earlier) {
+        problems.push(problemAt(layer.source, ['rules', index, 'id'], 'MX_DUPLICATE', `rule id "${rule.id}" is already used at ${earlier}; ids must be unique`));
+        return;
+      }
+      seen.set(rule.id, where);
+      rules.push(rule);
+    });
+  }
+  if (problems.length) return { problems };
+
+  const activeStages = new Set<Stage>(rules.flatMap((r) => [...r.stages]));
+  const scenario: CompiledScenario = Object.freeze({
+    name: top.spec.name ?? top.name,
+    ...(top.spec.description === undefined ? {} : { description: top.spec.description }),
+    files: layers.map((l) => l.source.file),
+    server,
+    mailboxes,
+    rules: Object.freeze(rules),
+    activeStages,
+    readsMessageContent: rules.some((r) => r.readsMessageContent),
+  });
+  return { scenario, problems };
+}
+
+const sizeOf = (v: string | number): number => {
+  const r = parseSize(v);
+  return r.ok ? r.value : 0;
+};
+const msOf = (v: string | number): number => {
+  const r = parseDuration(v);
+  return r.ok ? r.value : 0;
+};
+
+/** Merges server settings, outermost first, so the scenario's own settings win. */
+function mergeServer(specs: ServerSpec[]): ServerSettings {
+  const s: ServerSpec = {};
+  for (const spec of specs) {
+    Object.assign(s, spec, {
+      tls: { ...s.tls, ...spec.tls },
+      auth: { ...s.auth, ...spec.auth },
+    });
+  }
+  return Object.freeze({
+    hostname: s.hostname ?? 'mockmx.test',
+    banner: s.banner ?? '',
+    greetDelayMs: s.greetDelay === undefined ? 0 : msOf(s.greetDelay),
+    size: s.size === undefined ? DEFAULT_SIZE : sizeOf(s.size),
+    maxRecipients: s.maxRecipients ?? 1000,
+    idleTimeoutMs: s.idleTimeout === undefined ? 300_000 : msOf(s.idleTimeout),
+    recipients: s.recipients ?? 'any',
+    magicRecipients: s.magicRecipients ?? true,
+    tls: Object.freeze({ starttls: s.tls?.starttls ?? 'offered', implicit: s.tls?.implicit ?? false }),
+    auth: Object.freeze({
+      mechanisms: Object.freeze([...(s.auth?.mechanisms ?? ['PLAIN', 'LOGIN'])]),
+      required: s.auth?.required ?? false,
+      allowInsecure: s.auth?.allowInsecure ?? true,
+      users: Object.freeze((s.auth?.users ?? []).map((u) => Object.freeze({ ...u }))),
+    }),
+  });
+}
+
+function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Problem[]): CompiledRule | undefined {
+  const at = (...rest: (string | number)[]) => ['rules', index, ...rest];
+  const before = problems.length;
+  const report = (path: (string | number)[], code: Problem['code'], message: string) => problems.push(problemAt(layer.source, path, code, message));
+
+  const when = spec.when ?? {};
+  let conditions: CompiledRule['conditions'] = [];
+  try {
+    conditions = compileConditions(when, at('when'));
+  } catch (err) {
+    if (!(err instanceof ConditionError)) throw err;
+    report(err.path, 'MX_VALUE', err.message);
+  }
+
+  const { action, catalogStage } = compileAction(spec.then, at('then'), report);
+  const keys = (Object.keys(when) as (keyof typeof when)[]).filter((k): k is ConditionKey => k !== 'stage');
+
+  let stages: Stage[];
+  if (when.stage !== undefined) {
+    stages = Array.isArray(when.stage) ? [...when.stage] : [when.stage];
+    for (const key of keys) {
+      const known = CONDITION_STAGES[key];
+      const missing = stages.filter((s) => !known.includes(s));
+      if (missing.length) {
+        report(at('when', key), 'MX_STAGE', `"${key}" is not known at stage ${missing.join(', ')}; it is known at: ${known.join(', ')}`);
+      }
+    }
+  } else {
+    stages = inferStages(keys, catalogStage);
+    if (stages.length === 0) {
+      report(at('when'), 'MX_STAGE', `no stage knows all of ${keys.join(', ')}; split the rule or set "stage"`);
+    }
+  }
+  if (action?.kind === 'discard' && stages.some((s) => s !== 'message')) {
+    report(at('then'), 'MX_STAGE', `"discard" applies only at stage message (the rule applies at ${stages.join(', ')}); set when.stage: message`);
+  }
+  if (problems.length > before || !action) return undefined;
+
+  const pos = problemAt(layer.source, at(), 'MX_VALUE', '');
+  return Object.freeze({
+    id: spec.id ?? `${layer.name}#${index + 1}`,
+    ...(spec.description === undefined ? {} : { description: spec.description }),
+    stages: new Set(stages),
+    conditions: Object.freeze(conditions),
+    action,
+    ...(spec.times === undefined ? {} : { times: spec.times }),
+    ...(spec.after === undefined ? {} : { after: spec.after }),
+    ...(spec.probability === undefined ? {} : { probability: spec.probability }),
+    source: Object.freeze({ file: layer.source.file, line: pos.line, column: pos.column }),
+    readsMessageContent: keys.some((k) => CONTENT_CONDITIONS.has(k)),
+  });
+}
+
+/**
+ * With no explicit stage: command-verb rules apply at every command; otherwise the earliest
+ * stage that knows every condition, or a catalog entry's own stage when it knows them too.
+ */
+function inferStages(keys: ConditionKey[], catalogStage: Stage | undefined): Stage[] {
+  const candidates = STAGES.filter((s) => keys.every((k) => CONDITION_STAGES[k].includes(s)));
+  if (keys.includes('verb') || keys.includes('arg')) return candidates;
+  if (catalogStage && candidates.includes(catalogStage)) return [catalogStage];
+  const earliest = SESSION_ORDER.find((s) => candidates.includes(s));
+  return earliest ? [earliest] : [];
+}
+
+const KINDS = ['reply', 'accept', 'drop', 'reset', 'discard'] as const;
+
+function compileAction(
+  spec: ActionSpec,
+  path: (string | number)[],
+  report: (path: (string | number)[], code: Problem['code'], message: string) => void,
+): { action?: Action; catalogStage?: Stage } {
+  if (typeof spec === 'string') return { action: Object.freeze({ kind: spec, delayMs: 0 }) };
+  const chosen = KINDS.filter((k) => spec[k] !== undefined);
+  const delayMs = spec.delay === undefined ? 0 : msOf(spec.delay);
+  if (chosen.length > 1) {
+    report(path, 'MX_VALUE', `an action does one thing; got ${chosen.join(' and ')} (delay may go with any one)`);
+    return {};
+  }
+  const kind: ActionKind | undefined = chosen[0] ?? (spec.delay !== undefined ? 'continue' : undefined);
+  if (!kind) {
+    report(path, 'MX_VALUE', 'empty action; write one of reply, accept, drop, reset, discard (optionally with delay)');
+    return {};
+  }
+  if (kind !== 'reply') return { action: Object.freeze({ kind, delayMs }) };
+  const result = normaliseReply(spec.reply!);
+  if (!result.ok) {
+    report([...path, 'reply'], result.code, result.error);
+    return {};
+  }
+  return { action: Object.freeze({ kind, reply: result.reply, delayMs }), ...(result.catalogStage ? { catalogStage: result.catalogStage } : {}) };
+}

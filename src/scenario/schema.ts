@@ -1,0 +1,194 @@
+/**
+ * The scenario file format. This zod schema is the single source of the TypeScript types
+ * of a scenario file, of its validation, and of the published `schema/scenario.schema.json`.
+ * It describes the file as written; `compile.ts` turns a valid file into the engine's form.
+ */
+import * as z from 'zod';
+import { STAGES } from '../engine/stages.js';
+import { didYouMean } from '../util/suggest.js';
+import { parseComparison, parseDuration, parseIpMatcher, parsePattern, parseSize, type Parsed } from './values.js';
+
+/** A strict object whose unknown-key errors name the closest allowed key. */
+function strict<T extends z.core.$ZodLooseShape>(shape: T) {
+  const allowed = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys'
+        ? // one line per key, in the order of issue.keys: the loader splits them apart
+          issue.keys
+            .map((key) => `unknown key "${key}"${didYouMean(key, allowed)}; expected one of: ${allowed.join(', ')}`)
+            .join('\n')
+        : undefined,
+  });
+}
+
+/** A string checked by one of the value parsers, so the error reads like advice. */
+function checked(parse: (s: string) => Parsed<unknown>) {
+  return z.string().superRefine((value, ctx) => {
+    const result = parse(value);
+    if (!result.ok) ctx.addIssue({ code: 'custom', message: result.error });
+  });
+}
+
+const Pattern = checked(parsePattern).describe(
+  'Text to match: exact (case-insensitive), a glob with * and ?, or /regex/flags.',
+);
+const Patterns = z.union([Pattern, z.array(Pattern).min(1)]).describe('A pattern, or a list of patterns (any may match).');
+const Comparison = z
+  .union([z.number(), checked(parseComparison)])
+  .describe('A number, or a comparison such as ">= 3", "< 10MB", "!= 0", "2..5".');
+const Duration = z
+  .union([z.number().nonnegative(), checked(parseDuration)])
+  .describe('Milliseconds, or a duration such as "500ms", "30s", "5m", "1h".');
+const Size = z
+  .union([z.number().int().nonnegative(), checked(parseSize)])
+  .describe('Bytes, or a size such as "512KB", "10MB".');
+const IpBlock = checked(parseIpMatcher).describe('An IP address or CIDR block, e.g. "192.0.2.0/24".');
+
+export const StageSchema = z.enum(STAGES).describe('An SMTP stage at which a rule can answer.');
+
+const HeaderCondition = z.union([
+  Pattern,
+  strict({
+    present: z.boolean().optional().describe('The header is present (true) or absent (false).'),
+    count: Comparison.optional().describe('How many times the header occurs.'),
+    value: Patterns.optional().describe('Some occurrence of the header matches.'),
+  }),
+]);
+
+export const ConditionsSchema = strict({
+  stage: z
+    .union([StageSchema, z.array(StageSchema).min(1)])
+    .optional()
+    .describe('Stage(s) where the rule applies. Default: the earliest stage where every condition can be known.'),
+  ip: z.union([IpBlock, z.array(IpBlock).min(1)]).optional().describe('Client IP address or CIDR block(s).'),
+  helo: Patterns.optional().describe('The name given in HELO/EHLO/LHLO.'),
+  tls: z.boolean().optional().describe('The session is (true) or is not (false) encrypted.'),
+  authenticated: z.boolean().optional().describe('The client has (true) or has not (false) authenticated.'),
+  authUser: Patterns.optional().describe('The authenticated user, or at the auth stage the user trying to log in.'),
+  authMechanism: Patterns.optional().describe('The AUTH mechanism: PLAIN, LOGIN, CRAM-MD5 or XOAUTH2.'),
+  authValid: z.boolean().optional().describe('At the auth stage: the credentials match a scenario user.'),
+  sender: Patterns.optional().describe('The envelope sender (MAIL FROM); "<>" matches the null sender.'),
+  senderDomain: Patterns.optional().describe('The domain of the envelope sender.'),
+  rcpt: Patterns.optional().describe('At rcpt: the recipient being added. Later: any recipient of the transaction.'),
+  rcptDomain: Patterns.optional().describe('The domain of the recipient (as for rcpt).'),
+  rcptCount: Comparison.optional().describe('Number of recipients so far (including the one being added at rcpt).'),
+  verb: Patterns.optional().describe('The command verb, e.g. "VRFY", "XYZZY".'),
+  arg: Patterns.optional().describe('The command argument: everything after the verb.'),
+  size: Comparison.optional().describe('Message size in bytes (at mail: the SIZE= parameter when given).'),
+  header: z
+    .record(z.string().min(1), HeaderCondition)
+    .optional()
+    .describe('Header name → pattern for its value, or {present, count, value}.'),
+  subject: Patterns.optional().describe('The decoded Subject.'),
+  body: Patterns.optional().describe('The decoded plain-text body.'),
+});
+
+const ReplyObject = strict({
+  code: z.number().int().min(200).max(599).describe('The reply code, e.g. 550.'),
+  enhanced: z
+    .string()
+    .regex(/^[245]\.\d{1,3}\.\d{1,3}$/, 'an enhanced status code looks like "5.7.1"')
+    .nullable()
+    .optional()
+    .describe('Enhanced status code (RFC 3463), e.g. "5.7.1"; repeated on every line.'),
+  text: z
+    .union([z.string(), z.array(z.string()).min(1)])
+    .optional()
+    .describe('The reply text; a list (or text with line breaks) gives a multi-line reply.'),
+  close: z.boolean().optional().describe('Close the connection after this reply (421 always closes).'),
+});
+
+export const ReplySchema = z
+  .union([z.string().min(1), ReplyObject])
+  .describe('A catalog id (gmail.tls-required), shorthand "550 5.1.1 text", or {code, enhanced, text, close}.');
+
+const ActionObject = strict({
+  reply: ReplySchema.optional(),
+  accept: z.literal(true).optional().describe('Do what the stage normally does (the success reply).'),
+  drop: z.literal(true).optional().describe('Close the connection without a reply.'),
+  reset: z.literal(true).optional().describe('Abort the connection with a TCP RST.'),
+  discard: z.literal(true).optional().describe('At message: reply 250 but keep nothing.'),
+  delay: Duration.optional().describe('Wait this long first (a tarpit), then do the action; alone: then the normal behaviour.'),
+});
+
+export const ActionSchema = z
+  .union([z.enum(['accept', 'drop', 'reset', 'discard']), ActionObject])
+  .describe('What to do: "accept", "drop", "reset", "discard", or {reply | accept | drop | reset | discard, delay}.');
+
+export const RuleSchema = strict({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'a rule id is letters, digits and . _ : / -')
+    .optional()
+    .describe('A stable name for the rule, shown in transcripts. Default: <scenario>#<position>.'),
+  description: z.string().optional(),
+  when: ConditionsSchema.optional().describe('Conditions; all must hold. Empty or absent: always.'),
+  then: ActionSchema,
+  times: z.number().int().positive().optional().describe('Fire on the first N matches only, then fall through.'),
+  after: z.number().int().nonnegative().optional().describe('Skip (fall through on) the first N matches.'),
+  probability: z.number().min(0).max(1).optional().describe('Chance (0..1) that a match fires; seeded by --seed.'),
+});
+
+const AuthUser = strict({
+  user: z.string().min(1),
+  password: z.string().optional().describe('For PLAIN, LOGIN and CRAM-MD5.'),
+  token: z.string().optional().describe('For XOAUTH2: the access token.'),
+});
+
+export const AUTH_MECHANISMS = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'] as const;
+
+export const ServerSchema = strict({
+  hostname: z.string().min(1).optional().describe('Name in the greeting and EHLO reply. Default: mockmx.test.'),
+  banner: z.string().optional().describe('Text after "ESMTP" in the greeting.'),
+  greetDelay: Duration.optional().describe('Pause before the greeting. Default 0.'),
+  size: Size.optional().describe('Maximum message size, advertised in EHLO. Default 25MB; 0 means no limit.'),
+  maxRecipients: z.number().int().positive().optional().describe('Recipients per message before 452 4.5.3.'),
+  idleTimeout: Duration.optional().describe('Close idle sessions after this long. Default 5m.'),
+  recipients: z
+    .enum(['any', 'known'])
+    .optional()
+    .describe('"any" accepts every recipient; "known" only the listed mailboxes (others: 550 5.1.1).'),
+  magicRecipients: z.boolean().optional().describe('Replay catalog entries for recipients named after their id.'),
+  tls: strict({
+    starttls: z
+      .enum(['offered', 'required', 'off'])
+      .optional()
+      .describe('offered (default): STARTTLS advertised; required: MAIL before STARTTLS gets 530 5.7.0; off: not offered.'),
+    implicit: z.boolean().optional().describe('Also listen for implicit TLS (on --smtps-port, default 2465).'),
+  }).optional(),
+  auth: strict({
+    mechanisms: z.array(z.enum(AUTH_MECHANISMS)).min(1).optional().describe('Default: PLAIN, LOGIN.'),
+    required: z.boolean().optional().describe('MAIL before AUTH gets 530 5.7.0.'),
+    allowInsecure: z.boolean().optional().describe('Allow AUTH without TLS. Default true.'),
+    users: z.array(AuthUser).optional(),
+  }).optional(),
+});
+
+const Mailbox = strict({
+  disabled: z.boolean().optional().describe('RCPT gets 550 5.2.1.'),
+  quota: Size.optional().describe('Bytes it can hold; a message that does not fit gets 552 5.2.2.'),
+});
+
+export const ScenarioFileSchema = strict({
+  $schema: z.string().optional(),
+  name: z.string().min(1).optional().describe('Scenario name. Default: the file name.'),
+  description: z.string().optional(),
+  extends: z.string().min(1).optional().describe('A shipped scenario name or a path relative to this file.'),
+  server: ServerSchema.optional(),
+  mailboxes: z.record(z.string().min(1), Mailbox).optional().describe('Known mailboxes by address.'),
+  rules: z.array(RuleSchema).optional().describe('Evaluated in order; the first match for the stage answers.'),
+}).describe('A mockmx scenario.');
+
+export type ScenarioFile = z.infer<typeof ScenarioFileSchema>;
+export type RuleSpec = z.infer<typeof RuleSchema>;
+export type ConditionsSpec = z.infer<typeof ConditionsSchema>;
+export type ActionSpec = z.infer<typeof ActionSchema>;
+export type ReplySpec = z.infer<typeof ReplySchema>;
+export type ServerSpec = z.infer<typeof ServerSchema>;
+export type AuthMechanism = (typeof AUTH_MECHANISMS)[number];
+
+/** The JSON Schema editors use to autocomplete scenario files. */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(ScenarioFileSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+}

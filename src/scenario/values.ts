@@ -1,0 +1,171 @@
+/**
+ * Parsers for the small value languages used inside scenario files: patterns, numeric
+ * comparisons, durations and byte sizes. Each returns either a value or an error string
+ * that reads like advice, so the zod schema and the compiler can share them.
+ */
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = <T>(error: string): Parsed<T> => ({ ok: false, error });
+
+/** A compiled text pattern: `/regex/flags`, a glob with `*`/`?`, or an exact (case-insensitive) text. */
+export interface Matcher {
+  readonly source: string;
+  test(value: string): boolean;
+}
+
+const REGEX_LITERAL = /^\/(.*)\/([a-z]*)$/s;
+
+export function parsePattern(source: string): Parsed<Matcher> {
+  const literal = REGEX_LITERAL.exec(source);
+  if (literal) {
+    const [, body = '', flags = ''] = literal;
+    try {
+      const re = new RegExp(body, flags.replace(/g|y/g, ''));
+      return ok({ source, test: (v) => re.test(v) });
+    } catch (err) {
+      return fail(`bad regex ${source}: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
+    }
+  }
+  if (/[*?]/.test(source)) {
+    const body = source
+      .split('')
+      .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+      .join('');
+    const re = new RegExp(`^${body}$`, 'is');
+    return ok({ source, test: (v) => re.test(v) });
+  }
+  const lower = source.toLowerCase();
+  return ok({ source, test: (v) => v.toLowerCase() === lower });
+}
+
+/** A numeric comparison such as `3`, `>= 3`, `< 10MB`, `!= 0`, or a range `2..5`. */
+export interface Comparison {
+  readonly source: string;
+  test(value: number): boolean;
+}
+
+const COMPARISON = /^\s*(>=|<=|==|!=|>|<|=)?\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*$/;
+const RANGE = /^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*\.\.\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*$/;
+
+export function parseComparison(source: string | number): Parsed<Comparison> {
+  if (typeof source === 'number') {
+    return ok({ source: String(source), test: (v) => v === source });
+  }
+  const range = RANGE.exec(source);
+  if (range) {
+    const low = withUnit(range[1]!, range[2]!);
+    const high = withUnit(range[3]!, range[4]!);
+    if (!low.ok) return fail(low.error);
+    if (!high.ok) return fail(high.error);
+    return ok({ source, test: (v) => v >= low.value && v <= high.value });
+  }
+  const m = COMPARISON.exec(source);
+  if (!m) {
+    return fail(`"${source}" is not a comparison; write a number or one like ">= 3", "< 10MB" or "2..5"`);
+  }
+  const n = withUnit(m[2]!, m[3]!);
+  if (!n.ok) return fail(n.error);
+  const x = n.value;
+  const tests: Record<string, (v: number) => boolean> = {
+    '>': (v) => v > x,
+    '>=': (v) => v >= x,
+    '<': (v) => v < x,
+    '<=': (v) => v <= x,
+    '!=': (v) => v !== x,
+    '=': (v) => v === x,
+    '==': (v) => v === x,
+  };
+  return ok({ source, test: tests[m[1] ?? '=']! });
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+};
+
+function withUnit(digits: string, unit: string): Parsed<number> {
+  const factor = SIZE_UNITS[unit.toLowerCase()];
+  if (factor === undefined) {
+    return fail(`unknown unit "${unit}"; use B, KB, MB or GB`);
+  }
+  return ok(Number(digits.replace(/_/g, '')) * factor);
+}
+
+/** A byte size: a number of bytes, or text such as `10MB`, `512 KB`. */
+export function parseSize(source: string | number): Parsed<number> {
+  if (typeof source === 'number') {
+    return Number.isInteger(source) && source >= 0 ? ok(source) : fail(`size must be a whole number of bytes, got ${source}`);
+  }
+  const m = /^\s*([0-9][0-9_]*(?:\.[0-9]+)?)\s*([a-zA-Z]*)\s*$/.exec(source);
+  if (!m) return fail(`"${source}" is not a size; write bytes or a size like "10MB"`);
+  const n = withUnit(m[1]!, m[2]!);
+  return n.ok ? ok(Math.round(n.value)) : n;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A duration: a number of milliseconds, or text such as `250ms`, `30s`, `5m`, `1h`, `1d`. */
+export function parseDuration(source: string | number): Parsed<number> {
+  if (typeof source === 'number') {
+    return Number.isFinite(source) && source >= 0 ? ok(source) : fail(`duration must be a non-negative number of milliseconds, got ${source}`);
+  }
+  const m = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d)?\s*$/.exec(source);
+  if (!m) return fail(`"${source}" is not a duration; write milliseconds or one like "500ms", "30s", "5m", "1h"`);
+  return ok(Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? 'ms']!));
+}
+
+/** An IPv4/IPv6 address or CIDR block. */
+export interface IpMatcher {
+  readonly source: string;
+  test(ip: string): boolean;
+}
+
+export function parseIpMatcher(source: string): Parsed<IpMatcher> {
+  const [addr = '', bitsText] = source.split('/');
+  const parsed = ipToBigInt(addr);
+  if (!parsed) return fail(`"${source}" is not an IP address or CIDR block (e.g. "192.0.2.0/24", "2001:db8::/32")`);
+  const width = parsed.v6 ? 128 : 32;
+  const bits = bitsText === undefined ? width : Number(bitsText);
+  if (!Number.isInteger(bits) || bits < 0 || bits > width) {
+    return fail(`"${source}": prefix length must be 0..${width}`);
+  }
+  const shift = BigInt(width - bits);
+  const net = parsed.value >> shift;
+  return ok({
+    source,
+    test: (ip) => {
+      const candidate = ipToBigInt(ip);
+      return !!candidate && candidate.v6 === parsed.v6 && candidate.value >> shift === net;
+    },
+  });
+}
+
+/** Parses an IP address into a number; IPv4-mapped IPv6 (`::ffff:a.b.c.d`) counts as IPv4. */
+export function ipToBigInt(ip: string): { v6: boolean; value: bigint } | null {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) ip = mapped[1]!;
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(ip)) {
+    const parts = ip.split('.').map(Number);
+    if (parts.some((p) => p > 255)) return null;
+    return { v6: false, value: parts.reduce((acc, p) => (acc << 8n) | BigInt(p), 0n) };
+  }
+  if (!ip.includes(':') || !/^[0-9a-f:.]+$/i.test(ip)) return null;
+  const halves = ip.split('::');
+  if (halves.length > 2) return null;
+  const toGroups = (s: string) => (s ? s.split(':') : []);
+  const head = toGroups(halves[0]!);
+  const tail = halves.length === 2 ? toGroups(halves[1]!) : [];
+  const missing = 8 - head.length - tail.length;
+  if ((halves.length === 1 && missing !== 0) || missing < 0) return null;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  if (groups.some((g) => !/^[0-9a-f]{1,4}$/i.test(g))) return null;
+  return { v6: true, value: groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n) };
+}

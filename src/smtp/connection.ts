@@ -1,0 +1,576 @@
+/**
+ * One SMTP session. Extends smtp-server's connection (the only place its internals are
+ * touched, see test/smtp/internals.test.ts) so that rules can answer at every stage, replies
+ * go out exactly as written (multi-line, our own enhanced codes), and every line in and out
+ * lands in the session's transcript with the rule that answered it.
+ */
+import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream } from 'smtp-server';
+import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import type { Decision } from '../engine/decide.js';
+import type { Facts, MessageFacts } from '../engine/facts.js';
+import { isPositive, type Reply } from '../engine/reply.js';
+import type { Action } from '../engine/scenario.js';
+import type { Stage } from '../engine/stages.js';
+import { parseMessageFacts } from './message.js';
+import type { SessionLog, SmtpRuntime } from './runtime.js';
+import type { MockSmtpServer } from './server.js';
+import { replyTexts, wireLines, type Placeholders } from './write.js';
+
+type Done = () => void;
+type ErrCallback = (err?: Error | null) => void;
+
+/** How a stage carries out each kind of action; `normal` is what it does with no rule. */
+interface StageOutcome {
+  normal(): void;
+  accept(rule?: string): void;
+  reply(reply: Reply, rule?: string): void;
+  discard?(rule?: string): void;
+}
+
+interface PendingReply {
+  reply: Reply;
+  rule?: string;
+  /** Replace smtp-server's next reply only if that one is positive (its own errors win). */
+  onlyIfPositive?: boolean;
+  /** EHLO: keep smtp-server's capability lines after the rule's text. */
+  keepCapabilities?: boolean;
+}
+
+const reply = (code: number, enhanced: string | null, text: string, close = false): Reply =>
+  Object.freeze({ code, enhanced, lines: Object.freeze([text]), close: close || code === 421 });
+
+export const RULE_ERROR_REPLY = reply(451, '4.3.0', 'Temporary local problem evaluating rules; try again later');
+const TLS_REQUIRED_REPLY = reply(530, '5.7.0', 'Must issue a STARTTLS command first');
+const NO_SUCH_USER_REPLY = reply(550, '5.1.1', '<{rcpt}>: Recipient address rejected: User unknown');
+const DISABLED_REPLY = reply(550, '5.2.1', '<{rcpt}>: The email account that you tried to reach is disabled');
+const MAILBOX_FULL_RCPT_REPLY = reply(452, '4.2.2', '<{rcpt}>: The recipient\'s inbox is out of storage space');
+const MAILBOX_FULL_MESSAGE_REPLY = reply(552, '5.2.2', '<{rcpt}>: Mailbox full: the message does not fit in the quota');
+const TOO_BIG_REPLY = reply(552, '5.3.4', 'Message size exceeds fixed maximum message size');
+const STORE_ERROR_REPLY = reply(451, '4.3.0', 'Temporary local problem storing the message; try again later');
+const DISCARD_REPLY = reply(250, '2.0.0', 'OK: message accepted');
+const UNKNOWN_ACCEPTED_REPLY = reply(250, '2.0.0', 'OK');
+
+const NO_DECISION: Decision = Object.freeze({ counted: [] });
+
+function failure(r: Reply): Error & { responseCode: number } {
+  return Object.assign(new Error(r.lines.join(' ')), { responseCode: r.code });
+}
+
+export class MockConnection extends SMTPConnection {
+  readonly log: SessionLog;
+  private readonly rt: SmtpRuntime;
+  private readonly random: () => number;
+  private pending: PendingReply | undefined;
+  private greeting: { reply: Reply; rule?: string } | undefined;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private authMechanism: string | undefined;
+  /** The recipient being added, for `{rcpt}` in replies at RCPT. */
+  private currentRcpt: string | undefined;
+  private ended = false;
+
+  constructor(server: MockSmtpServer, socket: Socket | TLSSocket, options?: ConstructorParameters<typeof SMTPConnection>[2]) {
+    super(server, socket, options);
+    this.rt = server.runtime;
+    this.random = this.rt.randomFor(server.nextSessionIndex());
+    this.log = this.rt.openSession({
+      clientIp: this.remoteAddress,
+      clientPort: this.remotePort,
+      listener: server.listenerName,
+      tls: this.secure,
+    });
+    server.register(this);
+  }
+
+  // --- lifecycle ------------------------------------------------------------------------
+
+  /** Same as smtp-server's, minus its fixed 100 ms pause before the greeting (see greetDelay). */
+  override init(): void {
+    this._setListeners(() => {
+      const max = this._server.options.maxClients;
+      if (max && this._server.connections.size > max) {
+        this.send(421, `${this.name} Too many connected clients, try again in a moment`, false);
+        return;
+      }
+      this.connectionReady();
+    });
+  }
+
+  override _onClose(): void {
+    super._onClose();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (!this.ended) {
+      this.ended = true;
+      this.log.end();
+    }
+  }
+
+  /** Runs `fn` after `ms` without the idle timeout firing meanwhile (a tarpit is not idleness). */
+  private after(ms: number, fn: () => void): void {
+    const wasPending = this._handlerPending;
+    this._handlerPending = true;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this._handlerPending = wasPending;
+      if (this._closed) return;
+      this.guard('delayed action', fn);
+    }, ms);
+    this.timers.add(timer);
+  }
+
+  /** Runs `fn`; a throw is reported and answered instead of escaping into the socket pipeline. */
+  private guard(context: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.rt.reportError(err, context);
+      this.writeReply(RULE_ERROR_REPLY, 'error');
+    }
+  }
+
+  // --- writing ----------------------------------------------------------------------------
+
+  /** Every reply goes through here: smtp-server's own ones, and a rule's reply waiting in `pending`. */
+  override send(code: number, data?: string | string[] | null, context?: string | false): void {
+    const pending = this.pending;
+    if (pending) {
+      this.pending = undefined;
+      if (!pending.onlyIfPositive || code < 400) {
+        const extra = pending.keepCapabilities && Array.isArray(data) ? data.slice(1) : [];
+        this.writeLines(
+          pending.reply.code,
+          pending.reply.enhanced,
+          [...replyTexts(pending.reply, this.placeholders()), ...extra],
+          pending.rule,
+          pending.reply.close,
+        );
+        return;
+      }
+    }
+    const enhanced = this._getEnhancedStatusCode(code, context) || null;
+    const lines = Array.isArray(data) ? data : [data ?? ''];
+    this.writeLines(code, enhanced, lines.map((l) => String(l)), undefined, false);
+  }
+
+  writeReply(r: Reply, rule?: string): void {
+    this.writeLines(r.code, r.enhanced, replyTexts(r, this.placeholders()), rule, r.close);
+  }
+
+  private writeLines(code: number, enhanced: string | null, texts: string[], rule: string | undefined, close: boolean): void {
+    const lines = wireLines(code, enhanced, texts);
+    let payload = lines.join('\r\n');
+    if (code >= 400) this.session.error = payload;
+    if (code === 334 && payload === '334') payload += ' ';
+    const socket = this._socket;
+    // while a TLS handshake runs, _socket is still the raw socket: writing would corrupt it
+    if (!this._upgrading && !socket.destroyed && socket.readyState === 'open') {
+      socket.write(payload + '\r\n');
+      for (const line of lines) this.log.line('out', line, rule);
+    }
+    if (close || code === 421) this.close();
+  }
+
+  private note(text: string, rule?: string): void {
+    this.log.line('note', text, rule);
+  }
+
+  private placeholders(): Placeholders {
+    const sender = this.session.envelope?.mailFrom ? this.session.envelope.mailFrom.address : undefined;
+    const rcpt = this.currentRcpt ?? this.session.envelope?.rcptTo?.[0]?.address;
+    return {
+      ip: this.remoteAddress,
+      helo: this.hostNameAppearsAs || undefined,
+      hostname: this.name,
+      session: this.log.id,
+      sender,
+      domain: sender?.slice(sender.lastIndexOf('@') + 1),
+      rcpt,
+      rcptDomain: rcpt?.slice(rcpt.lastIndexOf('@') + 1),
+    };
+  }
+
+  // --- deciding ---------------------------------------------------------------------------
+
+  private facts(stage: Stage, extra: Partial<Omit<Facts, 'stage' | 'session'>>, heloName?: string): Facts {
+    const envelope = this.session.envelope;
+    const tls = this.secure ? (this._socket as TLSSocket).getProtocol?.() ?? undefined : undefined;
+    const user = this.session.user;
+    return {
+      stage,
+      session: {
+        id: this.log.id,
+        clientIp: this.remoteAddress,
+        heloName: heloName ?? (this.hostNameAppearsAs || undefined),
+        tls: this.secure,
+        ...(tls ? { tlsVersion: tls } : {}),
+        ...(user ? { authUser: String(user), authMechanism: this.authMechanism } : {}),
+        transactions: this._transactionCounter,
+      },
+      envelope: {
+        ...(envelope?.mailFrom ? { mailFrom: envelope.mailFrom.address } : {}),
+        rcptTo: envelope?.rcptTo?.map((a) => a.address) ?? [],
+      },
+      ...extra,
+    };
+  }
+
+  private decideAt(stage: Stage, facts: () => Facts): Decision {
+    const scenario = this.rt.scenario();
+    if (!scenario.activeStages.has(stage)) return NO_DECISION;
+    const decision = this.rt.decide({
+      facts: facts(),
+      rules: scenario.rules,
+      counters: { matches: (id) => this.rt.matches(id) },
+      random: this.random,
+    });
+    this.rt.commitMatches(decision.counted);
+    return decision;
+  }
+
+  /** Decides at a stage and carries the action out, after its delay if it has one. */
+  private answer(stage: Stage, facts: () => Facts, outcome: StageOutcome): void {
+    let decision: Decision;
+    try {
+      decision = this.decideAt(stage, facts);
+    } catch (err) {
+      this.rt.reportError(err, `rules at ${stage}`);
+      outcome.reply(RULE_ERROR_REPLY, 'error');
+      return;
+    }
+    const { action, rule } = decision;
+    if (!action) {
+      outcome.normal();
+      return;
+    }
+    const go = () => this.carryOut(action, rule?.id, outcome);
+    if (action.delayMs > 0) {
+      this.note(`delaying ${action.delayMs} ms`, rule?.id);
+      this.after(action.delayMs, go);
+    } else {
+      go();
+    }
+  }
+
+  private carryOut(action: Action, rule: string | undefined, outcome: StageOutcome): void {
+    switch (action.kind) {
+      case 'drop':
+        this.note('connection dropped without a reply', rule);
+        this._socket.destroy();
+        return;
+      case 'reset':
+        this.note('connection reset (TCP RST)', rule);
+        this._socket.resetAndDestroy();
+        return;
+      case 'continue':
+        return outcome.normal();
+      case 'accept':
+        return outcome.accept(rule);
+      case 'discard':
+        return outcome.discard ? outcome.discard(rule) : outcome.accept(rule);
+      case 'reply':
+        return outcome.reply(action.reply!, rule);
+    }
+  }
+
+  /** Lets a hook's callback carry a rule's reply: smtp-server's own reply is replaced by it. */
+  private viaCallback(cb: ErrCallback, r: Reply, rule?: string): void {
+    this.pending = { reply: r, ...(rule ? { rule } : {}) };
+    cb(isPositive(r) ? null : failure(r));
+  }
+
+  // --- connect ----------------------------------------------------------------------------
+
+  onConnectStage(cb: ErrCallback): void {
+    const run = () =>
+      this.answer('connect', () => this.facts('connect', {}), {
+        normal: () => cb(),
+        accept: () => cb(),
+        reply: (r, rule) => {
+          if (isPositive(r)) {
+            this.greeting = { reply: r, ...(rule ? { rule } : {}) };
+            cb();
+          } else {
+            this.viaCallback(cb, r, rule);
+          }
+        },
+      });
+    const delay = this.rt.scenario().server.greetDelayMs;
+    if (delay > 0) this.after(delay, run);
+    else run();
+  }
+
+  override _sendGreeting(): void {
+    if (this.greeting) {
+      this.writeReply(this.greeting.reply, this.greeting.rule);
+      return;
+    }
+    const banner = this._server.options.banner;
+    this.writeLines(220, null, [`${this.name} ESMTP${banner ? ` ${banner}` : ''}`], undefined, false);
+  }
+
+  // --- commands without a smtp-server hook ----------------------------------------------------
+
+  override _onCommand(command: Buffer, callback?: () => void): void {
+    const line = command.toString('utf8');
+    this.log.line('in', this._nextHandler ? line : line);
+    if (this._upgrading || !this._ready || this._nextHandler || this._closing || this._server._closeTimeout) {
+      super._onCommand(command, callback);
+      return;
+    }
+    const verb = (line.split(' ')[0] ?? '').toUpperCase();
+    const stage = this.commandStage(verb);
+    if (!stage) {
+      super._onCommand(command, callback);
+      return;
+    }
+    const arg = line.slice(verb.length).trim();
+    const done: Done = () => this._whenWritable(callback ?? (() => undefined));
+    const proceed: Done = () => super._onCommand(command, callback);
+    this.answer(
+      stage,
+      () => this.facts(stage, { command: { verb, arg, line } }, stage === 'helo' ? arg.split(/\s+/)[0] || undefined : undefined),
+      {
+        normal: proceed,
+        accept: (rule) => {
+          if (stage !== 'unknown') return proceed();
+          this.writeReply(UNKNOWN_ACCEPTED_REPLY, rule);
+          done();
+        },
+        reply: (r, rule) => {
+          if (stage === 'quit') {
+            this.writeReply(r, rule);
+            this.close();
+            return done();
+          }
+          if (isPositive(r) && stage !== 'unknown') {
+            this.pending = { reply: r, onlyIfPositive: true, keepCapabilities: stage === 'helo', ...(rule ? { rule } : {}) };
+            return proceed();
+          }
+          this.writeReply(r, rule);
+          done();
+        },
+      },
+    );
+  }
+
+  /** The rule stage a command belongs to, or undefined where a smtp-server hook takes it. */
+  private commandStage(verb: string): Stage | undefined {
+    switch (verb) {
+      case 'HELO':
+      case 'EHLO':
+      case 'LHLO':
+        return 'helo';
+      case 'STARTTLS':
+        return this._isSupported(verb) ? 'starttls' : 'unknown';
+      case 'RSET':
+        return 'rset';
+      case 'NOOP':
+        return 'noop';
+      case 'VRFY':
+        return 'vrfy';
+      case 'QUIT':
+        return 'quit';
+      case 'DATA':
+        // before a valid envelope smtp-server answers 503 itself
+        return this.hostNameAppearsAs && this.session.envelope.rcptTo.length ? 'data' : undefined;
+      case 'MAIL':
+      case 'RCPT':
+      case 'AUTH':
+      case 'HELP':
+        return undefined;
+      default:
+        return this._isSupported(verb) ? undefined : 'unknown';
+    }
+  }
+
+  override handler_HELP(_command: Buffer, callback: () => void): void {
+    this.writeLines(
+      214,
+      '2.0.0',
+      [
+        'mockmx: a mock SMTP server that answers the way real providers do.',
+        'Commands: HELO EHLO STARTTLS AUTH MAIL RCPT DATA RSET NOOP VRFY HELP QUIT',
+        'Magic recipients: RCPT TO:<ID@any.domain> where ID is a catalog id',
+        '(e.g. gmail.user-unknown) replays that provider reply; run "mockmx catalog".',
+        'See https://www.rfc-editor.org/rfc/rfc5321 for the protocol.',
+      ],
+      undefined,
+      false,
+    );
+    callback();
+  }
+
+  // --- hook stages ------------------------------------------------------------------------
+
+  onMailStage(address: SMTPServerAddress, cb: ErrCallback): void {
+    const declared = Number((address.args as Record<string, unknown> | false | undefined)?.['SIZE' as never]);
+    this.answer(
+      'mail',
+      () =>
+        this.facts('mail', {
+          command: { verb: 'MAIL', arg: `FROM:<${address.address}>`, line: `MAIL FROM:<${address.address}>` },
+          envelope: { mailFrom: address.address, rcptTo: [], ...(Number.isFinite(declared) ? { declaredSize: declared } : {}) },
+        }),
+      {
+        normal: () => {
+          if (this.rt.scenario().server.tls.starttls === 'required' && !this.secure) return this.viaCallback(cb, TLS_REQUIRED_REPLY);
+          cb();
+        },
+        accept: () => cb(),
+        reply: (r, rule) => this.viaCallback(cb, r, rule),
+      },
+    );
+  }
+
+  onRcptStage(address: SMTPServerAddress, cb: ErrCallback): void {
+    const rcpt = address.address;
+    this.currentRcpt = rcpt;
+    const finish: ErrCallback = (err) => {
+      cb(err);
+      this.currentRcpt = undefined;
+    };
+    this.answer(
+      'rcpt',
+      () => {
+        const base = this.facts('rcpt', { rcpt, command: { verb: 'RCPT', arg: `TO:<${rcpt}>`, line: `RCPT TO:<${rcpt}>` } });
+        return { ...base, envelope: { ...base.envelope, rcptTo: [...base.envelope.rcptTo, rcpt] } };
+      },
+      {
+        normal: () => {
+          const refusal = this.mailboxRefusal(rcpt);
+          if (refusal) return this.viaCallback(finish, refusal);
+          finish();
+        },
+        accept: () => finish(),
+        reply: (r, rule) => this.viaCallback(finish, r, rule),
+      },
+    );
+  }
+
+  /** What the scenario's mailboxes say about a recipient with no rule answering. */
+  private mailboxRefusal(rcpt: string): Reply | undefined {
+    const scenario = this.rt.scenario();
+    const box = scenario.mailboxes.get(rcpt.toLowerCase());
+    if (!box) return scenario.server.recipients === 'known' ? NO_SUCH_USER_REPLY : undefined;
+    if (box.disabled) return DISABLED_REPLY;
+    if (box.quota !== undefined && this.rt.mailboxUsage(box.address) >= box.quota) return MAILBOX_FULL_RCPT_REPLY;
+    return undefined;
+  }
+
+  onAuthStage(auth: SMTPServerAuthentication, cb: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void): void {
+    const users = this.rt.scenario().server.auth.users;
+    const valid = users.length === 0 || users.some((u) => credentialsMatch(u, auth));
+    const username = auth.username ?? '';
+    const succeed = () => {
+      this.authMechanism = auth.method;
+      this.log.update({ authUser: username });
+      cb(null, { user: username });
+    };
+    this.answer('auth', () => this.facts('auth', { auth: { user: username, mechanism: auth.method, valid } }), {
+      normal: () => {
+        if (valid) return succeed();
+        if (auth.method === 'XOAUTH2') return cb(null, { data: { status: '401', schemes: 'bearer', scope: 'https://mail.google.com/' } });
+        cb(null, {});
+      },
+      accept: () => succeed(),
+      reply: (r, rule) => {
+        this.pending = { reply: r, ...(rule ? { rule } : {}) };
+        if (isPositive(r)) succeed();
+        else cb(failure(r));
+      },
+    });
+  }
+
+  onMessageStage(stream: SMTPServerDataStream, cb: ErrCallback): void {
+    const limit = this.rt.scenario().server.size;
+    const chunks: Buffer[] = [];
+    let bytes = 0;
+    stream.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      // past the limit only count: the message is refused, so holding it would only cost memory
+      if (!limit || bytes <= limit) chunks.push(chunk);
+    });
+    stream.on('error', () => undefined); // the client went away; smtp-server closes the session
+    stream.on('end', () => {
+      this.log.line('in', `<${bytes} bytes of message data>`);
+      if (limit && bytes > limit) return this.viaCallback(cb, TOO_BIG_REPLY);
+      this.finishMessage(Buffer.concat(chunks, bytes), cb).catch((err: unknown) => {
+        this.rt.reportError(err, 'message');
+        this.viaCallback(cb, RULE_ERROR_REPLY, 'error');
+      });
+    });
+  }
+
+  private async finishMessage(raw: Buffer, cb: ErrCallback): Promise<void> {
+    const scenario = this.rt.scenario();
+    let message: MessageFacts = { size: raw.length };
+    if (scenario.readsMessageContent && scenario.activeStages.has('message')) message = await parseMessageFacts(raw);
+    const store = (rule?: string, answer?: Reply) => {
+      this.store(raw, rule).then(
+        (id) => this.viaCallback(cb, answer ?? reply(250, '2.0.0', `OK: queued as ${id}`), rule),
+        (err: unknown) => {
+          this.rt.reportError(err, 'store');
+          this.viaCallback(cb, STORE_ERROR_REPLY);
+        },
+      );
+    };
+    this.answer('message', () => this.facts('message', { message }), {
+      normal: () => {
+        const full = this.quotaRefusal(raw.length);
+        if (full) return this.viaCallback(cb, full);
+        store();
+      },
+      accept: (rule) => store(rule),
+      discard: (rule) => {
+        this.note('message discarded', rule);
+        this.viaCallback(cb, DISCARD_REPLY, rule);
+      },
+      reply: (r, rule) => (isPositive(r) ? store(rule, r) : this.viaCallback(cb, r, rule)),
+    });
+  }
+
+  private quotaRefusal(size: number): Reply | undefined {
+    const boxes = this.rt.scenario().mailboxes;
+    for (const rcpt of this.session.envelope.rcptTo) {
+      const box = boxes.get(rcpt.address.toLowerCase());
+      if (box?.quota !== undefined && this.rt.mailboxUsage(box.address) + size > box.quota) {
+        this.currentRcpt = rcpt.address;
+        return MAILBOX_FULL_MESSAGE_REPLY;
+      }
+    }
+    return undefined;
+  }
+
+  private async store(raw: Buffer, rule?: string): Promise<string> {
+    const envelope = this.session.envelope;
+    const { id } = await this.rt.deliver({
+      sessionId: this.log.id,
+      mailFrom: envelope.mailFrom ? envelope.mailFrom.address : '',
+      rcptTo: envelope.rcptTo.map((a) => a.address),
+      raw,
+      ...(rule ? { rule } : {}),
+    });
+    return id;
+  }
+
+  /** Ends the session for a shutdown: 421 now if idle, else when its current command is answered. */
+  shutdown(): void {
+    if (this._closing || this._closed) return;
+    if (this._handlerPending || this._dataStream) return;
+    this.send(421, `${this.name} Service shutting down, closing connection`, false);
+  }
+}
+
+function credentialsMatch(user: { user: string; password?: string; token?: string }, auth: SMTPServerAuthentication): boolean {
+  if (user.user !== auth.username) return false;
+  switch (auth.method) {
+    case 'XOAUTH2':
+      return user.token !== undefined && user.token === auth.accessToken;
+    case 'CRAM-MD5':
+      return user.password !== undefined && !!auth.validatePassword?.(user.password);
+    default:
+      return user.password !== undefined && user.password === auth.password;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * What the SMTP adapter needs from the rest of mockmx, injected by the composition root:
+ * the active scenario, the engine, state, a clock, randomness, and where sessions and
+ * accepted messages go. The adapter never imports the store or the HTTP side.
+ */
+import type { Decision, DecideInput } from '../engine/decide.js';
+import type { CompiledScenario } from '../engine/scenario.js';
+
+export type LineDirection = 'in' | 'out' | 'note';
+
+/** The live record of one SMTP session, written as it happens. */
+export interface SessionLog {
+  readonly id: string;
+  line(direction: LineDirection, text: string, rule?: string): void;
+  /** Updates what is known about the session (HELO name, TLS, user…). */
+  update(info: Partial<SessionInfo>): void;
+  end(): void;
+}
+
+export interface SessionInfo {
+  clientIp: string;
+  clientPort: number;
+  listener: 'smtp' | 'smtps';
+  heloName?: string;
+  tls?: boolean;
+  tlsVersion?: string;
+  authUser?: string;
+}
+
+export interface AcceptedMessage {
+  readonly sessionId: string;
+  readonly mailFrom: string;
+  readonly rcptTo: readonly string[];
+  readonly raw: Buffer;
+  /** The rule that accepted it, if one did. */
+  readonly rule?: string;
+}
+
+export interface SmtpRuntime {
+  scenario(): CompiledScenario;
+  decide(input: DecideInput): Decision;
+  /** Rule match counts for times/after. */
+  matches(ruleId: string): number;
+  commitMatches(ruleIds: readonly string[]): void;
+  /** The random stream of the n-th session since start (seeded). */
+  randomFor(sessionIndex: number): () => number;
+  now(): number;
+  /** Bytes stored so far for a mailbox (for quotas). */
+  mailboxUsage(address: string): number;
+  openSession(info: SessionInfo): SessionLog;
+  deliver(message: AcceptedMessage): Promise<{ id: string }>;
+  /** Called for errors that were caught and answered, so they are not silent. */
+  reportError(err: unknown, context: string): void;
+}

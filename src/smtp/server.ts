@@ -1,0 +1,182 @@
+/**
+ * An smtp-server SMTPServer whose connections are MockConnections and whose hooks hand each
+ * stage to the connection's rule handling. Options that come from the scenario are applied
+ * here, so switching scenario at run time reaches new sessions.
+ */
+import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import {
+  SMTPServer,
+  type SMTPServerAddress,
+  type SMTPServerAuthentication,
+  type SMTPServerAuthenticationResponse,
+  type SMTPServerDataStream,
+  type SMTPServerOptions,
+  type SMTPServerSession,
+} from 'smtp-server';
+import type { CompiledScenario } from '../engine/scenario.js';
+import { MockConnection } from './connection.js';
+import type { SmtpRuntime } from './runtime.js';
+
+export interface ListenerOptions {
+  readonly name: 'smtp' | 'smtps';
+  /** Implicit TLS from the first byte (SMTPS). */
+  readonly secure: boolean;
+  readonly key: string;
+  readonly cert: string;
+  /** Shared across listeners so every session gets its own seeded random stream. */
+  readonly sessionCounter: { next(): number };
+}
+
+/** Commands smtp-server answers with jokes (WIZ, SHELL, KILL) or proxies use: here they are unknown verbs. */
+const ALWAYS_DISABLED = ['WIZ', 'SHELL', 'KILL', 'XCLIENT', 'XFORWARD'];
+
+export class MockSmtpServer extends SMTPServer {
+  readonly runtime: SmtpRuntime;
+  readonly listenerName: 'smtp' | 'smtps';
+  private readonly counter: { next(): number };
+  private readonly bySession = new WeakMap<SMTPServerSession, MockConnection>();
+
+  constructor(runtime: SmtpRuntime, listener: ListenerOptions) {
+    const options: SMTPServerOptions = {
+      secure: listener.secure,
+      key: listener.key,
+      cert: listener.cert,
+      logger: false,
+      disableReverseLookup: true,
+      hideENHANCEDSTATUSCODES: false,
+      hideDSN: false,
+      maxAllowedUnauthenticatedCommands: false,
+      authRequiredMessage: 'Authentication required',
+    };
+    applyScenario(options, runtime.scenario());
+    super(options);
+    this.runtime = runtime;
+    this.listenerName = listener.name;
+    this.counter = listener.sessionCounter;
+    // a connection error re-emitted here would crash the process without a listener
+    this.on('error', (err: Error & { code?: string }) => {
+      if (!QUIET.has(err.code ?? '')) runtime.reportError(err, `${listener.name} listener`);
+    });
+  }
+
+  nextSessionIndex(): number {
+    return this.counter.next();
+  }
+
+  register(connection: MockConnection): void {
+    this.bySession.set(connection.session, connection);
+  }
+
+  override connect(socket: Socket | TLSSocket, socketOptions?: ConstructorParameters<typeof MockConnection>[2]): void {
+    const connection = new MockConnection(this, socket, socketOptions);
+    this.connections.add(connection);
+    connection.on('error', (err: Error) => this._onError(err));
+    connection.on('connect', (data) => this._onClientConnect(data));
+    connection.init();
+  }
+
+  /** Re-reads the scenario's server settings (after a switch); sessions already open keep theirs. */
+  useScenario(scenario: CompiledScenario): void {
+    applyScenario(this.options as SMTPServerOptions, scenario);
+  }
+
+  override onConnect(session: SMTPServerSession, cb: (err?: Error | null) => void): void {
+    const c = this.bySession.get(session);
+    if (c) c.onConnectStage(cb);
+    else cb();
+  }
+
+  override onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void): void {
+    const c = this.bySession.get(session);
+    if (c) c.onMailStage(address, cb);
+    else cb();
+  }
+
+  override onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void): void {
+    const c = this.bySession.get(session);
+    if (c) c.onRcptStage(address, cb);
+    else cb();
+  }
+
+  override onAuth(
+    auth: SMTPServerAuthentication,
+    session: SMTPServerSession,
+    cb: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
+  ): void {
+    const c = this.bySession.get(session);
+    if (c) c.onAuthStage(auth, cb);
+    else cb(null, {});
+  }
+
+  override onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null) => void): void {
+    const c = this.bySession.get(session);
+    if (c) c.onMessageStage(stream, cb);
+    else stream.resume().on('end', () => cb());
+  }
+
+  listenOn(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error) => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(port, host, () => {
+        this.server.off('error', onError);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /**
+   * Stops listening; idle sessions get a 421 now, busy ones when their current command is
+   * answered (their next command meets smtp-server's shutting-down 421), and any left after
+   * `graceMs` get a 421 then.
+   */
+  shutdown(graceMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        clearInterval(poll);
+        clearTimeout(deadline);
+        resolve();
+      };
+      // a truthy _closeTimeout makes smtp-server answer every further command with 421
+      const deadline = setTimeout(() => {
+        for (const c of this.connections) {
+          c.send(421, `${c.name} Service shutting down, closing connection`, false);
+          c.close();
+        }
+        finish();
+      }, graceMs);
+      this._closeTimeout = deadline;
+      this.server.close();
+      for (const c of this.connections) (c as MockConnection).shutdown();
+      // connections leave the set as they close; stop waiting once none is left
+      const poll = setInterval(() => {
+        if (this.connections.size === 0) finish();
+      }, 20);
+      if (this.connections.size === 0) finish();
+    });
+  }
+}
+
+const QUIET = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+
+function applyScenario(options: SMTPServerOptions, scenario: CompiledScenario): void {
+  const s = scenario.server;
+  const disabled = [...ALWAYS_DISABLED];
+  if (s.tls.starttls === 'off') disabled.push('STARTTLS');
+  Object.assign(options, {
+    name: s.hostname,
+    banner: s.banner,
+    size: s.size || undefined,
+    maxRecipients: s.maxRecipients,
+    socketTimeout: s.idleTimeoutMs,
+    hideSTARTTLS: s.tls.starttls === 'off',
+    disabledCommands: disabled,
+    authMethods: [...s.auth.mechanisms],
+    authOptional: !s.auth.required,
+    allowInsecureAuth: s.auth.allowInsecure,
+  });
+}

@@ -1,0 +1,30 @@
+/** Renders replies to wire lines. One place decides how a reply looks on the wire. */
+import type { Reply } from '../engine/reply.js';
+
+/** Values that reply text can quote as `{name}`. */
+export type Placeholders = Readonly<Record<string, string | undefined>>;
+
+const CONTROL = /[\x00-\x1f\x7f]/g;
+
+export function fillPlaceholders(line: string, values: Placeholders): string {
+  return line.replace(/\{([a-zA-Z]+)\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+/**
+ * `code-enh text` for every line but the last, `code enh text` for the last, CRLF after each:
+ * receivers such as Postfix read the status from the last line, so every line carries it.
+ */
+export function wireLines(code: number, enhanced: string | null, lines: readonly string[]): string[] {
+  const list = lines.length ? lines : [''];
+  return list.map((raw, i) => {
+    const text = raw.replace(CONTROL, ' ');
+    const sep = i < list.length - 1 ? '-' : ' ';
+    const body = [enhanced, text].filter((part) => part).join(' ');
+    return body ? `${code}${sep}${body}` : `${code}${sep === '-' ? '-' : ''}`;
+  });
+}
+
+/** The reply's text lines with placeholders filled in. */
+export function replyTexts(reply: Reply, values: Placeholders): string[] {
+  return reply.lines.map((l) => fillPlaceholders(l, values));
+}
