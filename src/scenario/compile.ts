@@ -9,9 +9,10 @@ import type { Action, ActionKind, CompiledRule, CompiledScenario, Mailbox, Serve
 import { STAGES, type Stage } from '../engine/stages.js';
 import type { Problem } from './errors.js';
 import { normaliseReply } from './reply.js';
-import type { ActionSpec, RuleSpec, ScenarioFile, ServerSpec } from './schema.js';
+import { ACTION_KEYWORDS, type ActionSpec, type RuleSpec, type ScenarioFile, type ServerSpec } from './schema.js';
 import { problemAt, type SourceFile } from './source.js';
 import { parseDuration, parseSize } from './values.js';
+import { closest, didYouMean } from '../util/suggest.js';
 
 export interface Layer {
   readonly source: SourceFile;
@@ -176,11 +177,15 @@ function inferStages(keys: ConditionKey[], catalogStage: Stage | undefined): Sta
 const KINDS = ['reply', 'accept', 'drop', 'reset', 'discard'] as const;
 
 function compileAction(
-  spec: ActionSpec,
+  original: ActionSpec,
   path: (string | number)[],
   report: (path: (string | number)[], code: Problem['code'], message: string) => void,
 ): { action?: Action; catalogStage?: Stage } {
-  if (typeof spec === 'string') return { action: Object.freeze({ kind: spec, delayMs: 0 }) };
+  let spec = original;
+  if (typeof spec === 'string') {
+    if ((ACTION_KEYWORDS as readonly string[]).includes(spec)) return { action: Object.freeze({ kind: spec as ActionKind, delayMs: 0 }) };
+    spec = { reply: spec };
+  }
   const chosen = KINDS.filter((k) => spec[k] !== undefined);
   const delayMs = spec.delay === undefined ? 0 : msOf(spec.delay);
   if (chosen.length > 1) {
@@ -194,8 +199,12 @@ function compileAction(
   }
   if (kind !== 'reply') return { action: Object.freeze({ kind, delayMs }) };
   const result = normaliseReply(spec.reply!);
+  if (!result.ok && typeof original === 'string' && result.code === 'MX_UNKNOWN_REPLY' && closest(original, ACTION_KEYWORDS)) {
+    report(path, 'MX_VALUE', `unknown action "${original}"${didYouMean(original, ACTION_KEYWORDS)}; write ${ACTION_KEYWORDS.join(', ')}, a reply "550 5.1.1 text" or a catalog id`);
+    return {};
+  }
   if (!result.ok) {
-    report([...path, 'reply'], result.code, result.error);
+    report(typeof spec.reply === 'string' && path.length && spec.reply === original ? path : [...path, 'reply'], result.code, result.error);
     return {};
   }
   return { action: Object.freeze({ kind, reply: result.reply, delayMs }), ...(result.catalogStage ? { catalogStage: result.catalogStage } : {}) };

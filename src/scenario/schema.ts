@@ -112,9 +112,11 @@ const ActionObject = strict({
   delay: Duration.optional().describe('Wait this long first (a tarpit), then do the action; alone: then the normal behaviour.'),
 });
 
+export const ACTION_KEYWORDS = ['accept', 'drop', 'reset', 'discard'] as const;
+
 export const ActionSchema = z
-  .union([z.enum(['accept', 'drop', 'reset', 'discard']), ActionObject])
-  .describe('What to do: "accept", "drop", "reset", "discard", or {reply | accept | drop | reset | discard, delay}.');
+  .union([z.enum(ACTION_KEYWORDS), z.string().min(1).describe('A reply: catalog id or "550 5.1.1 text".'), ActionObject])
+  .describe('What to do: "accept", "drop", "reset", "discard", a reply ("550 5.1.1 text" or a catalog id), or {reply | accept | drop | reset | discard, delay}.');
 
 export const RuleSchema = strict({
   id: z

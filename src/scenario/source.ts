@@ -63,7 +63,9 @@ export function validateSource(source: SourceFile): { value?: ScenarioFile; prob
   const data: unknown = source.doc.toJS() ?? {};
   const result = ScenarioFileSchema.safeParse(data);
   if (result.success) return { value: result.data, problems: [] };
-  const problems = result.error.issues.flatMap((issue) => issueProblems(source, data, issue, []));
+  const problems = result.error.issues
+    .flatMap((issue) => issueProblems(source, data, issue, []))
+    .sort((a, b) => a.line - b.line || a.column - b.column);
   return { problems };
 }
 
@@ -94,6 +96,9 @@ function issueProblems(source: SourceFile, data: unknown, issue: Issue, base: Pa
         const best = branches.reduce((a, b) => (b.length < a.length ? b : a));
         return best.flatMap((e) => issueProblems(source, data, e, path));
       }
+      // A value of the right type but not an allowed one (a misspelt stage) says more than "wrong type".
+      const valueBranch = issue.errors.find((errs) => errs.length === 1 && errs[0]!.code === 'invalid_value');
+      if (valueBranch && typeof valueAt(data, path) !== 'object') return issueProblems(source, data, valueBranch[0]!, path);
       const expected = issue.errors.flatMap((errs) => errs.map((e) => expectation(e))).filter((x, i, all) => all.indexOf(x) === i);
       return [problemAt(source, path, 'MX_TYPE', `expected ${expected.join(' or ')}; got ${describe(valueAt(data, path))}`)];
     }

@@ -310,6 +310,14 @@ export class MockConnection extends SMTPConnection {
     this.writeLines(220, null, [`${this.name} ESMTP${banner ? ` ${banner}` : ''}`], undefined, false);
   }
 
+  /** After STARTTLS or an implicit-TLS handshake. */
+  onSecured(socket: TLSSocket): void {
+    const version = socket.getProtocol?.() ?? undefined;
+    const cipher = socket.getCipher?.()?.name;
+    this.log.update({ tls: true, ...(version ? { tlsVersion: version } : {}) });
+    this.note(`TLS established${version ? ` (${version}${cipher ? `, ${cipher}` : ''})` : ''}`);
+  }
+
   // --- commands without a smtp-server hook ----------------------------------------------------
 
   override _onCommand(command: Buffer, callback?: () => void): void {

@@ -87,6 +87,11 @@ export class MockSmtpServer extends SMTPServer {
     else cb();
   }
 
+  override onSecure(socket: Socket | TLSSocket, session: SMTPServerSession, cb: (err?: Error | null) => void): void {
+    this.bySession.get(session)?.onSecured(socket as TLSSocket);
+    cb();
+  }
+
   override onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void): void {
     const c = this.bySession.get(session);
     if (c) c.onMailStage(address, cb);
