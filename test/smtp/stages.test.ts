@@ -10,7 +10,7 @@ const ENVELOPE = [cmd('EHLO client.test', '250'), cmd('MAIL FROM:<alice@example.
 const MESSAGE = 'Subject: hello\r\n\r\nHi Bob.\r\n.';
 
 describe('a rule can answer at every stage', () => {
-  const cases: { stage: string; when: string; steps: [string, string][]; wire: string }[] = [
+  const cases: { stage: string; when: string; steps: (readonly [string, string])[]; wire: string }[] = [
     { stage: 'helo', when: '{ stage: helo, helo: bad.test }', steps: [['EHLO bad.test', '']], wire: '554 5.7.1 go away\r\n' },
     { stage: 'starttls', when: '{ stage: starttls }', steps: [['EHLO c.test', '250'], ['STARTTLS', '']], wire: '554 5.7.1 go away\r\n' },
     { stage: 'mail', when: '{ sender: "alice@*" }', steps: [['EHLO c.test', '250'], ['MAIL FROM:<alice@example.test>', '']], wire: '554 5.7.1 go away\r\n' },
