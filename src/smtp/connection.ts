@@ -51,6 +51,7 @@ const TOO_BIG_REPLY = reply(552, '5.3.4', 'Message size exceeds fixed maximum me
 const STORE_ERROR_REPLY = reply(451, '4.3.0', 'Temporary local problem storing the message; try again later');
 const DISCARD_REPLY = reply(250, '2.0.0', 'OK: message accepted');
 const UNKNOWN_ACCEPTED_REPLY = reply(250, '2.0.0', 'OK');
+const AUTH_OK_REPLY = reply(235, '2.7.0', 'Authentication successful');
 
 const NO_DECISION: Decision = Object.freeze({ counted: [] });
 
@@ -322,7 +323,8 @@ export class MockConnection extends SMTPConnection {
 
   override _onCommand(command: Buffer, callback?: () => void): void {
     const line = command.toString('utf8');
-    this.log.line('in', this._nextHandler ? line : line);
+    // AUTH arguments and continuation lines carry credentials: log them the way smtp-server does
+    this.log.line('in', this._redactCredentials((line.split(' ')[0] ?? '').toUpperCase(), line).line);
     if (this._upgrading || !this._ready || this._nextHandler || this._closing || this._server._closeTimeout) {
       super._onCommand(command, callback);
       return;
@@ -482,7 +484,10 @@ export class MockConnection extends SMTPConnection {
         if (auth.method === 'XOAUTH2') return cb(null, { data: { status: '401', schemes: 'bearer', scope: 'https://mail.google.com/' } });
         cb(null, {});
       },
-      accept: () => succeed(),
+      accept: (rule) => {
+        if (rule) this.pending = { reply: AUTH_OK_REPLY, rule };
+        succeed();
+      },
       reply: (r, rule) => {
         this.pending = { reply: r, ...(rule ? { rule } : {}) };
         if (isPositive(r)) succeed();

@@ -44,10 +44,14 @@ export class SessionStore {
       id: record.id,
       line(direction, text, rule) {
         if (record.transcript.length >= maxLines) return;
-        const line: TranscriptLine = rule ? { at: now(), direction, text, rule } : { at: now(), direction, text };
-        record.transcript.push(
-          record.transcript.length === maxLines - 1 ? { at: line.at, direction: 'note', text: `transcript truncated at ${maxLines} lines` } : line,
-        );
+        const at = now();
+        const line: TranscriptLine =
+          record.transcript.length === maxLines - 1
+            ? { at, direction: 'note', text: `transcript truncated at ${maxLines} lines` }
+            : rule
+              ? { at, direction, text, rule }
+              : { at, direction, text };
+        record.transcript.push(line);
         events?.line(record, line);
       },
       update(info) {

@@ -30,6 +30,7 @@ describe('smtp-server internals the adapter depends on', () => {
     '_whenWritable',
     '_isSupported',
     '_getEnhancedStatusCode',
+    '_redactCredentials',
     'close',
     'handler_HELP',
     'handler_EHLO',
