@@ -89,7 +89,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     commitMatches: (ids) => {
       for (const id of ids) matchCounts.set(id, (matchCounts.get(id) ?? 0) + 1);
     },
-    randomFor: (index) => streamFor(seed, index),
+    randomFor: (index, purpose) => streamFor(purpose === 'rules' ? seed : seed ^ 0x5bd1e995, index),
     now,
     mailboxUsage: (address) => usage.get(address.toLowerCase()) ?? 0,
     openSession: (info) => sessions.open(info),

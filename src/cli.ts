@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { startServer } from './app.js';
 import { entriesOf, PROVIDERS, type Provider } from './catalog/index.js';
 import { ConfigError, OPTIONS, resolveConfig } from './config.js';
 import { formatProblem, ScenarioError } from './scenario/errors.js';
@@ -51,7 +50,8 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[]
     const message = (err as Error).message;
     const unknown = /Unknown option '--?([^']+)'/.exec(message);
     if (unknown) {
-      throw new UsageError(`unknown option --${unknown[1]}${didYouMean(unknown[1]!, Object.keys(options))}; see mockmx --help`);
+      const flag = `--${unknown[1]}`;
+      throw new UsageError(`unknown option ${flag}${didYouMean(flag, Object.keys(options).map((k) => `--${k}`))}; see mockmx --help`);
     }
     throw new UsageError(`${message}; see mockmx --help`);
   }
@@ -66,6 +66,8 @@ async function serve(args: string[]): Promise<void> {
 
   const config = resolveConfig(values as Record<string, string | undefined>, process.env);
   const scenario = loadScenario(config.scenario);
+  // loaded here so validate and catalog start fast
+  const { startServer } = await import('./app.js');
   const server = await startServer({
     scenario,
     host: config.host,

@@ -34,5 +34,6 @@ export function entryReply(entry: CatalogEntry): Reply {
     enhanced: entry.enhanced,
     lines: Object.freeze([entry.text]),
     close: entry.close || entry.code === 421,
+    style: entry.provider,
   });
 }

@@ -9,7 +9,7 @@ import type { Action, ActionKind, CompiledRule, CompiledScenario, Mailbox, Serve
 import { STAGES, type Stage } from '../engine/stages.js';
 import type { Problem } from './errors.js';
 import { normaliseReply } from './reply.js';
-import { ACTION_KEYWORDS, type ActionSpec, type RuleSpec, type ScenarioFile, type ServerSpec } from './schema.js';
+import { ACTION_KEYWORDS, RuleSchema, type ActionSpec, type RuleSpec, type ScenarioFile, type ServerSpec } from './schema.js';
 import { problemAt, type SourceFile } from './source.js';
 import { parseDuration, parseSize } from './values.js';
 import { closest, didYouMean } from '../util/suggest.js';
@@ -107,6 +107,21 @@ function mergeServer(specs: ServerSpec[]): ServerSettings {
       users: Object.freeze((s.auth?.users ?? []).map((u) => Object.freeze({ ...u }))),
     }),
   });
+}
+
+/**
+ * For a file that failed schema validation elsewhere: the problems its well-formed rules would
+ * still have (unknown reply ids, stage mismatches), so one run reports everything.
+ */
+export function problemsOfValidRules(source: SourceFile, rules: unknown): Problem[] {
+  if (!Array.isArray(rules)) return [];
+  const problems: Problem[] = [];
+  const layer: Layer = { source, spec: {}, name: 'scenario' };
+  rules.forEach((raw, index) => {
+    const parsed = RuleSchema.safeParse(raw);
+    if (parsed.success) compileRule(layer, parsed.data, index, problems);
+  });
+  return problems;
 }
 
 function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Problem[]): CompiledRule | undefined {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CompiledScenario } from '../engine/scenario.js';
-import { compileLayers, type Layer } from './compile.js';
+import { compileLayers, problemsOfValidRules, type Layer } from './compile.js';
 import { ScenarioError, type Problem } from './errors.js';
 import { parseSource, problemAt, validateSource } from './source.js';
 
@@ -53,7 +53,11 @@ export function loadScenarioText(text: string, file: string): CompiledScenario {
     }
     const { value, problems: invalid } = validateSource(parsed.source);
     problems.push(...invalid);
-    if (!value) break;
+    if (!value) {
+      const rules = (parsed.source.doc.toJS() as { rules?: unknown } | null)?.rules;
+      problems.push(...problemsOfValidRules(parsed.source, rules));
+      break;
+    }
     layers.push({ source: parsed.source, spec: value, name: value.name ?? basename(current.file, extname(current.file)) });
     current = undefined;
     if (value.extends !== undefined) {

@@ -14,6 +14,7 @@ import { isPositive, type Reply } from '../engine/reply.js';
 import type { Action } from '../engine/scenario.js';
 import type { Stage } from '../engine/stages.js';
 import { parseMessageFacts } from './message.js';
+import { styleContext, styleLines, type StyleContext } from '../catalog/style.js';
 import type { SessionLog, SmtpRuntime } from './runtime.js';
 import type { MockSmtpServer } from './server.js';
 import { replyTexts, wireLines, type Placeholders } from './write.js';
@@ -63,6 +64,8 @@ export class MockConnection extends SMTPConnection {
   readonly log: SessionLog;
   private readonly rt: SmtpRuntime;
   private readonly random: () => number;
+  private readonly styleRandom: () => number;
+  private style: StyleContext | undefined;
   private pending: PendingReply | undefined;
   private greeting: { reply: Reply; rule?: string } | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -74,7 +77,9 @@ export class MockConnection extends SMTPConnection {
   constructor(server: MockSmtpServer, socket: Socket | TLSSocket, options?: ConstructorParameters<typeof SMTPConnection>[2]) {
     super(server, socket, options);
     this.rt = server.runtime;
-    this.random = this.rt.randomFor(server.nextSessionIndex());
+    const index = server.nextSessionIndex();
+    this.random = this.rt.randomFor(index, 'rules');
+    this.styleRandom = this.rt.randomFor(index, 'style');
     this.log = this.rt.openSession({
       clientIp: this.remoteAddress,
       clientPort: this.remotePort,
@@ -143,7 +148,7 @@ export class MockConnection extends SMTPConnection {
         this.writeLines(
           pending.reply.code,
           pending.reply.enhanced,
-          [...replyTexts(pending.reply, this.placeholders()), ...extra],
+          [...this.texts(pending.reply), ...extra],
           pending.rule,
           pending.reply.close,
         );
@@ -156,7 +161,16 @@ export class MockConnection extends SMTPConnection {
   }
 
   writeReply(r: Reply, rule?: string): void {
-    this.writeLines(r.code, r.enhanced, replyTexts(r, this.placeholders()), rule, r.close);
+    this.writeLines(r.code, r.enhanced, this.texts(r), rule, r.close);
+  }
+
+  /** A reply's lines as sent: placeholders filled, then laid out in its provider's style. */
+  private texts(r: Reply): string[] {
+    const lines = replyTexts(r, this.placeholders());
+    if (!r.style) return lines;
+    // one token per session, like a provider's per-connection id
+    this.style ??= styleContext(this.styleRandom);
+    return styleLines(r.style, lines, this.style);
   }
 
   private writeLines(code: number, enhanced: string | null, texts: string[], rule: string | undefined, close: boolean): void {

@@ -42,8 +42,8 @@ export interface SmtpRuntime {
   /** Rule match counts for times/after. */
   matches(ruleId: string): number;
   commitMatches(ruleIds: readonly string[]): void;
-  /** The random stream of the n-th session since start (seeded). */
-  randomFor(sessionIndex: number): () => number;
+  /** A seeded random stream of the n-th session since start: one for rules, one for reply styling. */
+  randomFor(sessionIndex: number, purpose: 'rules' | 'style'): () => number;
   now(): number;
   /** Bytes stored so far for a mailbox (for quotas). */
   mailboxUsage(address: string): number;

@@ -55,8 +55,13 @@ export class MockSmtpServer extends SMTPServer {
     this.listenerName = listener.name;
     this.counter = listener.sessionCounter;
     // a connection error re-emitted here would crash the process without a listener
-    this.on('error', (err: Error & { code?: string }) => {
-      if (!QUIET.has(err.code ?? '')) runtime.reportError(err, `${listener.name} listener`);
+    const seen = new WeakSet<Error>();
+    this.on('error', (err: Error & { code?: string; report?: boolean }) => {
+      // smtp-server forwards one failed handshake through two listeners; say it once
+      if (seen.has(err)) return;
+      seen.add(err);
+      if (isClientFault(err)) return;
+      runtime.reportError(err, `${listener.name} listener`);
     });
   }
 
@@ -167,6 +172,11 @@ export class MockSmtpServer extends SMTPServer {
 }
 
 const QUIET = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+
+/** Clients that vanish or speak broken TLS are part of the job, not server errors. */
+function isClientFault(err: Error & { code?: string; report?: boolean }): boolean {
+  return err.report === false || QUIET.has(err.code ?? '') || (err.code ?? '').startsWith('ERR_SSL_');
+}
 
 function applyScenario(options: SMTPServerOptions, scenario: CompiledScenario): void {
   const s = scenario.server;
