@@ -31,6 +31,11 @@ function gmailLines(text: string, token: string): string[] {
   const url = /\s(https?:\/\/\S+)$/.exec(text);
   const body = url ? text.slice(0, url.index) : text;
   const lines = wrap(body, GMAIL_WIDTH);
+  // a short tail such as "go to" stays on the line before, as Gmail's own wrapping does
+  const last = lines.at(-1)!;
+  if (lines.length > 1 && last.length < 12 && lines.at(-2)!.length + 1 + last.length <= GMAIL_WIDTH + 12) {
+    lines.splice(-2, 2, `${lines.at(-2)} ${last}`);
+  }
   // Gmail puts the help link on a line of its own, after two spaces, followed by its token
   if (url) lines.push(` ${url[1]} ${token} - gsmtp`);
   else lines[lines.length - 1] = `${lines.at(-1)} ${token} - gsmtp`;

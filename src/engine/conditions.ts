@@ -28,6 +28,8 @@ export const CONDITION_STAGES: Readonly<Record<Exclude<keyof ConditionsSpec, 'st
   rcpt: ENVELOPE_RCPT,
   rcptDomain: ENVELOPE_RCPT,
   rcptCount: ENVELOPE_RCPT,
+  rcptDomainCount: ENVELOPE_RCPT,
+  event: ALL,
   verb: COMMAND_STAGES,
   arg: COMMAND_STAGES,
   size: ['mail', 'message'],
@@ -122,6 +124,14 @@ export function compileConditions(spec: ConditionsSpec, path: (string | number)[
   if (spec.rcptCount !== undefined) {
     const cmp = must(parseComparison(spec.rcptCount), at('rcptCount'));
     add('rcptCount', (f) => cmp.test(f.envelope.rcptTo.length));
+  }
+  if (spec.rcptDomainCount !== undefined) {
+    const cmp = must(parseComparison(spec.rcptDomainCount), at('rcptDomainCount'));
+    add('rcptDomainCount', (f) => cmp.test(new Set(f.envelope.rcptTo.map((r) => domainOf(r).toLowerCase())).size));
+  }
+  if (spec.event !== undefined) {
+    const wanted = new Set<string>(Array.isArray(spec.event) ? spec.event : [spec.event]);
+    add('event', (f) => f.event !== undefined && wanted.has(f.event));
   }
   if (spec.verb !== undefined) {
     const ms = matchers(spec.verb, at('verb'));

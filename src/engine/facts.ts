@@ -1,3 +1,4 @@
+import type { EventName } from './events.js';
 import type { Stage } from './stages.js';
 
 /**
@@ -17,6 +18,8 @@ export interface Facts {
   readonly auth?: AuthAttemptFacts;
   /** At message: the received message. */
   readonly message?: MessageFacts;
+  /** A protocol event the server is about to refuse (only in the event pass). */
+  readonly event?: EventName;
 }
 
 export interface SessionFacts {

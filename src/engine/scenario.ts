@@ -2,6 +2,7 @@
  * The compiled form of a scenario: what the engine and the adapter run on. Built once by
  * `scenario/compile.ts`, then frozen. Conditions are predicates over Facts.
  */
+import type { EventName } from './events.js';
 import type { Facts } from './facts.js';
 import type { Reply } from './reply.js';
 import type { Stage } from './stages.js';
@@ -40,6 +41,8 @@ export interface CompiledRule {
   readonly source: RuleSource;
   /** True when a condition reads parsed message content (headers, subject, body). */
   readonly readsMessageContent: boolean;
+  /** True when the rule answers protocol events (`when.event`); only those see events. */
+  readonly readsEvent: boolean;
 }
 
 export interface AuthUser {
@@ -55,6 +58,8 @@ export interface ServerSettings {
   /** Maximum message size in bytes; 0 for no limit. */
   readonly size: number;
   readonly maxRecipients: number;
+  /** Concurrent connections; 0 for no limit. */
+  readonly maxConnections: number;
   readonly idleTimeoutMs: number;
   readonly recipients: 'any' | 'known';
   readonly magicRecipients: boolean;
@@ -87,4 +92,8 @@ export interface CompiledScenario {
   readonly activeStages: ReadonlySet<Stage>;
   /** True when a message-stage rule reads parsed content, so the adapter must parse. */
   readonly readsMessageContent: boolean;
+  /** How the server's own refusals are worded (the scenario's `replies:` table). */
+  readonly replies: ReadonlyMap<EventName, Reply>;
+  /** The rules that read `event`, in order: the only ones consulted when an event happens. */
+  readonly eventRules: readonly CompiledRule[];
 }

@@ -8,6 +8,8 @@ import { compileConditions, ConditionError, CONDITION_STAGES, CONTENT_CONDITIONS
 import type { Action, ActionKind, CompiledRule, CompiledScenario, Mailbox, ServerSettings } from '../engine/scenario.js';
 import { STAGES, type Stage } from '../engine/stages.js';
 import type { Problem } from './errors.js';
+import type { EventName } from '../engine/events.js';
+import type { Reply } from '../engine/reply.js';
 import { normaliseReply } from './reply.js';
 import { ACTION_KEYWORDS, RuleSchema, type ActionSpec, type RuleSpec, type ScenarioFile, type ServerSpec } from './schema.js';
 import { problemAt, type SourceFile } from './source.js';
@@ -56,9 +58,19 @@ export function compileLayers(layers: readonly Layer[]): { scenario?: CompiledSc
       rules.push(rule);
     });
   }
+  const replies = new Map<EventName, Reply>();
+  for (const layer of [...layers].reverse()) {
+    for (const [event, spec] of Object.entries(layer.spec.replies ?? {})) {
+      if (spec === undefined) continue;
+      const result = normaliseReply(spec);
+      if (result.ok) replies.set(event as EventName, result.reply);
+      else problems.push(problemAt(layer.source, ['replies', event], result.code, result.error));
+    }
+  }
   if (problems.length) return { problems };
 
-  const activeStages = new Set<Stage>(rules.flatMap((r) => [...r.stages]));
+  // event rules only run when an event happens, so they do not make a stage active
+  const activeStages = new Set<Stage>(rules.filter((r) => !r.readsEvent).flatMap((r) => [...r.stages]));
   const scenario: CompiledScenario = Object.freeze({
     name: top.spec.name ?? top.name,
     ...(top.spec.description === undefined ? {} : { description: top.spec.description }),
@@ -68,6 +80,8 @@ export function compileLayers(layers: readonly Layer[]): { scenario?: CompiledSc
     rules: Object.freeze(rules),
     activeStages,
     readsMessageContent: rules.some((r) => r.readsMessageContent),
+    replies,
+    eventRules: Object.freeze(rules.filter((r) => r.readsEvent)),
   });
   return { scenario, problems };
 }
@@ -96,6 +110,7 @@ function mergeServer(specs: ServerSpec[]): ServerSettings {
     greetDelayMs: s.greetDelay === undefined ? 0 : msOf(s.greetDelay),
     size: s.size === undefined ? DEFAULT_SIZE : sizeOf(s.size),
     maxRecipients: s.maxRecipients ?? 1000,
+    maxConnections: s.maxConnections ?? 0,
     idleTimeoutMs: s.idleTimeout === undefined ? 300_000 : msOf(s.idleTimeout),
     recipients: s.recipients ?? 'any',
     magicRecipients: s.magicRecipients ?? true,
@@ -174,6 +189,7 @@ function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Prob
     ...(spec.probability === undefined ? {} : { probability: spec.probability }),
     source: Object.freeze({ file: layer.source.file, line: pos.line, column: pos.column }),
     readsMessageContent: keys.some((k) => CONTENT_CONDITIONS.has(k)),
+    readsEvent: keys.includes('event'),
   });
 }
 
@@ -183,7 +199,7 @@ function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Prob
  */
 function inferStages(keys: ConditionKey[], catalogStage: Stage | undefined): Stage[] {
   const candidates = STAGES.filter((s) => keys.every((k) => CONDITION_STAGES[k].includes(s)));
-  if (keys.includes('verb') || keys.includes('arg')) return candidates;
+  if (keys.includes('verb') || keys.includes('arg') || keys.includes('event')) return candidates;
   if (catalogStage && candidates.includes(catalogStage)) return [catalogStage];
   const earliest = SESSION_ORDER.find((s) => candidates.includes(s));
   return earliest ? [earliest] : [];

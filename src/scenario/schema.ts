@@ -4,6 +4,7 @@
  * It describes the file as written; `compile.ts` turns a valid file into the engine's form.
  */
 import * as z from 'zod';
+import { EVENT_NAMES } from '../engine/events.js';
 import { STAGES } from '../engine/stages.js';
 import { didYouMean } from '../util/suggest.js';
 import { parseComparison, parseDuration, parseIpMatcher, parsePattern, parseSize, type Parsed } from './values.js';
@@ -46,6 +47,7 @@ const Size = z
 const IpBlock = checked(parseIpMatcher).describe('An IP address or CIDR block, e.g. "192.0.2.0/24".');
 
 export const StageSchema = z.enum(STAGES).describe('An SMTP stage at which a rule can answer.');
+export const EventSchema = z.enum(EVENT_NAMES as [string, ...string[]]).describe('A protocol event (mockmx catalog --events lists them).');
 
 const HeaderCondition = z.union([
   Pattern,
@@ -73,6 +75,11 @@ export const ConditionsSchema = strict({
   rcpt: Patterns.optional().describe('At rcpt: the recipient being added. Later: any recipient of the transaction.'),
   rcptDomain: Patterns.optional().describe('The domain of the recipient (as for rcpt).'),
   rcptCount: Comparison.optional().describe('Number of recipients so far (including the one being added at rcpt).'),
+  rcptDomainCount: Comparison.optional().describe('Number of distinct recipient domains so far (including the one being added).'),
+  event: z
+    .union([EventSchema, z.array(EventSchema).min(1)])
+    .optional()
+    .describe('A protocol event the server is about to refuse (see "replies"); the rule answers instead.'),
   verb: Patterns.optional().describe('The command verb, e.g. "VRFY", "XYZZY".'),
   arg: Patterns.optional().describe('The command argument: everything after the verb.'),
   size: Comparison.optional().describe('Message size in bytes (at mail: the SIZE= parameter when given).'),
@@ -146,6 +153,7 @@ export const ServerSchema = strict({
   greetDelay: Duration.optional().describe('Pause before the greeting. Default 0.'),
   size: Size.optional().describe('Maximum message size, advertised in EHLO. Default 25MB; 0 means no limit.'),
   maxRecipients: z.number().int().positive().optional().describe('Recipients per message before 452 4.5.3.'),
+  maxConnections: z.number().int().positive().optional().describe('Concurrent connections before 421 (event too-many-connections).'),
   idleTimeout: Duration.optional().describe('Close idle sessions after this long. Default 5m.'),
   recipients: z
     .enum(['any', 'known'])
@@ -179,6 +187,10 @@ export const ScenarioFileSchema = strict({
   extends: z.string().min(1).optional().describe('A shipped scenario name or a path relative to this file.'),
   server: ServerSchema.optional(),
   mailboxes: z.record(z.string().min(1), Mailbox).optional().describe('Known mailboxes by address.'),
+  replies: z
+    .partialRecord(EventSchema, ReplySchema)
+    .optional()
+    .describe("How this provider words the server's own refusals: event name → reply (a catalog id, shorthand or object)."),
   rules: z.array(RuleSchema).optional().describe('Evaluated in order; the first match for the stage answers.'),
 }).describe('A mockmx scenario.');
 

@@ -15,6 +15,9 @@ import type { Action } from '../engine/scenario.js';
 import type { Stage } from '../engine/stages.js';
 import { parseMessageFacts } from './message.js';
 import { styleContext, styleLines, type StyleContext } from '../catalog/style.js';
+import { entryReply, findEntry, type CatalogEntry } from '../catalog/index.js';
+import { classifyServerReply, type EventName } from '../engine/events.js';
+import { isValidMailbox } from './address.js';
 import type { SessionLog, SmtpRuntime } from './runtime.js';
 import type { MockSmtpServer } from './server.js';
 import { replyTexts, wireLines, type Placeholders } from './write.js';
@@ -49,12 +52,17 @@ const DISABLED_REPLY = reply(550, '5.2.1', '<{rcpt}>: The email account that you
 const MAILBOX_FULL_RCPT_REPLY = reply(452, '4.2.2', '<{rcpt}>: The recipient\'s inbox is out of storage space');
 const MAILBOX_FULL_MESSAGE_REPLY = reply(552, '5.2.2', '<{rcpt}>: Mailbox full: the message does not fit in the quota');
 const TOO_BIG_REPLY = reply(552, '5.3.4', 'Message size exceeds fixed maximum message size');
+const INVALID_SENDER_REPLY = reply(553, '5.1.7', 'The sender address <{address}> is not a valid RFC 5321 address');
+const INVALID_RECIPIENT_REPLY = reply(553, '5.1.3', 'The recipient address <{address}> is not a valid RFC 5321 address');
 const STORE_ERROR_REPLY = reply(451, '4.3.0', 'Temporary local problem storing the message; try again later');
 const DISCARD_REPLY = reply(250, '2.0.0', 'OK: message accepted');
 const UNKNOWN_ACCEPTED_REPLY = reply(250, '2.0.0', 'OK');
 const AUTH_OK_REPLY = reply(235, '2.7.0', 'Authentication successful');
 
 const NO_DECISION: Decision = Object.freeze({ counted: [] });
+const nothing = () => undefined;
+/** For actions (drop, reset) that end the session, where no stage outcome follows. */
+const NO_OUTCOME: StageOutcome = { normal: nothing, accept: nothing, reply: nothing };
 
 function failure(r: Reply): Error & { responseCode: number } {
   return Object.assign(new Error(r.lines.join(' ')), { responseCode: r.code });
@@ -70,9 +78,17 @@ export class MockConnection extends SMTPConnection {
   private greeting: { reply: Reply; rule?: string } | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private authMechanism: string | undefined;
+  /** The command being answered, for events and `{command}`/`{argument}` in replies. */
+  private verb = '';
+  private arg = '';
+  /** The address MAIL or RCPT is about, for `{address}`. */
+  private address: string | undefined;
+  /** Catalog entries named by magic recipients, per transaction (the envelope object). */
+  private readonly magic = new WeakMap<object, CatalogEntry>();
   /** The recipient being added, for `{rcpt}` in replies at RCPT. */
   private currentRcpt: string | undefined;
   private ended = false;
+  private lastChunk: Buffer | undefined;
 
   constructor(server: MockSmtpServer, socket: Socket | TLSSocket, options?: ConstructorParameters<typeof SMTPConnection>[2]) {
     super(server, socket, options);
@@ -93,6 +109,10 @@ export class MockConnection extends SMTPConnection {
 
   /** Same as smtp-server's, minus its fixed 100 ms pause before the greeting (see greetDelay). */
   override init(): void {
+    // the last bytes read, to see what a client pipelined after STARTTLS (smtp-server drops it silently)
+    this._socket.on('data', (chunk: Buffer) => {
+      this.lastChunk = chunk;
+    });
     this._setListeners(() => {
       const max = this._server.options.maxClients;
       if (max && this._server.connections.size > max) {
@@ -155,6 +175,11 @@ export class MockConnection extends SMTPConnection {
         return;
       }
     }
+    if (code >= 400) {
+      const event = classifyServerReply(code, Array.isArray(data) ? data.join(' ') : String(data ?? ''), this.verb, this.arg);
+      // smtp-server stops reading after its 421s, so a replacement must close too
+      if (event && this.answerEvent(event, code === 421)) return;
+    }
     const enhanced = this._getEnhancedStatusCode(code, context) || null;
     const lines = Array.isArray(data) ? data : [data ?? ''];
     this.writeLines(code, enhanced, lines.map((l) => String(l)), undefined, false);
@@ -202,7 +227,12 @@ export class MockConnection extends SMTPConnection {
       sender,
       domain: sender?.slice(sender.lastIndexOf('@') + 1),
       rcpt,
+      recipient: rcpt,
       rcptDomain: rcpt?.slice(rcpt.lastIndexOf('@') + 1),
+      command: this.verb || undefined,
+      argument: this.arg || undefined,
+      address: this.address,
+      limit: this._server.options.size ? String(this._server.options.size) : undefined,
     };
   }
 
@@ -295,6 +325,64 @@ export class MockConnection extends SMTPConnection {
     cb(isPositive(r) ? null : failure(r));
   }
 
+  /**
+   * What answers a protocol event: an event rule (reply, drop or reset), else the scenario's
+   * `replies:` table. Returns true when it answered (and wrote or dropped).
+   */
+  private answerEvent(event: EventName, closeAfter = false): boolean {
+    const found = this.eventAnswer(event);
+    if (!found) return false;
+    if (found.kind === 'reply') this.writeLines(found.reply.code, found.reply.enhanced, this.texts(found.reply), found.rule, found.reply.close || closeAfter);
+    else this.carryOut({ kind: found.kind, delayMs: 0 }, found.rule, NO_OUTCOME);
+    return true;
+  }
+
+  private eventAnswer(event: EventName): { kind: 'reply'; reply: Reply; rule: string } | { kind: 'drop' | 'reset'; rule: string } | undefined {
+    const scenario = this.rt.scenario();
+    this.note(`event ${event}`);
+    if (scenario.eventRules.length) {
+      let decision: Decision;
+      try {
+        decision = this.rt.decide({
+          facts: { ...this.facts(this.stageOfVerb(), {}), event },
+          rules: scenario.eventRules,
+          counters: { matches: (id) => this.rt.matches(id) },
+          random: this.random,
+        });
+        this.rt.commitMatches(decision.counted);
+      } catch (err) {
+        this.rt.reportError(err, `rules for event ${event}`);
+        return { kind: 'reply', reply: RULE_ERROR_REPLY, rule: 'error' };
+      }
+      const { action, rule } = decision;
+      // events answer at once: a delay is not waited for, accept/discard mean "the usual refusal"
+      if (action?.kind === 'reply' && rule) return { kind: 'reply', reply: action.reply!, rule: rule.id };
+      if ((action?.kind === 'drop' || action?.kind === 'reset') && rule) return { kind: action.kind, rule: rule.id };
+    }
+    const worded = scenario.replies.get(event);
+    return worded ? { kind: 'reply', reply: worded, rule: `replies.${event}` } : undefined;
+  }
+
+  /** A refusal of our own (not smtp-server's): an event, then the scenario's wording or the default. */
+  private refuse(cb: ErrCallback, event: EventName, fallback: Reply): void {
+    const found = this.eventAnswer(event);
+    if (found?.kind === 'drop' || found?.kind === 'reset') return this.carryOut({ kind: found.kind, delayMs: 0 }, found.rule, NO_OUTCOME);
+    if (found?.kind === 'reply') return this.viaCallback(cb, found.reply, found.rule);
+    this.viaCallback(cb, fallback);
+  }
+
+  /** True when the packet that carried `line` held more commands after it. */
+  private pipelinedAfter(line: string): boolean {
+    const chunk = this.lastChunk?.toString('latin1') ?? '';
+    const at = chunk.lastIndexOf(line);
+    if (at < 0) return false;
+    return chunk.slice(at + line.length).replace(/^\r?\n/, '').length > 0;
+  }
+
+  private stageOfVerb(): Stage {
+    return this.commandStage(this.verb) ?? (({ MAIL: 'mail', RCPT: 'rcpt', AUTH: 'auth' }) as Record<string, Stage>)[this.verb] ?? 'connect';
+  }
+
   // --- connect ----------------------------------------------------------------------------
 
   onConnectStage(cb: ErrCallback): void {
@@ -340,10 +428,21 @@ export class MockConnection extends SMTPConnection {
     // AUTH arguments and continuation lines carry credentials: log them the way smtp-server does
     this.log.line('in', this._redactCredentials((line.split(' ')[0] ?? '').toUpperCase(), line).line);
     if (this._upgrading || !this._ready || this._nextHandler || this._closing || this._server._closeTimeout) {
+      if (!this._nextHandler) {
+        // so smtp-server's refusals here (too soon, shutting down) classify against this line
+        this.verb = (line.split(' ')[0] ?? '').toUpperCase();
+        this.arg = line.slice(this.verb.length).trim();
+      }
       super._onCommand(command, callback);
       return;
     }
     const verb = (line.split(' ')[0] ?? '').toUpperCase();
+    this.verb = verb;
+    this.arg = line.slice(verb.length).trim();
+    if (verb === 'STARTTLS' && this.pipelinedAfter(line) && this.answerEvent('starttls-pipelined')) {
+      this._whenWritable(callback ?? nothing);
+      return;
+    }
     const stage = this.commandStage(verb);
     if (!stage) {
       super._onCommand(command, callback);
@@ -356,7 +455,12 @@ export class MockConnection extends SMTPConnection {
       stage,
       () => this.facts(stage, { command: { verb, arg, line } }, stage === 'helo' ? arg.split(/\s+/)[0] || undefined : undefined),
       {
-        normal: proceed,
+        normal: () => {
+          const entry = stage === 'data' ? this.magic.get(this.session.envelope) : undefined;
+          if (entry?.stage !== 'data') return proceed();
+          this.writeReply(entryReply(entry), `magic:${entry.id}`);
+          done();
+        },
         accept: (rule) => {
           if (stage !== 'unknown') return proceed();
           this.writeReply(UNKNOWN_ACCEPTED_REPLY, rule);
@@ -439,7 +543,9 @@ export class MockConnection extends SMTPConnection {
         }),
       {
         normal: () => {
-          if (this.rt.scenario().server.tls.starttls === 'required' && !this.secure) return this.viaCallback(cb, TLS_REQUIRED_REPLY);
+          this.address = address.address;
+          if (this.rt.scenario().server.tls.starttls === 'required' && !this.secure) return this.refuse(cb, 'tls-required', TLS_REQUIRED_REPLY);
+          if (address.address && !isValidMailbox(address.address)) return this.refuse(cb, 'invalid-sender-address', INVALID_SENDER_REPLY);
           cb();
         },
         accept: () => cb(),
@@ -463,8 +569,18 @@ export class MockConnection extends SMTPConnection {
       },
       {
         normal: () => {
+          this.address = rcpt;
+          if (!isValidMailbox(rcpt)) return this.refuse(finish, 'invalid-recipient-address', INVALID_RECIPIENT_REPLY);
+          const entry = this.magicEntry(rcpt);
+          if (entry && (entry.stage === 'message' || entry.stage === 'data')) {
+            // answered later, at its own stage; the first magic recipient of a transaction wins
+            if (!this.magic.has(this.session.envelope)) this.magic.set(this.session.envelope, entry);
+            this.note(`magic recipient: ${entry.id} answers at ${entry.stage}`);
+            return finish();
+          }
+          if (entry) return this.viaCallback(finish, entryReply(entry), `magic:${entry.id}`);
           const refusal = this.mailboxRefusal(rcpt);
-          if (refusal) return this.viaCallback(finish, refusal);
+          if (refusal) return this.refuse(finish, refusal.event, refusal.reply);
           finish();
         },
         accept: () => finish(),
@@ -474,13 +590,20 @@ export class MockConnection extends SMTPConnection {
   }
 
   /** What the scenario's mailboxes say about a recipient with no rule answering. */
-  private mailboxRefusal(rcpt: string): Reply | undefined {
+  private mailboxRefusal(rcpt: string): { event: EventName; reply: Reply } | undefined {
     const scenario = this.rt.scenario();
     const box = scenario.mailboxes.get(rcpt.toLowerCase());
-    if (!box) return scenario.server.recipients === 'known' ? NO_SUCH_USER_REPLY : undefined;
-    if (box.disabled) return DISABLED_REPLY;
-    if (box.quota !== undefined && this.rt.mailboxUsage(box.address) >= box.quota) return MAILBOX_FULL_RCPT_REPLY;
+    if (!box) return scenario.server.recipients === 'known' ? { event: 'user-unknown', reply: NO_SUCH_USER_REPLY } : undefined;
+    if (box.disabled) return { event: 'mailbox-disabled', reply: DISABLED_REPLY };
+    if (box.quota !== undefined && this.rt.mailboxUsage(box.address) >= box.quota) return { event: 'mailbox-full', reply: MAILBOX_FULL_RCPT_REPLY };
     return undefined;
+  }
+
+  /** A recipient whose local part is a catalog id replays that entry (unless the scenario turns it off). */
+  private magicEntry(rcpt: string): CatalogEntry | undefined {
+    if (!this.rt.scenario().server.magicRecipients) return undefined;
+    const at = rcpt.lastIndexOf('@');
+    return at > 0 ? findEntry(rcpt.slice(0, at)) : undefined;
   }
 
   onAuthStage(auth: SMTPServerAuthentication, cb: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void): void {
@@ -495,6 +618,12 @@ export class MockConnection extends SMTPConnection {
     this.answer('auth', () => this.facts('auth', { auth: { user: username, mechanism: auth.method, valid } }), {
       normal: () => {
         if (valid) return succeed();
+        const found = this.eventAnswer('auth-failed');
+        if (found?.kind === 'reply') {
+          this.pending = { reply: found.reply, rule: found.rule };
+          return cb(failure(found.reply));
+        }
+        if (found) return this.carryOut({ kind: found.kind, delayMs: 0 }, found.rule, NO_OUTCOME);
         if (auth.method === 'XOAUTH2') return cb(null, { data: { status: '401', schemes: 'bearer', scope: 'https://mail.google.com/' } });
         cb(null, {});
       },
@@ -522,7 +651,7 @@ export class MockConnection extends SMTPConnection {
     stream.on('error', () => undefined); // the client went away; smtp-server closes the session
     stream.on('end', () => {
       this.log.line('in', `<${bytes} bytes of message data>`);
-      if (limit && bytes > limit) return this.viaCallback(cb, TOO_BIG_REPLY);
+      if (limit && bytes > limit) return this.refuse(cb, 'message-too-big', TOO_BIG_REPLY);
       this.finishMessage(Buffer.concat(chunks, bytes), cb).catch((err: unknown) => {
         this.rt.reportError(err, 'message');
         this.viaCallback(cb, RULE_ERROR_REPLY, 'error');
@@ -545,8 +674,10 @@ export class MockConnection extends SMTPConnection {
     };
     this.answer('message', () => this.facts('message', { message }), {
       normal: () => {
+        const entry = this.magic.get(this.session.envelope);
+        if (entry?.stage === 'message') return this.viaCallback(cb, entryReply(entry), `magic:${entry.id}`);
         const full = this.quotaRefusal(raw.length);
-        if (full) return this.viaCallback(cb, full);
+        if (full) return this.refuse(cb, 'mailbox-quota-exceeded', full);
         store();
       },
       accept: (rule) => store(rule),

@@ -46,7 +46,6 @@ export class MockSmtpServer extends SMTPServer {
       disableReverseLookup: true,
       hideENHANCEDSTATUSCODES: false,
       hideDSN: false,
-      maxAllowedUnauthenticatedCommands: false,
       authRequiredMessage: 'Authentication required',
     };
     applyScenario(options, runtime.scenario());
@@ -187,6 +186,9 @@ function applyScenario(options: SMTPServerOptions, scenario: CompiledScenario): 
     banner: s.banner,
     size: s.size || undefined,
     maxRecipients: s.maxRecipients,
+    maxClients: s.maxConnections || undefined,
+    // smtp-server's own guard (10 commands before AUTH), only where AUTH is required
+    maxAllowedUnauthenticatedCommands: s.auth.required ? 10 : false,
     socketTimeout: s.idleTimeoutMs,
     hideSTARTTLS: s.tls.starttls === 'off',
     disabledCommands: disabled,
