@@ -74,10 +74,11 @@ export function classifyServerReply(code: number, text: string, verb: string, ar
       return 'helo-invalid';
     case 'Error: syntax: STARTTLS':
       return 'starttls-params';
+    // smtp-server says "syntax" for both; a well-formed <…> with a bad address inside is the address's fault
     case 'Error: Bad sender address syntax':
-      return 'mail-syntax';
+      return /^FROM:\s*<[^<>]+>(\s|$)/i.test(arg) ? 'invalid-sender-address' : 'mail-syntax';
     case 'Error: Bad recipient address syntax':
-      return 'rcpt-syntax';
+      return /^TO:\s*<[^<>]+>(\s|$)/i.test(arg) ? 'invalid-recipient-address' : 'rcpt-syntax';
     case 'Error: too many recipients':
       return 'too-many-recipients';
     case 'Authentication required':

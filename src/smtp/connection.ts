@@ -17,7 +17,6 @@ import { parseMessageFacts } from './message.js';
 import { styleContext, styleLines, type StyleContext } from '../catalog/style.js';
 import { entryReply, findEntry, type CatalogEntry } from '../catalog/index.js';
 import { classifyServerReply, type EventName } from '../engine/events.js';
-import { isValidMailbox } from './address.js';
 import type { SessionLog, SmtpRuntime } from './runtime.js';
 import type { MockSmtpServer } from './server.js';
 import { replyTexts, wireLines, type Placeholders } from './write.js';
@@ -52,8 +51,7 @@ const DISABLED_REPLY = reply(550, '5.2.1', '<{rcpt}>: The email account that you
 const MAILBOX_FULL_RCPT_REPLY = reply(452, '4.2.2', '<{rcpt}>: The recipient\'s inbox is out of storage space');
 const MAILBOX_FULL_MESSAGE_REPLY = reply(552, '5.2.2', '<{rcpt}>: Mailbox full: the message does not fit in the quota');
 const TOO_BIG_REPLY = reply(552, '5.3.4', 'Message size exceeds fixed maximum message size');
-const INVALID_SENDER_REPLY = reply(553, '5.1.7', 'The sender address <{address}> is not a valid RFC 5321 address');
-const INVALID_RECIPIENT_REPLY = reply(553, '5.1.3', 'The recipient address <{address}> is not a valid RFC 5321 address');
+
 const STORE_ERROR_REPLY = reply(451, '4.3.0', 'Temporary local problem storing the message; try again later');
 const DISCARD_REPLY = reply(250, '2.0.0', 'OK: message accepted');
 const UNKNOWN_ACCEPTED_REPLY = reply(250, '2.0.0', 'OK');
@@ -439,6 +437,7 @@ export class MockConnection extends SMTPConnection {
     const verb = (line.split(' ')[0] ?? '').toUpperCase();
     this.verb = verb;
     this.arg = line.slice(verb.length).trim();
+    if (verb === 'MAIL' || verb === 'RCPT') this.address = /<([^<>]*)>/.exec(this.arg)?.[1];
     if (verb === 'STARTTLS' && this.pipelinedAfter(line) && this.answerEvent('starttls-pipelined')) {
       this._whenWritable(callback ?? nothing);
       return;
@@ -543,9 +542,7 @@ export class MockConnection extends SMTPConnection {
         }),
       {
         normal: () => {
-          this.address = address.address;
           if (this.rt.scenario().server.tls.starttls === 'required' && !this.secure) return this.refuse(cb, 'tls-required', TLS_REQUIRED_REPLY);
-          if (address.address && !isValidMailbox(address.address)) return this.refuse(cb, 'invalid-sender-address', INVALID_SENDER_REPLY);
           cb();
         },
         accept: () => cb(),
@@ -569,8 +566,6 @@ export class MockConnection extends SMTPConnection {
       },
       {
         normal: () => {
-          this.address = rcpt;
-          if (!isValidMailbox(rcpt)) return this.refuse(finish, 'invalid-recipient-address', INVALID_RECIPIENT_REPLY);
           const entry = this.magicEntry(rcpt);
           if (entry && (entry.stage === 'message' || entry.stage === 'data')) {
             // answered later, at its own stage; the first magic recipient of a transaction wins
