@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 20_000,
     // the machine has two cores; socket tests are I/O bound
     pool: 'forks',
+    reporters: ['default', './test/helpers/summary-reporter.ts'],
   },
 });
