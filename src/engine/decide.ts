@@ -4,18 +4,19 @@
  * I/O and keeps no state: the caller commits `counted` to its state store.
  */
 import type { Facts } from './facts.js';
+import { counterKey } from './keys.js';
 import type { Action, CompiledRule } from './scenario.js';
 
 export interface RuleCounters {
-  /** How many times the rule's conditions matched before now. */
-  matches(ruleId: string): number;
+  /** How many times a rule's conditions matched before now, under a counter key (see keys.ts). */
+  matches(key: string): number;
 }
 
 export interface Decision {
   /** The rule that answered, or undefined for the stage's normal behaviour. */
   readonly rule?: CompiledRule;
   readonly action?: Action;
-  /** Rules whose conditions matched now: each match count goes up by one. */
+  /** Counter keys of the rules whose conditions matched now: each goes up by one. */
   readonly counted: readonly string[];
 }
 
@@ -32,8 +33,9 @@ export function decide({ facts, rules, counters, random }: DecideInput): Decisio
   for (const rule of rules) {
     if (!rule.stages.has(facts.stage)) continue;
     if (!rule.conditions.every((c) => c.test(facts))) continue;
-    const before = counters.matches(rule.id);
-    counted.push(rule.id);
+    const key = counterKey(rule.id, rule.per, facts);
+    const before = counters.matches(key);
+    counted.push(key);
     const after = rule.after ?? 0;
     if (before < after) continue;
     if (rule.times !== undefined && before - after >= rule.times) continue;

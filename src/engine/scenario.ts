@@ -3,6 +3,7 @@
  * `scenario/compile.ts`, then frozen. Conditions are predicates over Facts.
  */
 import type { EventName } from './events.js';
+import type { CountKey } from './keys.js';
 import type { Facts } from './facts.js';
 import type { Reply } from './reply.js';
 import type { Stage } from './stages.js';
@@ -38,6 +39,8 @@ export interface CompiledRule {
   readonly times?: number;
   readonly after?: number;
   readonly probability?: number;
+  /** Count `times`/`after` per these keys (client IP, recipient…); absent: one count for the server. */
+  readonly per?: readonly CountKey[];
   readonly source: RuleSource;
   /** True when a condition reads parsed message content (headers, subject, body). */
   readonly readsMessageContent: boolean;

@@ -187,6 +187,7 @@ function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Prob
     ...(spec.times === undefined ? {} : { times: spec.times }),
     ...(spec.after === undefined ? {} : { after: spec.after }),
     ...(spec.probability === undefined ? {} : { probability: spec.probability }),
+    ...(spec.per === undefined ? {} : { per: Object.freeze(Array.isArray(spec.per) ? [...spec.per] : [spec.per]) }),
     source: Object.freeze({ file: layer.source.file, line: pos.line, column: pos.column }),
     readsMessageContent: keys.some((k) => CONTENT_CONDITIONS.has(k)),
     readsEvent: keys.includes('event'),

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { EVENT_NAMES } from '../engine/events.js';
+import { COUNT_KEYS } from '../engine/keys.js';
 import { STAGES } from '../engine/stages.js';
 import { didYouMean } from '../util/suggest.js';
 import { parseComparison, parseDuration, parseIpMatcher, parsePattern, parseSize, type Parsed } from './values.js';
@@ -137,6 +138,10 @@ export const RuleSchema = strict({
   times: z.number().int().positive().optional().describe('Fire on the first N matches only, then fall through.'),
   after: z.number().int().nonnegative().optional().describe('Skip (fall through on) the first N matches.'),
   probability: z.number().min(0).max(1).optional().describe('Chance (0..1) that a match fires; seeded by --seed.'),
+  per: z
+    .union([z.enum(COUNT_KEYS), z.array(z.enum(COUNT_KEYS)).min(1)])
+    .optional()
+    .describe('Count times/after separately per client ip, netblock (/24, /64), helo, sender, senderDomain, rcpt, rcptDomain, authUser or session; a list combines them.'),
 });
 
 const AuthUser = strict({

@@ -143,6 +143,17 @@ describe('modifiers', () => {
     expect(run(s, [rcpt(), rcpt()])).toEqual(['first', 'second']);
   });
 
+  it('per: each recipient fails twice, counted separately', () => {
+    const s = compile('  - { id: twice, when: { stage: rcpt }, then: "450 4.2.1 x", times: 2, per: rcpt }\n');
+    expect(run(s, [rcpt('a@x'), rcpt('b@x'), rcpt('A@x'), rcpt('b@x'), rcpt('a@x'), rcpt('b@x')])).toEqual(['twice', 'twice', 'twice', 'twice', null, null]);
+  });
+
+  it('per: combined keys (ip and sender), and netblocks', () => {
+    const s = compile('  - { id: r, when: { stage: mail }, then: "421 4.7.0 x", after: 1, per: [netblock, sender] }\n');
+    const mail = (ip: string, from: string) => facts('mail', { session: { clientIp: ip }, envelope: { mailFrom: from, rcptTo: [] } });
+    expect(run(s, [mail('192.0.2.1', 'a@x'), mail('192.0.2.200', 'a@x'), mail('198.51.100.1', 'a@x'), mail('192.0.2.7', 'b@x')])).toEqual([null, 'r', null, null]);
+  });
+
   it('probability: seeded, so the same seed gives the same run', () => {
     const s = compile('  - { id: p, when: { stage: rcpt }, then: "451 4.3.0 x", probability: 0.3 }\n');
     const inputs = Array.from({ length: 200 }, () => rcpt());
@@ -196,5 +207,14 @@ describe('actions', () => {
     expect(Object.isFrozen(s.rules)).toBe(true);
     expect(Object.isFrozen(s.rules[0])).toBe(true);
     expect(Object.isFrozen(s.server)).toBe(true);
+  });
+});
+
+describe('counter keys', () => {
+  it('netblocks are the /24 of IPv4 and the /64 of IPv6', async () => {
+    const { netblockOf } = await import('../../src/engine/keys.js');
+    expect(netblockOf('192.0.2.77')).toBe('192.0.2.0/24');
+    expect(netblockOf('::ffff:192.0.2.77')).toBe('192.0.2.0/24');
+    expect(netblockOf('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
   });
 });
