@@ -74,7 +74,7 @@ function skipDelimited(s: string, i: number, close: number, forbidden: number): 
     const c = s.charCodeAt(i);
     if (c === 0x5c) i++;
     else if (c === close) return i + 1;
-    else if (c === forbidden || (isControl(c) && c !== 0x09)) return -1;
+    else if (c === forbidden || isControl(c)) return -1;
   }
   return -1;
 }

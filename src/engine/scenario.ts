@@ -57,6 +57,8 @@ export interface AuthUser {
 export interface ServerSettings {
   readonly hostname: string;
   readonly banner: string;
+  /** First line of the HELO/EHLO reply, with placeholders; empty for smtp-server's own. */
+  readonly heloGreeting: string;
   readonly greetDelayMs: number;
   /** Maximum message size in bytes; 0 for no limit. */
   readonly size: number;

@@ -107,6 +107,7 @@ function mergeServer(specs: ServerSpec[]): ServerSettings {
   return Object.freeze({
     hostname: s.hostname ?? 'mockmx.test',
     banner: s.banner ?? '',
+    heloGreeting: s.heloGreeting ?? '',
     greetDelayMs: s.greetDelay === undefined ? 0 : msOf(s.greetDelay),
     size: s.size === undefined ? DEFAULT_SIZE : sizeOf(s.size),
     maxRecipients: s.maxRecipients ?? 1000,

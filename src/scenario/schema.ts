@@ -154,7 +154,11 @@ export const AUTH_MECHANISMS = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'] as cons
 
 export const ServerSchema = strict({
   hostname: z.string().min(1).optional().describe('Name in the greeting and EHLO reply. Default: mockmx.test.'),
-  banner: z.string().optional().describe('Text after "ESMTP" in the greeting.'),
+  banner: z.string().optional().describe('Text after "ESMTP" in the greeting; may quote {token} (Gmail-style session token), {ip}.'),
+  heloGreeting: z
+    .string()
+    .optional()
+    .describe('First line of the HELO/EHLO reply; may quote {hostname}, {ip}, {helo}. Default: "{hostname} Nice to meet you, [{ip}]".'),
   greetDelay: Duration.optional().describe('Pause before the greeting. Default 0.'),
   size: Size.optional().describe('Maximum message size, advertised in EHLO. Default 25MB; 0 means no limit.'),
   maxRecipients: z.number().int().positive().optional().describe('Recipients per message before 452 4.5.3.'),
@@ -173,7 +177,7 @@ export const ServerSchema = strict({
     implicit: z.boolean().optional().describe('Also listen for implicit TLS (on --smtps-port, default 2465).'),
   }).optional(),
   auth: strict({
-    mechanisms: z.array(z.enum(AUTH_MECHANISMS)).min(1).optional().describe('Default: PLAIN, LOGIN.'),
+    mechanisms: z.array(z.enum(AUTH_MECHANISMS)).optional().describe('Default: PLAIN, LOGIN. An empty list: AUTH is not offered (an MX).'),
     required: z.boolean().optional().describe('MAIL before AUTH gets 530 5.7.0.'),
     allowInsecure: z.boolean().optional().describe('Allow AUTH without TLS. Default true.'),
     users: z.array(AuthUser).optional(),

@@ -19,7 +19,7 @@ import { entryReply, findEntry, type CatalogEntry } from '../catalog/index.js';
 import { classifyServerReply, type EventName } from '../engine/events.js';
 import type { SessionLog, SmtpRuntime } from './runtime.js';
 import type { MockSmtpServer } from './server.js';
-import { replyTexts, wireLines, type Placeholders } from './write.js';
+import { fillPlaceholders, replyTexts, wireLines, type Placeholders } from './write.js';
 
 type Done = () => void;
 type ErrCallback = (err?: Error | null) => void;
@@ -179,7 +179,9 @@ export class MockConnection extends SMTPConnection {
       if (event && this.answerEvent(event, code === 421)) return;
     }
     const enhanced = this._getEnhancedStatusCode(code, context) || null;
-    const lines = Array.isArray(data) ? data : [data ?? ''];
+    const lines = Array.isArray(data) ? [...data] : [data ?? ''];
+    const greeting = this.rt.scenario().server.heloGreeting;
+    if (code === 250 && greeting && /^(HELO|EHLO|LHLO)$/.test(this.verb)) lines[0] = fillPlaceholders(greeting, this.placeholders());
     this.writeLines(code, enhanced, lines.map((l) => String(l)), undefined, false);
   }
 
@@ -191,9 +193,12 @@ export class MockConnection extends SMTPConnection {
   private texts(r: Reply): string[] {
     const lines = replyTexts(r, this.placeholders());
     if (!r.style) return lines;
-    // one token per session, like a provider's per-connection id
-    this.style ??= styleContext(this.styleRandom);
-    return styleLines(r.style, lines, this.style);
+    return styleLines(r.style, lines, this.styleContext());
+  }
+
+  /** One token per session, like a provider's per-connection id. */
+  private styleContext(): StyleContext {
+    return (this.style ??= styleContext(this.styleRandom));
   }
 
   private writeLines(code: number, enhanced: string | null, texts: string[], rule: string | undefined, close: boolean): void {
@@ -231,6 +236,7 @@ export class MockConnection extends SMTPConnection {
       argument: this.arg || undefined,
       address: this.address,
       limit: this._server.options.size ? String(this._server.options.size) : undefined,
+      token: this.styleContext().gmailToken,
     };
   }
 
@@ -407,7 +413,7 @@ export class MockConnection extends SMTPConnection {
       this.writeReply(this.greeting.reply, this.greeting.rule);
       return;
     }
-    const banner = this._server.options.banner;
+    const banner = this._server.options.banner ? fillPlaceholders(this._server.options.banner, this.placeholders()) : '';
     this.writeLines(220, null, [`${this.name} ESMTP${banner ? ` ${banner}` : ''}`], undefined, false);
   }
 

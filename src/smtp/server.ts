@@ -181,6 +181,7 @@ function applyScenario(options: SMTPServerOptions, scenario: CompiledScenario): 
   const s = scenario.server;
   const disabled = [...ALWAYS_DISABLED];
   if (s.tls.starttls === 'off') disabled.push('STARTTLS');
+  if (s.auth.mechanisms.length === 0) disabled.push('AUTH');
   Object.assign(options, {
     name: s.hostname,
     banner: s.banner,
@@ -192,7 +193,7 @@ function applyScenario(options: SMTPServerOptions, scenario: CompiledScenario): 
     socketTimeout: s.idleTimeoutMs,
     hideSTARTTLS: s.tls.starttls === 'off',
     disabledCommands: disabled,
-    authMethods: [...s.auth.mechanisms],
+    authMethods: s.auth.mechanisms.length ? [...s.auth.mechanisms] : ['PLAIN'],
     authOptional: !s.auth.required,
     allowInsecureAuth: s.auth.allowInsecure,
   });
