@@ -8,7 +8,10 @@
  * the rest follow Google's English reference.
  *
  * Placeholders, filled in per session: {domain}, {ip}, {command}, {address}, {argument},
- * {count}, {size}, {limit}, {fieldLimit}, {header}.
+ * {size} (message bytes), {limit} (server size limit), and message-analysis values: {attachmentCount},
+ * {attachmentLimit}, {headerBytesLimit}, {headerCountLimit}, {longestHeader}, {headerValueBytes},
+ * {headerValueLimit}, {headerNameBytes}, {headerNameLimit}, {encodedHeader}, {duplicateHeader},
+ * {malformedHeader}.
  */
 import type { CatalogEntry } from './types.js';
 
@@ -488,7 +491,7 @@ export const gmail: readonly CatalogEntry[] = Object.freeze([
     id: 'gmail.too-many-attachments',
     code: 552,
     enhanced: '5.3.4',
-    text: `The number of attachments ({count}) exceeds Google's limit of {limit} attachments. To view our attachment size guidelines, go to ${RECEIVING_LIMITS}`,
+    text: `The number of attachments ({attachmentCount}) exceeds Google's limit of {attachmentLimit} attachments. To view our attachment size guidelines, go to ${RECEIVING_LIMITS}`,
     stage: 'message',
     close: false,
     cause: 'The message has more attachments than Google accepts in one message.',
@@ -518,7 +521,7 @@ export const gmail: readonly CatalogEntry[] = Object.freeze([
     id: 'gmail.header-limits-exceeded',
     code: 552,
     enhanced: '5.3.4',
-    text: `Your message exceeded Google's message header size limits. Messages may not exceed {limit} header bytes or {fieldLimit} header fields. To view our header size guidelines, go to ${HEADER_LIMITS}`,
+    text: `Your message exceeded Google's message header size limits. Messages may not exceed {headerBytesLimit} header bytes or {headerCountLimit} header fields. To view our header size guidelines, go to ${HEADER_LIMITS}`,
     stage: 'message',
     close: false,
     cause: 'The message header section has more bytes or more header fields than Google allows.',
@@ -528,7 +531,7 @@ export const gmail: readonly CatalogEntry[] = Object.freeze([
     id: 'gmail.header-value-too-large',
     code: 552,
     enhanced: '5.3.4',
-    text: `The size of the {header} header value ({size} bytes) exceeds Google's limit of {limit} bytes per individual header size. To view our header size guidelines, go to ${HEADER_LIMITS}`,
+    text: `The size of the {longestHeader} header value ({headerValueBytes} bytes) exceeds Google's limit of {headerValueLimit} bytes per individual header size. To view our header size guidelines, go to ${HEADER_LIMITS}`,
     stage: 'message',
     close: false,
     cause: 'One named header field has a value larger than Google allows for a single header.',
@@ -538,7 +541,7 @@ export const gmail: readonly CatalogEntry[] = Object.freeze([
     id: 'gmail.header-value-too-large-unnamed',
     code: 552,
     enhanced: '5.3.4',
-    text: `The size of one of the header values ({size} bytes) exceeds Google's limit of {limit} bytes per individual header size. To view our header size guidelines, go to ${HEADER_LIMITS}`,
+    text: `The size of one of the header values ({headerValueBytes} bytes) exceeds Google's limit of {headerValueLimit} bytes per individual header size. To view our header size guidelines, go to ${HEADER_LIMITS}`,
     stage: 'message',
     close: false,
     cause: 'One of the header fields has a value larger than Google allows for a single header.',
@@ -548,7 +551,7 @@ export const gmail: readonly CatalogEntry[] = Object.freeze([
     id: 'gmail.header-name-too-long',
     code: 552,
     enhanced: '5.3.4',
-    text: `The size of a header name ({size} bytes) exceeds Google's header name limit of {limit} bytes. To view our header size guidelines, go to ${HEADER_LIMITS}`,
+    text: `The size of a header name ({headerNameBytes} bytes) exceeds Google's header name limit of {headerNameLimit} bytes. To view our header size guidelines, go to ${HEADER_LIMITS}`,
     stage: 'message',
     close: false,
     cause: 'A header field name is longer than Google allows.',
@@ -1009,7 +1012,7 @@ export const gmail: readonly CatalogEntry[] = Object.freeze([
     id: 'gmail.encoded-word-in-header-name',
     code: 550,
     enhanced: '5.7.1',
-    text: `Encoded-word syntax is not permitted in message header {header}. ${SPAM_BLOCKED} ${RFC5322}`,
+    text: `Encoded-word syntax is not permitted in message header {encodedHeader}. ${SPAM_BLOCKED} ${RFC5322}`,
     stage: 'message',
     close: false,
     cause: 'A header field name contains RFC 2047 encoded-word syntax, which is only allowed in some header values.',
@@ -1019,7 +1022,7 @@ export const gmail: readonly CatalogEntry[] = Object.freeze([
     id: 'gmail.multiple-headers',
     code: 550,
     enhanced: '5.7.1',
-    text: `This message is not RFC 5322 compliant. There are multiple {header} headers. ${SPAM_BLOCKED} ${RFC5322}`,
+    text: `This message is not RFC 5322 compliant. There are multiple {duplicateHeader} headers. ${SPAM_BLOCKED} ${RFC5322}`,
     stage: 'message',
     close: false,
     cause: 'The message repeats a header field, such as Subject or Cc, that RFC 5322 allows only once.',
@@ -1029,7 +1032,7 @@ export const gmail: readonly CatalogEntry[] = Object.freeze([
     id: 'gmail.malformed-header',
     code: 550,
     enhanced: '5.7.1',
-    text: `This message is not RFC 5322 compliant. There is a malformed {header} header. ${SPAM_BLOCKED} ${RFC5322}`,
+    text: `This message is not RFC 5322 compliant. There is a malformed {malformedHeader} header. ${SPAM_BLOCKED} ${RFC5322}`,
     stage: 'message',
     close: false,
     cause: 'A header field of the message does not follow RFC 5322 syntax.',

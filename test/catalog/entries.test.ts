@@ -177,7 +177,8 @@ describe('GoDaddy and Microsoft 365 catalogs match the GoDaddy document', () => 
 describe('every catalog entry', () => {
   const files: Record<Provider, readonly CatalogEntry[]> = { gmail, godaddy, microsoft365 };
   const all = Object.values(files).flat();
-  const PLACEHOLDERS = new Set(['domain', 'ip', 'command', 'address', 'argument', 'count', 'size', 'limit', 'fieldLimit', 'header', 'sender', 'recipient']);
+  // every placeholder the adapter fills (src/smtp/connection.ts placeholders())
+  const PLACEHOLDERS = new Set(['domain', 'ip', 'command', 'address', 'argument', 'size', 'limit', 'sender', 'recipient', 'attachmentCount', 'attachmentLimit', 'headerBytesLimit', 'headerCountLimit', 'longestHeader', 'headerValueBytes', 'headerValueLimit', 'headerNameBytes', 'headerNameLimit', 'encodedHeader', 'duplicateHeader', 'malformedHeader']);
 
   it('has a unique id of the form <provider>.<slug>', () => {
     const ids = all.map((e) => e.id.toLowerCase());
