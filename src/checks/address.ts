@@ -20,6 +20,8 @@ export interface AddressList {
   readonly mailboxes: readonly Mailbox[];
   /** No address at all: empty, only comments, `<>`, only empty groups or only commas. */
   readonly empty: boolean;
+  /** List elements read: mailboxes and groups (an empty group counts, it is a valid address). */
+  readonly elements: number;
 }
 
 interface Step<T> {
@@ -113,10 +115,10 @@ class Parser {
 
 export function parseAddressList(value: string): AddressList {
   const { tokens, ok } = lex(value);
-  if (!ok) return { ok: false, mailboxes: [], empty: false };
-  if (tokens.length === 0) return { ok: true, mailboxes: [], empty: true };
+  if (!ok) return { ok: false, mailboxes: [], empty: false, elements: 0 };
+  if (tokens.length === 0) return { ok: true, mailboxes: [], empty: true, elements: 0 };
   if (tokens.length === 2 && tokens[0]!.type === '<' && tokens[1]!.type === '>') {
-    return { ok: false, mailboxes: [], empty: true }; // the null path belongs in MAIL FROM, not here
+    return { ok: false, mailboxes: [], empty: true, elements: 0 }; // the null path belongs in MAIL FROM, not here
   }
   const p = new Parser(tokens);
   let i = 0;
@@ -128,10 +130,10 @@ export function parseAddressList(value: string): AddressList {
     }
     i = p.address(i);
     if (i === -1 || (i < tokens.length && tokens[i]!.type !== ',')) {
-      return { ok: false, mailboxes: p.mailboxes, empty: false };
+      return { ok: false, mailboxes: p.mailboxes, empty: false, elements };
     }
     elements++;
   }
-  if (elements === 0) return { ok: false, mailboxes: [], empty: true };
-  return { ok: true, mailboxes: p.mailboxes, empty: p.mailboxes.length === 0 };
+  if (elements === 0) return { ok: false, mailboxes: [], empty: true, elements };
+  return { ok: true, mailboxes: p.mailboxes, empty: p.mailboxes.length === 0, elements };
 }

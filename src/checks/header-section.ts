@@ -15,6 +15,8 @@ const HT = 0x09;
 const COLON = 0x3a;
 
 export interface RawField {
+  /** Offset of the field's first byte. */
+  readonly start: number;
   /** The name as written (UTF-8 decoded), without WSP between it and the colon. */
   readonly name: string;
   readonly lname: string;
@@ -57,6 +59,7 @@ export interface HeaderSection {
 
 /** Mutable field under construction; folded lines extend `end`. */
 interface Pending {
+  start: number;
   name: string;
   nameBytes: number;
   validName: boolean;
@@ -95,7 +98,6 @@ export function parseHeaderSection(raw: Buffer): HeaderSection {
   const fields: RawField[] = [];
   const junk: string[] = [];
   let junkCount = 0;
-  let nul = false;
   let bareLf = false;
   let separator = false;
   let emptySection = false;
@@ -110,10 +112,7 @@ export function parseHeaderSection(raw: Buffer): HeaderSection {
     for (let i = from; i < to; i++) {
       const b = raw[i]!;
       if (b >= 0x80) f.nonAscii = true;
-      else if ((b < 0x20 && b !== HT) || b === 0x7f) {
-        f.control = true;
-        if (b === 0) nul = true;
-      }
+      else if ((b < 0x20 && b !== HT) || b === 0x7f) f.control = true;
     }
   };
 
@@ -125,6 +124,7 @@ export function parseHeaderSection(raw: Buffer): HeaderSection {
     // SP/HT are one byte each, so the trimmed characters are exactly the trimmed bytes
     const valueBytes = f.end - f.valueStart - f.breakBytes - (value.length - trimmed.length);
     fields.push({
+      start: f.start,
       name: f.name,
       lname: f.name.toLowerCase(),
       nameBytes: f.nameBytes,
@@ -189,7 +189,6 @@ export function parseHeaderSection(raw: Buffer): HeaderSection {
         colon = i;
         break;
       }
-      if (b === 0) nul = true;
       if (isWsp(b)) {
         sawWsp = true;
         continue;
@@ -207,6 +206,7 @@ export function parseHeaderSection(raw: Buffer): HeaderSection {
     }
     if (nameEnd === pos) validName = false; // ": value", an empty name
     current = {
+      start: pos,
       name: raw.toString('utf8', pos, nameEnd),
       nameBytes: nameEnd - pos,
       validName,
@@ -220,17 +220,19 @@ export function parseHeaderSection(raw: Buffer): HeaderSection {
     pos = next;
   }
   if (current) finish(current);
+  const headerBytes = separator ? bodyStart : len;
 
   return {
     fields,
     junk,
     junkCount,
-    headerBytes: separator ? bodyStart : len,
+    headerBytes,
     bodyStart,
     separator,
     emptySection,
     leadingContinuation,
-    nul,
+    // one native scan covers every line, junk and continuations included
+    nul: raw.subarray(0, headerBytes).indexOf(0) !== -1,
     bareLf,
   };
 }

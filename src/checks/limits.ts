@@ -9,19 +9,15 @@ export const LIMITS = Object.freeze({
   listEntries: 100,
   /** Characters of an offending line quoted in `malformedHeaders`. */
   linePrefix: 40,
-  /**
-   * MIME nodes mailparser may build when the body has few container types. Flat messages with
-   * many parts parse in linear time, so this can be generous.
-   */
+  /** MIME parts mailparser may build; flat messages parse in linear time, so this can be generous. */
   mimeNodes: 20_000,
+  /** MIME nesting depth; real mail stays below 10 levels, and deep trees cost quadratic time. */
+  mimeDepth: 100,
   /**
-   * MIME nodes allowed when the body names many multipart/message containers: nesting makes
-   * mailparser's work grow with depth × lines and its recursion overflow the stack beyond a few
-   * thousand levels, so a deep tree is cut at mailsplit's own default.
+   * MIME parts allowed should the depth bound be unavailable (a mailparser without the hook it
+   * uses): mailsplit's own default, where even a fully nested tree is still cheap.
    */
-  mimeNodesNested: 1_000,
-  /** Container type mentions (`multipart/`, `message/`) above which `mimeNodesNested` applies. */
-  containerMentions: 100,
+  mimeNodesUnbounded: 1_000,
   /** Longest encoded text accepted in one RFC 2047 encoded-word (real ones are ≤ 75 characters). */
   encodedWordText: 4_096,
 });

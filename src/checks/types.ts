@@ -22,7 +22,10 @@ export interface HeaderSize {
 export interface FromFacts {
   /** Number of From: header fields. */
   readonly count: number;
-  /** The addresses (`local@domain`, as written) in the first From field that parsed as mailboxes. */
+  /**
+   * The addresses (`local@domain`, as written) in the first From field. When the field breaks
+   * the grammar, whatever in it looks like an address (has an `@`), so a bad domain still shows.
+   */
   readonly addresses: readonly string[];
   /** A From field is present but holds no address: empty, `<>`, or an empty group. */
   readonly empty: boolean;
@@ -98,7 +101,7 @@ export interface MessageAnalysis extends HeaderAnalysis {
   readonly attachments: readonly AttachmentInfo[];
   /** Every attachment seen, also those past the record cap. */
   readonly attachmentCount: number;
-  /** Filenames (or, lacking one, content types) of attachments of a type Gmail blocks. */
+  /** Filenames (or, lacking one, content types) of attachments of a type Gmail blocks; distinct, capped. */
   readonly blockedAttachments: readonly string[];
   /** The header section is unreadable, or the MIME structure failed to parse. */
   readonly malformed: boolean;

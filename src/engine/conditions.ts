@@ -30,6 +30,7 @@ export const CONDITION_STAGES: Readonly<Record<Exclude<keyof ConditionsSpec, 'st
   rcptCount: ENVELOPE_RCPT,
   rcptDomainCount: ENVELOPE_RCPT,
   event: ALL,
+  transactions: ALL,
   verb: COMMAND_STAGES,
   arg: COMMAND_STAGES,
   size: ['mail', 'message'],
@@ -132,6 +133,10 @@ export function compileConditions(spec: ConditionsSpec, path: (string | number)[
   if (spec.event !== undefined) {
     const wanted = new Set<string>(Array.isArray(spec.event) ? spec.event : [spec.event]);
     add('event', (f) => f.event !== undefined && wanted.has(f.event));
+  }
+  if (spec.transactions !== undefined) {
+    const cmp = must(parseComparison(spec.transactions), at('transactions'));
+    add('transactions', (f) => cmp.test(f.session.transactions));
   }
   if (spec.verb !== undefined) {
     const ms = matchers(spec.verb, at('verb'));

@@ -81,6 +81,7 @@ export const ConditionsSchema = strict({
     .union([EventSchema, z.array(EventSchema).min(1)])
     .optional()
     .describe('A protocol event the server is about to refuse (see "replies"); the rule answers instead.'),
+  transactions: Comparison.optional().describe('Messages accepted earlier in this session.'),
   verb: Patterns.optional().describe('The command verb, e.g. "VRFY", "XYZZY".'),
   arg: Patterns.optional().describe('The command argument: everything after the verb.'),
   size: Comparison.optional().describe('Message size in bytes (at mail: the SIZE= parameter when given).'),

@@ -1,0 +1,232 @@
+/**
+ * The MIME body through mailparser's streaming parser: decoded text and HTML, and every
+ * attachment streamed once (size, EICAR/GTUBE search, blocked type) without being buffered.
+ *
+ * mailparser never sees the real top-level header section: it gets only the fields that shape
+ * the MIME tree (Content-*, MIME-Version). Header facts come from our own parser anyway, and a
+ * 100,000-line header section would otherwise cost mailparser seconds and trip its 1 MB
+ * per-part header limit.
+ */
+import type { Readable } from 'node:stream';
+import { MailParser, type AttachmentStream, type MailParserOptions, type MessageText } from 'mailparser';
+import { isBlocked } from './attachments.js';
+import { BoundedList } from './bounded-list.js';
+import type { HeaderSection } from './header-section.js';
+import { LIMITS } from './limits.js';
+import { EICAR_BYTES, GTUBE_BYTES, StreamScanner } from './signatures.js';
+import type { AttachmentInfo } from './types.js';
+
+export interface MimeFacts {
+  /** mailparser's text: the text/plain parts joined; '' when there are none. */
+  readonly text: string;
+  readonly html: string;
+  readonly attachments: readonly AttachmentInfo[];
+  readonly attachmentCount: number;
+  readonly blockedAttachments: readonly string[];
+  /** Found in decoded attachment content. */
+  readonly eicar: boolean;
+  readonly gtube: boolean;
+  /** mailparser reported an error: the structure could not be parsed. */
+  readonly failed: boolean;
+  /** Parsing stopped at a limit (parts, nesting depth, part header size): facts are partial. */
+  readonly truncated: boolean;
+}
+
+const MIME_FIELDS: ReadonlySet<string> = new Set(['content-type', 'content-transfer-encoding', 'content-disposition', 'mime-version']);
+const CRLF = Buffer.from('\r\n');
+/** Bytes handed to mailparser per write. */
+const FEED_BYTES = 64 * 1024;
+
+/** The first of each MIME-shaping field, raw bytes, then the blank line. */
+export function mimeHead(raw: Buffer, section: HeaderSection): Buffer {
+  const parts: Buffer[] = [];
+  const seen = new Set<string>();
+  for (const f of section.fields) {
+    if (!f.validName || !MIME_FIELDS.has(f.lname) || seen.has(f.lname)) continue;
+    seen.add(f.lname);
+    parts.push(raw.subarray(f.start, f.valueEnd), CRLF);
+  }
+  parts.push(CRLF);
+  return Buffer.concat(parts);
+}
+
+/** The part of a mailsplit node (mailparser's input chunk) that tells its place in the tree. */
+interface SplitterChunk {
+  readonly type?: unknown;
+  readonly parentNode?: SplitterChunk | null;
+}
+type Done = (err?: Error | null) => void;
+type ProcessChunk = (this: MailParser, data: SplitterChunk, done: Done) => void;
+
+/**
+ * mailparser's per-chunk step. Not part of its typed API, so it is looked up and, should a
+ * future version lack it, the parser falls back to a node limit small enough to be safe.
+ */
+const baseProcessChunk = (MailParser.prototype as unknown as { processChunk?: ProcessChunk }).processChunk;
+
+/** Nesting depth of a node, counted no further than `cap + 1`. */
+function depthOf(node: SplitterChunk, cap: number): number {
+  let depth = 0;
+  for (let p = node.parentNode; p && depth <= cap; p = p.parentNode) depth++;
+  return depth;
+}
+
+/**
+ * A MailParser that refuses nodes nested deeper than `LIMITS.mimeDepth`. Deep trees are the
+ * costly case: mailsplit gives every node a part number as long as its depth (quadratic time
+ * and memory) and mailparser walks the tree recursively (stack overflow). Guessing the depth
+ * from the bytes is not safe: `multipart\/mixed` and `"multi"part/mixed` are multipart too.
+ * Refusing here, before the node is used, bounds the work whatever the spelling.
+ */
+class DepthBoundedParser extends MailParser {
+  processChunk(data: SplitterChunk, done: Done): void {
+    if (data.type === 'node' && depthOf(data, LIMITS.mimeDepth) > LIMITS.mimeDepth) {
+      done(Object.assign(new Error('MIME nesting too deep'), { code: 'EMAXLEN' }));
+      return;
+    }
+    baseProcessChunk!.call(this, data, done);
+  }
+}
+
+export function parseMime(head: Buffer, body: Buffer): Promise<MimeFacts> {
+  const depthBounded = typeof baseProcessChunk === 'function';
+  const options: MailParserOptions & { maxChildNodes: number } = {
+    skipHtmlToText: true, // htmlToText is ours: linear and bounded
+    skipTextToHtml: true,
+    skipTextLinks: true,
+    skipImageLinks: true,
+    maxChildNodes: depthBounded ? LIMITS.mimeNodes : LIMITS.mimeNodesUnbounded,
+  };
+
+  return new Promise((resolve) => {
+    const parser = depthBounded ? new DepthBoundedParser(options) : new MailParser(options);
+    let text = '';
+    let html = '';
+    const attachments: AttachmentInfo[] = [];
+    const blocked = new BoundedList();
+    let attachmentCount = 0;
+    let eicar = false;
+    let gtube = false;
+    let pendingStreams = 0;
+    let ended = false;
+    let settled = false;
+
+    const settle = (failed: boolean, truncated: boolean) => {
+      if (settled) return;
+      settled = true;
+      resolve({ text, html, attachments, attachmentCount, blockedAttachments: blocked.toArray(), eicar, gtube, failed, truncated });
+    };
+    // the parser ends before the last attachment stream may have drained: wait for both
+    const maybeDone = () => {
+      if (ended && pendingStreams === 0) settle(false, false);
+    };
+    const fail = (err: unknown) => {
+      const limit = (err as { code?: unknown } | null)?.code === 'EMAXLEN';
+      settle(!limit, limit);
+      parser.destroy();
+    };
+    /**
+     * Our handlers run inside stream events: an exception there would be uncaught and take
+     * the process down, so each one reports failure instead.
+     */
+    const guarded =
+      <A extends unknown[]>(fn: (...args: A) => void) =>
+      (...args: A) => {
+        try {
+          fn(...args);
+        } catch (err) {
+          fail(err);
+        }
+      };
+
+    // stays attached after settling: a destroyed parser may still report, and an 'error'
+    // without a listener would crash the process
+    parser.on('error', fail);
+
+    parser.on(
+      'data',
+      guarded((data: AttachmentStream | MessageText) => {
+        if (data.type === 'text') {
+          text = data.text ?? '';
+          html = typeof data.html === 'string' ? data.html : '';
+          return;
+        }
+        attachmentCount++;
+        pendingStreams++;
+        const contentType = (data.contentType || 'application/octet-stream').toLowerCase();
+        const filename = data.filename;
+        // GTUBE counts in text parts only (it is a spam-filter body rule); EICAR in any content
+        const scanner = new StreamScanner(contentType.startsWith('text/') ? [EICAR_BYTES, GTUBE_BYTES] : [EICAR_BYTES]);
+        let size = 0;
+        let released = false;
+        // mailparser waits for this before the next part, and nulls it once called
+        const release = () => {
+          if (!released) {
+            released = true;
+            data.release();
+          }
+        };
+        const content = data.content as Readable;
+        content.on(
+          'data',
+          guarded((chunk: Buffer) => {
+            size += chunk.length;
+            scanner.write(chunk);
+          }),
+        );
+        // `on`, not `once`: a second 'error' without a listener would be thrown
+        content.on(
+          'error',
+          guarded((err: unknown) => {
+            release();
+            fail(err);
+          }),
+        );
+        content.once(
+          'end',
+          guarded(() => {
+            if (attachments.length < LIMITS.attachmentRecords) {
+              attachments.push(filename !== undefined ? { filename, contentType, size } : { contentType, size });
+            }
+            if (isBlocked(filename, contentType)) blocked.add(filename || contentType);
+            if (scanner.has(0)) eicar = true;
+            if (scanner.has(1)) gtube = true;
+            pendingStreams--;
+            release();
+            maybeDone();
+          }),
+        );
+      }),
+    );
+
+    parser.once(
+      'end',
+      guarded(() => {
+        ended = true;
+        maybeDone();
+      }),
+    );
+
+    // Fed in slices, honouring backpressure, and not at all once settled: mailsplit splits a
+    // whole write without waiting for its reader, so one big write would let it run through
+    // a hostile body (and its quadratic deep-tree bookkeeping) after the parser has given up.
+    let offset = 0;
+    const feed = guarded(() => {
+      while (!settled && offset < body.length) {
+        const slice = body.subarray(offset, offset + FEED_BYTES);
+        offset += slice.length;
+        if (!parser.write(slice)) {
+          parser.once('drain', feed);
+          return;
+        }
+      }
+      if (!settled) parser.end();
+    });
+    try {
+      parser.write(head);
+    } catch (err) {
+      fail(err);
+    }
+    feed();
+  });
+}
