@@ -4,6 +4,7 @@
  */
 import type { ConditionsSpec } from '../scenario/schema.js';
 import { parseComparison, parseIpMatcher, parsePattern, type Comparison, type Matcher, type Parsed } from '../scenario/values.js';
+import { CHECKS, DEFAULT_LIMITS, MEASURE_NAMES, MEASURES, type CheckName, type ContentLimits, type Depth } from './content.js';
 import type { Facts } from './facts.js';
 import type { Condition } from './scenario.js';
 import { STAGES, type Stage } from './stages.js';
@@ -37,10 +38,29 @@ export const CONDITION_STAGES: Readonly<Record<Exclude<keyof ConditionsSpec, 'st
   header: ['message'],
   subject: ['message'],
   body: ['message'],
+  check: ['message'],
+  headerBytes: ['message'],
+  headerCount: ['message'],
+  headerValueBytes: ['message'],
+  headerNameBytes: ['message'],
+  subjectBytes: ['message'],
+  receivedCount: ['message'],
+  attachmentCount: ['message'],
 };
 
-/** Conditions that read the parsed message, which the adapter only parses when needed. */
-export const CONTENT_CONDITIONS: ReadonlySet<string> = new Set(['header', 'subject', 'body']);
+/** How deep the adapter must analyse a message for a rule's conditions (see content.ts). */
+export function depthOf(spec: ConditionsSpec): Depth {
+  let depth: Depth = 0;
+  const need = (d: Depth) => {
+    if (d > depth) depth = d;
+  };
+  if (spec.header !== undefined || spec.subject !== undefined) need(1);
+  if (spec.body !== undefined) need(2);
+  for (const name of MEASURE_NAMES) if (spec[name] !== undefined) need(MEASURES[name].depth);
+  const checks = spec.check === undefined ? [] : Array.isArray(spec.check) ? spec.check : [spec.check];
+  for (const name of checks) need(CHECKS[name as CheckName].depth);
+  return depth;
+}
 
 export type ConditionKey = keyof typeof CONDITION_STAGES;
 
@@ -72,7 +92,7 @@ const recipients = (f: Facts): readonly string[] => (f.stage === 'rcpt' && f.rcp
 const authUser = (f: Facts) => f.auth?.user ?? f.session.authUser;
 const authMechanism = (f: Facts) => f.auth?.mechanism ?? f.session.authMechanism;
 
-export function compileConditions(spec: ConditionsSpec, path: (string | number)[]): Condition[] {
+export function compileConditions(spec: ConditionsSpec, path: (string | number)[], limits: ContentLimits = DEFAULT_LIMITS): Condition[] {
   const out: Condition[] = [];
   const add = (key: string, test: (f: Facts) => boolean) => out.push({ key, test });
   const at = (key: string) => [...path, key];
@@ -184,6 +204,20 @@ export function compileConditions(spec: ConditionsSpec, path: (string | number)[
   if (spec.body !== undefined) {
     const ms = matchers(spec.body, at('body'));
     add('body', (f) => anyMatch(ms, f.message?.text ?? ''));
+  }
+  if (spec.check !== undefined) {
+    const checks = (Array.isArray(spec.check) ? spec.check : [spec.check]).map((n) => CHECKS[n as CheckName]);
+    add('check', (f) => f.message !== undefined && checks.some((c) => c.test(f.message!, limits)));
+  }
+  for (const name of MEASURE_NAMES) {
+    const written = spec[name];
+    if (written === undefined) continue;
+    const cmp = must(parseComparison(written), at(name));
+    const measure = MEASURES[name].value;
+    add(name, (f) => {
+      const value = f.message ? measure(f.message) : undefined;
+      return value !== undefined && cmp.test(value);
+    });
   }
   return out;
 }

@@ -1,3 +1,4 @@
+import type { MessageAnalysis } from '../checks/types.js';
 import type { EventName } from './events.js';
 import type { Stage } from './stages.js';
 
@@ -56,10 +57,8 @@ export interface AuthAttemptFacts {
   readonly valid: boolean;
 }
 
-export interface MessageFacts {
-  readonly size: number;
-  /** Header name (lower case) → every value, unfolded, in order. */
-  readonly headers?: ReadonlyMap<string, readonly string[]>;
-  readonly subject?: string;
-  readonly text?: string;
-}
+/**
+ * At message: the size always; the rest of the analysis (src/checks) only as deep as the
+ * scenario's rules read — the header section, or the MIME body too.
+ */
+export type MessageFacts = Partial<MessageAnalysis> & { readonly size: number };

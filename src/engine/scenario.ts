@@ -2,6 +2,7 @@
  * The compiled form of a scenario: what the engine and the adapter run on. Built once by
  * `scenario/compile.ts`, then frozen. Conditions are predicates over Facts.
  */
+import type { ContentLimits, Depth } from './content.js';
 import type { EventName } from './events.js';
 import type { CountKey } from './keys.js';
 import type { Facts } from './facts.js';
@@ -42,8 +43,8 @@ export interface CompiledRule {
   /** Count `times`/`after` per these keys (client IP, recipient…); absent: one count for the server. */
   readonly per?: readonly CountKey[];
   readonly source: RuleSource;
-  /** True when a condition reads parsed message content (headers, subject, body). */
-  readonly readsMessageContent: boolean;
+  /** How deep its conditions read the message: 0 not, 1 the header section, 2 the MIME body. */
+  readonly messageDepth: Depth;
   /** True when the rule answers protocol events (`when.event`); only those see events. */
   readonly readsEvent: boolean;
 }
@@ -69,6 +70,7 @@ export interface ServerSettings {
   readonly recipients: 'any' | 'known';
   readonly magicRecipients: boolean;
   readonly tls: { readonly starttls: 'offered' | 'required' | 'off'; readonly implicit: boolean };
+  readonly limits: ContentLimits;
   readonly auth: {
     readonly mechanisms: readonly AuthMechanism[];
     readonly required: boolean;
@@ -95,8 +97,8 @@ export interface CompiledScenario {
   readonly rules: readonly CompiledRule[];
   /** Stages that some rule can answer at, so the adapter skips building facts elsewhere. */
   readonly activeStages: ReadonlySet<Stage>;
-  /** True when a message-stage rule reads parsed content, so the adapter must parse. */
-  readonly readsMessageContent: boolean;
+  /** How deep the adapter must analyse messages for the rules (0, 1 headers, 2 body). */
+  readonly messageDepth: Depth;
   /** How the server's own refusals are worded (the scenario's `replies:` table). */
   readonly replies: ReadonlyMap<EventName, Reply>;
   /** The rules that read `event`, in order: the only ones consulted when an event happens. */

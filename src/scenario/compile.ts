@@ -4,12 +4,14 @@
  * resolved, stages inferred, and every remaining mistake reported with its position.
  */
 import { hostname as osHostname } from 'node:os';
-import { compileConditions, ConditionError, CONDITION_STAGES, CONTENT_CONDITIONS, type ConditionKey } from '../engine/conditions.js';
+import { compileConditions, ConditionError, CONDITION_STAGES, depthOf, type ConditionKey } from '../engine/conditions.js';
+import { DEFAULT_LIMITS, type ContentLimits } from '../engine/content.js';
 import type { Action, ActionKind, CompiledRule, CompiledScenario, Mailbox, ServerSettings } from '../engine/scenario.js';
 import { STAGES, type Stage } from '../engine/stages.js';
 import type { Problem } from './errors.js';
 import type { EventName } from '../engine/events.js';
 import type { Reply } from '../engine/reply.js';
+import type { Depth } from '../engine/content.js';
 import { normaliseReply } from './reply.js';
 import { ACTION_KEYWORDS, RuleSchema, type ActionSpec, type RuleSpec, type ScenarioFile, type ServerSpec } from './schema.js';
 import { problemAt, type SourceFile } from './source.js';
@@ -46,7 +48,7 @@ export function compileLayers(layers: readonly Layer[]): { scenario?: CompiledSc
   const seen = new Map<string, string>();
   for (const layer of layers) {
     (layer.spec.rules ?? []).forEach((spec, index) => {
-      const rule = compileRule(layer, spec, index, problems);
+      const rule = compileRule(layer, spec, index, problems, server.limits);
       if (!rule) return;
       const where = `${rule.source.file}:${rule.source.line}`;
       const earlier = seen.get(rule.id);
@@ -79,7 +81,7 @@ export function compileLayers(layers: readonly Layer[]): { scenario?: CompiledSc
     mailboxes,
     rules: Object.freeze(rules),
     activeStages,
-    readsMessageContent: rules.some((r) => r.readsMessageContent),
+    messageDepth: rules.reduce<Depth>((d, r) => (r.stages.has('message') && r.messageDepth > d ? r.messageDepth : d), 0),
     replies,
     eventRules: Object.freeze(rules.filter((r) => r.readsEvent)),
   });
@@ -101,6 +103,7 @@ function mergeServer(specs: ServerSpec[]): ServerSettings {
   for (const spec of specs) {
     Object.assign(s, spec, {
       tls: { ...s.tls, ...spec.tls },
+      limits: { ...s.limits, ...spec.limits },
       auth: { ...s.auth, ...spec.auth },
     });
   }
@@ -116,6 +119,15 @@ function mergeServer(specs: ServerSpec[]): ServerSettings {
     recipients: s.recipients ?? 'any',
     magicRecipients: s.magicRecipients ?? true,
     tls: Object.freeze({ starttls: s.tls?.starttls ?? 'offered', implicit: s.tls?.implicit ?? false }),
+    limits: Object.freeze({
+      headerBytes: s.limits?.headerBytes === undefined ? DEFAULT_LIMITS.headerBytes : sizeOf(s.limits.headerBytes),
+      headerCount: s.limits?.headerCount ?? DEFAULT_LIMITS.headerCount,
+      headerValueBytes: s.limits?.headerValueBytes === undefined ? DEFAULT_LIMITS.headerValueBytes : sizeOf(s.limits.headerValueBytes),
+      headerNameBytes: s.limits?.headerNameBytes === undefined ? DEFAULT_LIMITS.headerNameBytes : sizeOf(s.limits.headerNameBytes),
+      subjectBytes: s.limits?.subjectBytes === undefined ? DEFAULT_LIMITS.subjectBytes : sizeOf(s.limits.subjectBytes),
+      attachments: s.limits?.attachments ?? DEFAULT_LIMITS.attachments,
+      receivedHops: s.limits?.receivedHops ?? DEFAULT_LIMITS.receivedHops,
+    }),
     auth: Object.freeze({
       mechanisms: Object.freeze([...(s.auth?.mechanisms ?? ['PLAIN', 'LOGIN'])]),
       required: s.auth?.required ?? false,
@@ -140,7 +152,7 @@ export function problemsOfValidRules(source: SourceFile, rules: unknown): Proble
   return problems;
 }
 
-function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Problem[]): CompiledRule | undefined {
+function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Problem[], limits: ContentLimits = DEFAULT_LIMITS): CompiledRule | undefined {
   const at = (...rest: (string | number)[]) => ['rules', index, ...rest];
   const before = problems.length;
   const report = (path: (string | number)[], code: Problem['code'], message: string) => problems.push(problemAt(layer.source, path, code, message));
@@ -148,7 +160,7 @@ function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Prob
   const when = spec.when ?? {};
   let conditions: CompiledRule['conditions'] = [];
   try {
-    conditions = compileConditions(when, at('when'));
+    conditions = compileConditions(when, at('when'), limits);
   } catch (err) {
     if (!(err instanceof ConditionError)) throw err;
     report(err.path, 'MX_VALUE', err.message);
@@ -190,7 +202,7 @@ function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Prob
     ...(spec.probability === undefined ? {} : { probability: spec.probability }),
     ...(spec.per === undefined ? {} : { per: Object.freeze(Array.isArray(spec.per) ? [...spec.per] : [spec.per]) }),
     source: Object.freeze({ file: layer.source.file, line: pos.line, column: pos.column }),
-    readsMessageContent: keys.some((k) => CONTENT_CONDITIONS.has(k)),
+    messageDepth: depthOf(when),
     readsEvent: keys.includes('event'),
   });
 }

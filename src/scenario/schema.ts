@@ -4,6 +4,7 @@
  * It describes the file as written; `compile.ts` turns a valid file into the engine's form.
  */
 import * as z from 'zod';
+import { CHECK_NAMES } from '../engine/content.js';
 import { EVENT_NAMES } from '../engine/events.js';
 import { COUNT_KEYS } from '../engine/keys.js';
 import { STAGES } from '../engine/stages.js';
@@ -48,6 +49,7 @@ const Size = z
 const IpBlock = checked(parseIpMatcher).describe('An IP address or CIDR block, e.g. "192.0.2.0/24".');
 
 export const StageSchema = z.enum(STAGES).describe('An SMTP stage at which a rule can answer.');
+export const CheckSchema = z.enum(CHECK_NAMES as [string, ...string[]]).describe('A content check of the message.');
 export const EventSchema = z.enum(EVENT_NAMES as [string, ...string[]]).describe('A protocol event (mockmx catalog --events lists them).');
 
 const HeaderCondition = z.union([
@@ -91,6 +93,17 @@ export const ConditionsSchema = strict({
     .describe('Header name → pattern for its value, or {present, count, value}.'),
   subject: Patterns.optional().describe('The decoded Subject.'),
   body: Patterns.optional().describe('The decoded plain-text body.'),
+  check: z
+    .union([CheckSchema, z.array(CheckSchema).min(1)])
+    .optional()
+    .describe('Content checks of the message; any listed one holding matches (limits from server.limits).'),
+  headerBytes: Comparison.optional().describe('Bytes of the header section.'),
+  headerCount: Comparison.optional().describe('Number of header fields.'),
+  headerValueBytes: Comparison.optional().describe('Bytes of the longest header value.'),
+  headerNameBytes: Comparison.optional().describe('Bytes of the longest header name.'),
+  subjectBytes: Comparison.optional().describe('Bytes of the Subject value(s).'),
+  receivedCount: Comparison.optional().describe('Number of Received: headers (hops).'),
+  attachmentCount: Comparison.optional().describe('Number of attachments.'),
 });
 
 const ReplyObject = strict({
@@ -170,6 +183,17 @@ export const ServerSchema = strict({
     .optional()
     .describe('"any" accepts every recipient; "known" only the listed mailboxes (others: 550 5.1.1).'),
   magicRecipients: z.boolean().optional().describe('Replay catalog entries for recipients named after their id.'),
+  limits: strict({
+    headerBytes: Size.optional().describe('Header section (check header-too-large). Default 256KB.'),
+    headerCount: z.number().int().positive().optional().describe('Header fields (check too-many-headers). Default 1000.'),
+    headerValueBytes: Size.optional().describe('One header value (check header-value-too-large). Default 16KB.'),
+    headerNameBytes: Size.optional().describe('One header name (check header-name-too-long). Default 998.'),
+    subjectBytes: Size.optional().describe('The Subject (check subject-too-long). Default 16KB.'),
+    attachments: z.number().int().nonnegative().optional().describe('Attachments (check too-many-attachments). Default 500.'),
+    receivedHops: z.number().int().nonnegative().optional().describe('Received headers (check too-many-hops). Default 50.'),
+  })
+    .optional()
+    .describe('Limits the content checks compare against.'),
   tls: strict({
     starttls: z
       .enum(['offered', 'required', 'off'])

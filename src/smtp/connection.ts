@@ -13,7 +13,9 @@ import type { Facts, MessageFacts } from '../engine/facts.js';
 import { isPositive, type Reply } from '../engine/reply.js';
 import type { Action } from '../engine/scenario.js';
 import type { Stage } from '../engine/stages.js';
-import { parseMessageFacts } from './message.js';
+import { analyzeHeaders, analyzeMessage } from '../checks/index.js';
+import type { Depth } from '../engine/content.js';
+import { messagePlaceholders } from './values.js';
 import { styleContext, styleLines, type StyleContext } from '../catalog/style.js';
 import { entryReply, findEntry, type CatalogEntry } from '../catalog/index.js';
 import { classifyServerReply, type EventName } from '../engine/events.js';
@@ -86,6 +88,8 @@ export class MockConnection extends SMTPConnection {
   /** The recipient being added, for `{rcpt}` in replies at RCPT. */
   private currentRcpt: string | undefined;
   private ended = false;
+  /** Placeholder values from the message being answered (sizes, offending headers…). */
+  private messageValues: Placeholders = {};
   private lastChunk: Buffer | undefined;
 
   constructor(server: MockSmtpServer, socket: Socket | TLSSocket, options?: ConstructorParameters<typeof SMTPConnection>[2]) {
@@ -237,6 +241,7 @@ export class MockConnection extends SMTPConnection {
       address: this.address,
       limit: this._server.options.size ? String(this._server.options.size) : undefined,
       token: this.styleContext().gmailToken,
+      ...this.messageValues,
     };
   }
 
@@ -662,8 +667,8 @@ export class MockConnection extends SMTPConnection {
 
   private async finishMessage(raw: Buffer, cb: ErrCallback): Promise<void> {
     const scenario = this.rt.scenario();
-    let message: MessageFacts = { size: raw.length };
-    if (scenario.readsMessageContent && scenario.activeStages.has('message')) message = await parseMessageFacts(raw);
+    const message = await this.analyse(raw, scenario.activeStages.has('message') ? scenario.messageDepth : 0);
+    this.messageValues = messagePlaceholders(message, scenario.server);
     const store = (rule?: string, answer?: Reply) => {
       this.store(raw, rule).then(
         (id) => this.viaCallback(cb, answer ?? reply(250, '2.0.0', `OK: queued as ${id}`), rule),
@@ -688,6 +693,13 @@ export class MockConnection extends SMTPConnection {
       },
       reply: (r, rule) => (isPositive(r) ? store(rule, r) : this.viaCallback(cb, r, rule)),
     });
+  }
+
+  /** Only as deep as the rules read: most scenarios need no parse at all. */
+  private async analyse(raw: Buffer, depth: Depth): Promise<MessageFacts> {
+    if (depth === 0) return { size: raw.length };
+    const input = { raw, rcptTo: this.session.envelope.rcptTo.map((a) => a.address), smtpUtf8: !!this.session.envelope.smtpUtf8 };
+    return depth === 1 ? analyzeHeaders(input) : analyzeMessage(input);
   }
 
   private quotaRefusal(size: number): Reply | undefined {

@@ -1,0 +1,25 @@
+/** Placeholder values a reply at the message stage can quote, from the message's analysis. */
+import type { MessageFacts } from '../engine/facts.js';
+import type { ServerSettings } from '../engine/scenario.js';
+import type { Placeholders } from './write.js';
+
+const text = (n: number | undefined) => (n === undefined ? undefined : String(n));
+
+export function messagePlaceholders(m: MessageFacts, server: ServerSettings): Placeholders {
+  const l = server.limits;
+  return {
+    size: String(m.size),
+    attachmentCount: text(m.attachmentCount),
+    attachmentLimit: String(l.attachments),
+    headerBytesLimit: String(l.headerBytes),
+    headerCountLimit: String(l.headerCount),
+    longestHeader: m.longestHeaderValue?.name,
+    headerValueBytes: text(m.longestHeaderValue?.bytes),
+    headerValueLimit: String(l.headerValueBytes),
+    headerNameBytes: text(m.longestHeaderName?.bytes),
+    headerNameLimit: String(l.headerNameBytes),
+    encodedHeader: m.encodedWordHeaderNames?.[0],
+    duplicateHeader: m.duplicateHeaders?.[0],
+    malformedHeader: m.malformedHeaders?.[0],
+  };
+}
