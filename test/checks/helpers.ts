@@ -1,6 +1,7 @@
 /** Builders for the message-analysis tests: hand-made raw messages and nodemailer-composed ones. */
 import MailComposer, { type MailComposerOptions } from 'nodemailer/lib/mail-composer';
 import type { AnalyzeInput } from '../../src/checks/index.js';
+import { seededRandom } from '../../src/engine/random.js';
 
 /** A raw message from header lines and body lines, joined with CRLF (the wire form after DATA). */
 export function raw(headers: readonly string[], body: readonly string[] | string = ['Hello.']): Buffer {
@@ -40,17 +41,8 @@ export function compose(mail: MailComposerOptions): Promise<Buffer> {
     .build();
 }
 
-/** mulberry32: seeded, so every "random" message is the same on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so every "random" message is the same on every run. */
+export const prng = seededRandom;
 
 export function randomBytes(seed: number, length: number): Buffer {
   const next = prng(seed);

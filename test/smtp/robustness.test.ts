@@ -12,6 +12,7 @@ import { decide as engineDecide, type DecideInput } from '../../src/engine/decid
 import type { Stage } from '../../src/engine/stages.js';
 import { eventually, serve } from '../helpers/server.js';
 import { cmd, dialog, Telnet, type WireReply } from '../helpers/telnet.js';
+import { seededRandom } from '../../src/engine/random.js';
 
 // ── bookkeeping: every client socket opened here is destroyed after its test ──────────────────
 
@@ -34,17 +35,7 @@ afterEach(() => {
 
 // ── helpers ────────────────────────────────────────────────────────────────────────────────
 
-/** mulberry32: a seeded PRNG so every "random" byte is the same on every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = seededRandom;
 
 function randomBytes(seed: number, length: number, keep: (byte: number) => boolean = () => true): Buffer {
   const random = prng(seed);
