@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { entriesOf, PROVIDERS, type Provider } from './catalog/index.js';
 import { ConfigError, OPTIONS, resolveConfig } from './config.js';
+import { EVENTS } from './engine/events.js';
 import { formatProblem, ScenarioError } from './scenario/errors.js';
 import { loadScenario, shippedScenarioNames } from './scenario/load.js';
 import { certificateFromFiles } from './smtp/tls.js';
@@ -31,6 +32,7 @@ Usage:
   mockmx validate FILE...           check scenario files; exit 1 with file:line:col problems
   mockmx catalog [--provider P] [--json]
                                     list provider replies (providers: ${PROVIDERS.join(', ')})
+  mockmx catalog --events [--json]  list protocol events (keys of a scenario's replies: table)
 
 Options:
 ${flags}
@@ -114,7 +116,12 @@ function validate(args: string[]): number {
 }
 
 function catalog(args: string[]): number {
-  const { values } = parse(args, { provider: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parse(args, { provider: { type: 'string' }, json: { type: 'boolean' }, events: { type: 'boolean' } });
+  if (values.events) {
+    if (values.json) process.stdout.write(`${JSON.stringify(EVENTS, null, 2)}\n`);
+    else for (const [name, when] of Object.entries(EVENTS)) process.stdout.write(`${name.padEnd(28)} ${when}\n`);
+    return 0;
+  }
   const provider = values.provider as string | undefined;
   if (provider !== undefined && !(PROVIDERS as readonly string[]).includes(provider)) {
     throw new UsageError(`unknown provider "${provider}"${didYouMean(provider, PROVIDERS)}; providers: ${PROVIDERS.join(', ')}`);
