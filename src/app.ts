@@ -11,8 +11,13 @@ import type { AcceptedMessage, SmtpRuntime } from './smtp/runtime.js';
 import { MockSmtpServer } from './smtp/server.js';
 import { selfSignedCertificate, type TlsMaterial } from './smtp/tls.js';
 import { MemoryMessageStore } from './store/memory.js';
+import { MemoryStateStore } from './state/memory.js';
+import type { StateEntry } from './state/types.js';
 import { SessionStore, type SessionRecord, type TranscriptLine } from './store/sessions.js';
 import type { MessageStore, StoredMessage } from './store/types.js';
+
+/** State keys of mailbox usage in bytes. */
+export const MAILBOX_PREFIX = 'mailbox:';
 
 export interface ServerOptions {
   /** A compiled scenario, or a shipped name / path. Default `default`. */
@@ -54,8 +59,10 @@ export interface MockMxServer {
   scenario(): CompiledScenario;
   /** Replaces the scenario for new decisions; rule counters start over. */
   useScenario(scenario: CompiledScenario | string): CompiledScenario;
-  /** Forgets rule counters and mailbox usage. */
-  resetState(): void;
+  /** Forgets rule state (counters, windows, greylist entries, flags, mailbox usage), or the keys starting with `prefix`; returns how many. */
+  resetState(prefix?: string): number;
+  /** The rule state as it is now, optionally only keys starting with `prefix`. */
+  stateEntries(prefix?: string): StateEntry[];
   /** Stops listening; open sessions get 421 (busy ones after their current command, within graceMs). */
   close(graceMs?: number): Promise<void>;
 }
@@ -77,21 +84,28 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       sessionEnded: (r) => events.emit('sessionEnd', r),
     },
   );
-  const matchCounts = new Map<string, number>();
-  const usage = new Map<string, number>();
+  const state = new MemoryStateStore();
+  const ipConnections = new Map<string, number>();
   let sessionIndex = 0;
   const onError = options.onError ?? ((err, context) => console.error(`mockmx: error in ${context}:`, err));
 
   const runtime: SmtpRuntime = {
     scenario: () => scenario,
     decide: options.decide ?? engineDecide,
-    matches: (id) => matchCounts.get(id) ?? 0,
-    commitMatches: (ids) => {
-      for (const id of ids) matchCounts.set(id, (matchCounts.get(id) ?? 0) + 1);
+    state,
+    connectionOpened: (ip) => {
+      const n = (ipConnections.get(ip) ?? 0) + 1;
+      ipConnections.set(ip, n);
+      return n;
+    },
+    connectionClosed: (ip) => {
+      const n = (ipConnections.get(ip) ?? 1) - 1;
+      if (n > 0) ipConnections.set(ip, n);
+      else ipConnections.delete(ip);
     },
     randomFor: (index, purpose) => streamFor(purpose === 'rules' ? seed : seed ^ 0x5bd1e995, index),
     now,
-    mailboxUsage: (address) => usage.get(address.toLowerCase()) ?? 0,
+    mailboxUsage: (address) => state.count(`${MAILBOX_PREFIX}${address.toLowerCase()}`, now()),
     openSession: (info) => sessions.open(info),
     deliver: async (message: AcceptedMessage) => {
       const stored = await messages.add({
@@ -100,10 +114,11 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
         raw: message.raw,
         ...(message.rule ? { rule: message.rule } : {}),
       });
-      for (const rcpt of message.rcptTo) {
-        const key = rcpt.toLowerCase();
-        if (scenario.mailboxes.has(key)) usage.set(key, (usage.get(key) ?? 0) + message.raw.length);
-      }
+      // quotas fill as messages are accepted; the usage is rule state like any other
+      const usage = message.rcptTo
+        .filter((rcpt) => scenario.mailboxes.has(rcpt.toLowerCase()))
+        .map((rcpt) => ({ op: 'count' as const, key: `${MAILBOX_PREFIX}${rcpt.toLowerCase()}`, by: message.raw.length }));
+      state.apply(usage, now());
       events.emit('message', stored);
       return { id: stored.id };
     },
@@ -140,13 +155,15 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     scenario: () => scenario,
     useScenario(next) {
       scenario = resolve(next);
-      matchCounts.clear();
+      state.reset();
       for (const l of listeners) l.useScenario(scenario);
       return scenario;
     },
-    resetState() {
-      matchCounts.clear();
-      usage.clear();
+    resetState(prefix) {
+      return state.reset(prefix);
+    },
+    stateEntries(prefix) {
+      return state.list(now(), prefix);
     },
     async close(graceMs = 5000) {
       await Promise.all(listeners.map((l) => l.shutdown(graceMs)));

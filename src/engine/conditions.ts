@@ -6,6 +6,7 @@ import type { ConditionsSpec } from '../scenario/schema.js';
 import { parseComparison, parseIpMatcher, parsePattern, type Comparison, type Matcher, type Parsed } from '../scenario/values.js';
 import { CHECKS, DEFAULT_LIMITS, MEASURE_NAMES, MEASURES, type CheckName, type ContentLimits, type Depth } from './content.js';
 import type { Facts } from './facts.js';
+import { stateKey, type CountKey } from './keys.js';
 import type { Condition } from './scenario.js';
 import { STAGES, type Stage } from './stages.js';
 
@@ -32,6 +33,8 @@ export const CONDITION_STAGES: Readonly<Record<Exclude<keyof ConditionsSpec, 'st
   rcptDomainCount: ENVELOPE_RCPT,
   event: ALL,
   transactions: ALL,
+  ipConnections: ALL,
+  flagged: ALL,
   verb: COMMAND_STAGES,
   arg: COMMAND_STAGES,
   size: ['mail', 'message'],
@@ -92,9 +95,15 @@ const recipients = (f: Facts): readonly string[] => (f.stage === 'rcpt' && f.rcp
 const authUser = (f: Facts) => f.auth?.user ?? f.session.authUser;
 const authMechanism = (f: Facts) => f.auth?.mechanism ?? f.session.authMechanism;
 
+/** Flags are set on, and read from, the client IP unless a rule says otherwise. */
+export const FLAG_PER: readonly CountKey[] = ['ip'];
+
+export const perList = (per: CountKey | readonly CountKey[] | undefined): readonly CountKey[] | undefined =>
+  per === undefined ? undefined : typeof per === 'string' ? [per] : per;
+
 export function compileConditions(spec: ConditionsSpec, path: (string | number)[], limits: ContentLimits = DEFAULT_LIMITS): Condition[] {
   const out: Condition[] = [];
-  const add = (key: string, test: (f: Facts) => boolean) => out.push({ key, test });
+  const add = (key: string, test: Condition['test']) => out.push({ key, test });
   const at = (key: string) => [...path, key];
 
   if (spec.ip !== undefined) {
@@ -157,6 +166,17 @@ export function compileConditions(spec: ConditionsSpec, path: (string | number)[
   if (spec.transactions !== undefined) {
     const cmp = must(parseComparison(spec.transactions), at('transactions'));
     add('transactions', (f) => cmp.test(f.session.transactions));
+  }
+  if (spec.ipConnections !== undefined) {
+    const cmp = must(parseComparison(spec.ipConnections), at('ipConnections'));
+    add('ipConnections', (f) => f.session.ipConnections !== undefined && cmp.test(f.session.ipConnections));
+  }
+  if (spec.flagged !== undefined) {
+    const written = spec.flagged;
+    const wanted: { name: string; per?: CountKey | CountKey[] }[] =
+      typeof written === 'string' ? [{ name: written }] : Array.isArray(written) ? written.map((name) => ({ name })) : [written];
+    const flags = wanted.map((w) => ({ name: w.name, per: perList(w.per) ?? FLAG_PER }));
+    add('flagged', (f, env) => flags.some((flag) => env.state.entry(stateKey('flag', flag.name, flag.per, f), env.now) !== undefined));
   }
   if (spec.verb !== undefined) {
     const ms = matchers(spec.verb, at('verb'));

@@ -34,6 +34,8 @@ export interface SessionFacts {
   readonly authMechanism?: string;
   /** Messages accepted earlier in this session. */
   readonly transactions: number;
+  /** Open connections from the client's IP when this session started, itself included. */
+  readonly ipConnections?: number;
 }
 
 export interface CommandFacts {

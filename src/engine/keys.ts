@@ -5,7 +5,7 @@
 import type { Facts } from './facts.js';
 import { ipToBigInt } from '../scenario/values.js';
 
-export const COUNT_KEYS = ['ip', 'netblock', 'helo', 'sender', 'senderDomain', 'rcpt', 'rcptDomain', 'authUser', 'session'] as const;
+export const COUNT_KEYS = ['ip', 'netblock', 'helo', 'sender', 'senderDomain', 'rcpt', 'rcptDomain', 'authUser', 'session', 'messageId'] as const;
 export type CountKey = (typeof COUNT_KEYS)[number];
 
 const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
@@ -41,6 +41,8 @@ function valueOf(key: CountKey, f: Facts): string {
       return f.auth?.user ?? f.session.authUser ?? '';
     case 'session':
       return f.session.id;
+    case 'messageId':
+      return (f.message?.headers?.get('message-id')?.[0] ?? '').toLowerCase();
   }
 }
 
@@ -48,4 +50,9 @@ function valueOf(key: CountKey, f: Facts): string {
 export function counterKey(ruleId: string, per: readonly CountKey[] | undefined, facts: Facts): string {
   if (!per?.length) return ruleId;
   return [ruleId, ...per.map((k) => `${k}=${valueOf(k, facts)}`)].join('|');
+}
+
+/** A state key: `<kind>:<name>`, then `|key=value` for each `per` key (see state/types.ts). */
+export function stateKey(kind: string, name: string, per: readonly CountKey[] | undefined, facts: Facts): string {
+  return counterKey(`${kind}:${name}`, per, facts);
 }

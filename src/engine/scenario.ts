@@ -5,6 +5,7 @@
 import type { ContentLimits, Depth } from './content.js';
 import type { EventName } from './events.js';
 import type { CountKey } from './keys.js';
+import type { StateView } from '../state/types.js';
 import type { Facts } from './facts.js';
 import type { Reply } from './reply.js';
 import type { Stage } from './stages.js';
@@ -19,10 +20,22 @@ export interface Action {
   readonly delayMs: number;
 }
 
+/** What a condition may read besides the facts: rule state (for `flagged`) and the time. */
+export interface ConditionEnv {
+  readonly state: StateView;
+  readonly now: number;
+}
+
 export interface Condition {
   /** The key as written in the scenario, for explanations. */
   readonly key: string;
-  readonly test: (facts: Facts) => boolean;
+  readonly test: (facts: Facts, env: ConditionEnv) => boolean;
+}
+
+export interface FlagSpec {
+  readonly name: string;
+  readonly forMs: number;
+  readonly per: readonly CountKey[];
 }
 
 export interface RuleSource {
@@ -40,8 +53,13 @@ export interface CompiledRule {
   readonly times?: number;
   readonly after?: number;
   readonly probability?: number;
-  /** Count `times`/`after` per these keys (client IP, recipient…); absent: one count for the server. */
+  /** Count `times`/`after`, `rate` and `greylist` per these keys; absent: once for the server. */
   readonly per?: readonly CountKey[];
+  /** At most `limit` matches per window pass; the rule answers the rest. */
+  readonly rate?: { readonly limit: number; readonly windowMs: number };
+  readonly greylist?: { readonly delayMs: number; readonly expireMs: number; readonly rememberMs: number };
+  /** Flags set (on the keys `per` names) when the rule answers, read by `when.flagged`. */
+  readonly flags?: readonly FlagSpec[];
   readonly source: RuleSource;
   /** How deep its conditions read the message: 0 not, 1 the header section, 2 the MIME body. */
   readonly messageDepth: Depth;

@@ -4,7 +4,7 @@
  * resolved, stages inferred, and every remaining mistake reported with its position.
  */
 import { hostname as osHostname } from 'node:os';
-import { compileConditions, ConditionError, CONDITION_STAGES, depthOf, type ConditionKey } from '../engine/conditions.js';
+import { compileConditions, ConditionError, CONDITION_STAGES, depthOf, FLAG_PER, perList, type ConditionKey } from '../engine/conditions.js';
 import { DEFAULT_LIMITS, type ContentLimits } from '../engine/content.js';
 import type { Action, ActionKind, CompiledRule, CompiledScenario, Mailbox, ServerSettings } from '../engine/scenario.js';
 import { STAGES, type Stage } from '../engine/stages.js';
@@ -15,7 +15,7 @@ import type { Depth } from '../engine/content.js';
 import { normaliseReply } from './reply.js';
 import { ACTION_KEYWORDS, RuleSchema, type ActionSpec, type RuleSpec, type ScenarioFile, type ServerSpec } from './schema.js';
 import { problemAt, type SourceFile } from './source.js';
-import { parseDuration, parseSize } from './values.js';
+import { parseDuration, parseRate, parseSize } from './values.js';
 import { closest, didYouMean } from '../util/suggest.js';
 
 export interface Layer {
@@ -191,6 +191,10 @@ function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Prob
   if (problems.length > before || !action) return undefined;
 
   const pos = problemAt(layer.source, at(), 'MX_VALUE', '');
+  const per = perList(spec.per);
+  const flags = (spec.flag === undefined ? [] : Array.isArray(spec.flag) ? spec.flag : [spec.flag]).map((f) =>
+    Object.freeze({ name: f.name, forMs: msOf(f.for), per: perList(f.per) ?? FLAG_PER }),
+  );
   return Object.freeze({
     id: spec.id ?? `${layer.name}#${index + 1}`,
     ...(spec.description === undefined ? {} : { description: spec.description }),
@@ -200,9 +204,13 @@ function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Prob
     ...(spec.times === undefined ? {} : { times: spec.times }),
     ...(spec.after === undefined ? {} : { after: spec.after }),
     ...(spec.probability === undefined ? {} : { probability: spec.probability }),
-    ...(spec.per === undefined ? {} : { per: Object.freeze(Array.isArray(spec.per) ? [...spec.per] : [spec.per]) }),
+    ...(per === undefined ? {} : { per }),
+    ...(spec.rate === undefined ? {} : { rate: Object.freeze(rateOf(spec.rate)) }),
+    ...(spec.greylist === undefined ? {} : { greylist: Object.freeze(greylistOf(spec.greylist)) }),
+    ...(flags.length ? { flags: Object.freeze(flags) } : {}),
     source: Object.freeze({ file: layer.source.file, line: pos.line, column: pos.column }),
-    messageDepth: depthOf(when),
+    // a Message-ID key needs the header section even when no condition reads it
+    messageDepth: Math.max(depthOf(when), [...(per ?? []), ...flags.flatMap((f) => f.per)].includes('messageId') ? 1 : 0) as Depth,
     readsEvent: keys.includes('event'),
   });
 }
@@ -217,6 +225,22 @@ function inferStages(keys: ConditionKey[], catalogStage: Stage | undefined): Sta
   if (catalogStage && candidates.includes(catalogStage)) return [catalogStage];
   const earliest = SESSION_ORDER.find((s) => candidates.includes(s));
   return earliest ? [earliest] : [];
+}
+
+function rateOf(spec: NonNullable<RuleSpec['rate']>): { limit: number; windowMs: number } {
+  if (typeof spec !== 'string') return { limit: spec.limit, windowMs: msOf(spec.window) };
+  const parsed = parseRate(spec);
+  return parsed.ok ? parsed.value : { limit: 0, windowMs: 0 };
+}
+
+/** Postgrey's defaults: retry after 5 minutes, within 4 hours; a good triplet passes for 35 days. */
+function greylistOf(spec: NonNullable<RuleSpec['greylist']>): { delayMs: number; expireMs: number; rememberMs: number } {
+  const o = spec === true ? {} : spec;
+  return {
+    delayMs: o.delay === undefined ? 300_000 : msOf(o.delay),
+    expireMs: o.expire === undefined ? 4 * 3_600_000 : msOf(o.expire),
+    rememberMs: o.remember === undefined ? 35 * 86_400_000 : msOf(o.remember),
+  };
 }
 
 const KINDS = ['reply', 'accept', 'drop', 'reset', 'discard'] as const;

@@ -9,7 +9,7 @@ import { EVENT_NAMES } from '../engine/events.js';
 import { COUNT_KEYS } from '../engine/keys.js';
 import { STAGES } from '../engine/stages.js';
 import { didYouMean } from '../util/suggest.js';
-import { parseComparison, parseDuration, parseIpMatcher, parsePattern, parseSize, type Parsed } from './values.js';
+import { parseComparison, parseDuration, parseIpMatcher, parsePattern, parseRate, parseSize, type Parsed } from './values.js';
 
 /** A strict object whose unknown-key errors name the closest allowed key. */
 function strict<T extends z.core.$ZodLooseShape>(shape: T) {
@@ -61,6 +61,9 @@ const HeaderCondition = z.union([
   }),
 ]);
 
+const PerSchema = z.union([z.enum(COUNT_KEYS), z.array(z.enum(COUNT_KEYS)).min(1)]);
+const FlagName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a flag name is letters, digits and . _ -');
+
 export const ConditionsSchema = strict({
   stage: z
     .union([StageSchema, z.array(StageSchema).min(1)])
@@ -84,6 +87,11 @@ export const ConditionsSchema = strict({
     .optional()
     .describe('A protocol event the server is about to refuse (see "replies"); the rule answers instead.'),
   transactions: Comparison.optional().describe('Messages accepted earlier in this session.'),
+  ipConnections: Comparison.optional().describe('Open connections from the client IP (this one included).'),
+  flagged: z
+    .union([FlagName, z.array(FlagName).min(1), strict({ name: FlagName, per: PerSchema.optional() })])
+    .optional()
+    .describe('A flag set by a rule (`flag:`) is live for this key (per ip unless given); a list: any of them.'),
   verb: Patterns.optional().describe('The command verb, e.g. "VRFY", "XYZZY".'),
   arg: Patterns.optional().describe('The command argument: everything after the verb.'),
   size: Comparison.optional().describe('Message size in bytes (at mail: the SIZE= parameter when given).'),
@@ -140,6 +148,12 @@ export const ActionSchema = z
   .union([z.enum(ACTION_KEYWORDS), z.string().min(1).describe('A reply: catalog id or "550 5.1.1 text".'), ActionObject])
   .describe('What to do: "accept", "drop", "reset", "discard", a reply ("550 5.1.1 text" or a catalog id), or {reply | accept | drop | reset | discard, delay}.');
 
+const FlagSchema = strict({
+  name: FlagName,
+  for: Duration.describe('How long the flag stays set.'),
+  per: PerSchema.optional().describe('The keys it is set on. Default: ip.'),
+});
+
 export const RuleSchema = strict({
   id: z
     .string()
@@ -152,10 +166,28 @@ export const RuleSchema = strict({
   times: z.number().int().positive().optional().describe('Fire on the first N matches only, then fall through.'),
   after: z.number().int().nonnegative().optional().describe('Skip (fall through on) the first N matches.'),
   probability: z.number().min(0).max(1).optional().describe('Chance (0..1) that a match fires; seeded by --seed.'),
-  per: z
-    .union([z.enum(COUNT_KEYS), z.array(z.enum(COUNT_KEYS)).min(1)])
+  per: PerSchema.optional().describe(
+    'Keep times/after, rate and greylist state separately per client ip, netblock (/24, /64), helo, sender, senderDomain, rcpt, rcptDomain, authUser, session or messageId; a list combines them.',
+  ),
+  rate: z
+    .union([checked(parseRate), strict({ limit: z.number().int().nonnegative(), window: Duration })])
     .optional()
-    .describe('Count times/after separately per client ip, netblock (/24, /64), helo, sender, senderDomain, rcpt, rcptDomain, authUser or session; a list combines them.'),
+    .describe('At most N matches per window pass ("10/1h" or {limit, window}); the rule answers the rest, until the window slides.'),
+  greylist: z
+    .union([
+      z.literal(true),
+      strict({
+        delay: Duration.optional().describe('How long a sender must wait before retrying. Default 5m.'),
+        expire: Duration.optional().describe('How long the first attempt is remembered. Default 4h.'),
+        remember: Duration.optional().describe('How long a sender that retried properly passes. Default 35d.'),
+      }),
+    ])
+    .optional()
+    .describe('Answer the first attempt of each key (default per: [ip, sender, rcpt]) and any retry before the delay; let a retry after the delay through and remember it.'),
+  flag: z
+    .union([FlagSchema, z.array(FlagSchema).min(1)])
+    .optional()
+    .describe('When the rule answers, set a flag that expires (e.g. a one-hour block), read by when.flagged.'),
 });
 
 const AuthUser = strict({

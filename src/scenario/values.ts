@@ -169,3 +169,13 @@ export function ipToBigInt(ip: string): { v6: boolean; value: bigint } | null {
   if (groups.some((g) => !/^[0-9a-f]{1,4}$/i.test(g))) return null;
   return { v6: true, value: groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n) };
 }
+
+/** A rate such as `10/1h`, `100/1d`, `5/30s`: at most N per window. */
+export function parseRate(source: string): Parsed<{ limit: number; windowMs: number }> {
+  const m = /^\s*(\d+)\s*\/\s*(.+)$/.exec(source);
+  if (!m) return fail(`"${source}" is not a rate; write it like "10/1h" (at most 10 per hour)`);
+  const window = parseDuration(/^\d/.test(m[2]!.trim()) ? m[2]! : `1${m[2]}`);
+  if (!window.ok) return fail(`"${source}": ${window.error}`);
+  if (window.value <= 0) return fail(`"${source}": the window must be longer than 0`);
+  return ok({ limit: Number(m[1]), windowMs: window.value });
+}

@@ -11,7 +11,7 @@ import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Decision } from '../engine/decide.js';
 import type { Facts, MessageFacts } from '../engine/facts.js';
 import { isPositive, type Reply } from '../engine/reply.js';
-import type { Action } from '../engine/scenario.js';
+import type { Action, CompiledRule } from '../engine/scenario.js';
 import type { Stage } from '../engine/stages.js';
 import { analyzeHeaders, analyzeMessage } from '../checks/index.js';
 import type { Depth } from '../engine/content.js';
@@ -59,7 +59,7 @@ const DISCARD_REPLY = reply(250, '2.0.0', 'OK: message accepted');
 const UNKNOWN_ACCEPTED_REPLY = reply(250, '2.0.0', 'OK');
 const AUTH_OK_REPLY = reply(235, '2.7.0', 'Authentication successful');
 
-const NO_DECISION: Decision = Object.freeze({ counted: [] });
+const NO_DECISION: Decision = Object.freeze({ updates: [] });
 const nothing = () => undefined;
 /** For actions (drop, reset) that end the session, where no stage outcome follows. */
 const NO_OUTCOME: StageOutcome = { normal: nothing, accept: nothing, reply: nothing };
@@ -88,6 +88,8 @@ export class MockConnection extends SMTPConnection {
   /** The recipient being added, for `{rcpt}` in replies at RCPT. */
   private currentRcpt: string | undefined;
   private ended = false;
+  /** Connections from this client's IP when this one opened, itself included. */
+  private readonly ipConnections: number;
   /** Placeholder values from the message being answered (sizes, offending headers…). */
   private messageValues: Placeholders = {};
   private lastChunk: Buffer | undefined;
@@ -105,6 +107,7 @@ export class MockConnection extends SMTPConnection {
       tls: this.secure,
     });
     server.register(this);
+    this.ipConnections = this.rt.connectionOpened(this.remoteAddress);
   }
 
   // --- lifecycle ------------------------------------------------------------------------
@@ -126,7 +129,9 @@ export class MockConnection extends SMTPConnection {
   }
 
   override _onClose(): void {
+    const first = !this._closed;
     super._onClose();
+    if (first) this.rt.connectionClosed(this.remoteAddress);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     if (!this.ended) {
@@ -261,6 +266,7 @@ export class MockConnection extends SMTPConnection {
         ...(tls ? { tlsVersion: tls } : {}),
         ...(user ? { authUser: String(user), authMechanism: this.authMechanism } : {}),
         transactions: this._transactionCounter,
+        ipConnections: this.ipConnections,
       },
       envelope: {
         ...(envelope?.mailFrom ? { mailFrom: envelope.mailFrom.address } : {}),
@@ -273,13 +279,14 @@ export class MockConnection extends SMTPConnection {
   private decideAt(stage: Stage, facts: () => Facts): Decision {
     const scenario = this.rt.scenario();
     if (!scenario.activeStages.has(stage)) return NO_DECISION;
-    const decision = this.rt.decide({
-      facts: facts(),
-      rules: scenario.rules,
-      counters: { matches: (id) => this.rt.matches(id) },
-      random: this.random,
-    });
-    this.rt.commitMatches(decision.counted);
+    return this.decideWith(scenario.rules, facts());
+  }
+
+  /** Runs the engine and applies the state updates it asks for, in the same tick (no races). */
+  private decideWith(rules: readonly CompiledRule[], facts: Facts): Decision {
+    const now = this.rt.now();
+    const decision = this.rt.decide({ facts, rules, state: this.rt.state, now, random: this.random });
+    if (decision.updates.length) this.rt.state.apply(decision.updates, now);
     return decision;
   }
 
@@ -352,13 +359,7 @@ export class MockConnection extends SMTPConnection {
     if (scenario.eventRules.length) {
       let decision: Decision;
       try {
-        decision = this.rt.decide({
-          facts: { ...this.facts(this.stageOfVerb(), {}), event },
-          rules: scenario.eventRules,
-          counters: { matches: (id) => this.rt.matches(id) },
-          random: this.random,
-        });
-        this.rt.commitMatches(decision.counted);
+        decision = this.decideWith(scenario.eventRules, { ...this.facts(this.stageOfVerb(), {}), event });
       } catch (err) {
         this.rt.reportError(err, `rules for event ${event}`);
         return { kind: 'reply', reply: RULE_ERROR_REPLY, rule: 'error' };

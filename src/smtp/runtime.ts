@@ -5,6 +5,7 @@
  */
 import type { Decision, DecideInput } from '../engine/decide.js';
 import type { CompiledScenario } from '../engine/scenario.js';
+import type { StateStore } from '../state/types.js';
 
 export type LineDirection = 'in' | 'out' | 'note';
 
@@ -39,9 +40,11 @@ export interface AcceptedMessage {
 export interface SmtpRuntime {
   scenario(): CompiledScenario;
   decide(input: DecideInput): Decision;
-  /** Rule match counts for times/after. */
-  matches(ruleId: string): number;
-  commitMatches(ruleIds: readonly string[]): void;
+  /** Rule state (counters, windows, greylist entries, flags) the engine reads and updates. */
+  readonly state: StateStore;
+  /** Concurrent connections per client IP: opened returns the count including this one. */
+  connectionOpened(ip: string): number;
+  connectionClosed(ip: string): void;
   /** A seeded random stream of the n-th session since start: one for rules, one for reply styling. */
   randomFor(sessionIndex: number, purpose: 'rules' | 'style'): () => number;
   now(): number;

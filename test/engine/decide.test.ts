@@ -1,6 +1,7 @@
 /** The rule engine with no sockets: facts in, decision out, with injected counters and random. */
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/engine/decide.js';
+import { MemoryStateStore } from '../../src/state/memory.js';
 import type { Facts } from '../../src/engine/facts.js';
 import { seededRandom, streamFor } from '../../src/engine/random.js';
 import type { CompiledScenario } from '../../src/engine/scenario.js';
@@ -21,14 +22,23 @@ function facts(stage: Stage, over: Partial<Omit<Facts, 'session'>> & { session?:
   };
 }
 
-/** Runs decisions in sequence, committing matches like the adapter does; returns answering rule ids. */
-function run(scenario: CompiledScenario, inputs: Facts[], random: () => number = () => 0): (string | null)[] {
-  const counts = new Map<string, number>();
-  return inputs.map((f) => {
-    const d = decide({ facts: f, rules: scenario.rules, counters: { matches: (id) => counts.get(id) ?? 0 }, random });
-    for (const id of d.counted) counts.set(id, (counts.get(id) ?? 0) + 1);
-    return d.rule?.id ?? null;
-  });
+/**
+ * Runs decisions in sequence, applying state updates like the adapter does; returns the
+ * answering rule ids. An input may be a number: that many milliseconds pass on the clock.
+ */
+function run(scenario: CompiledScenario, inputs: (Facts | number)[], random: () => number = () => 0, state = new MemoryStateStore()): (string | null)[] {
+  let now = Date.UTC(2026, 0, 1);
+  const out: (string | null)[] = [];
+  for (const input of inputs) {
+    if (typeof input === 'number') {
+      now += input;
+      continue;
+    }
+    const d = decide({ facts: input, rules: scenario.rules, state, now, random });
+    state.apply(d.updates, now);
+    out.push(d.rule?.id ?? null);
+  }
+  return out;
 }
 
 const first = (scenario: CompiledScenario, f: Facts) => run(scenario, [f])[0];
@@ -207,6 +217,67 @@ describe('actions', () => {
     expect(Object.isFrozen(s.rules)).toBe(true);
     expect(Object.isFrozen(s.rules[0])).toBe(true);
     expect(Object.isFrozen(s.server)).toBe(true);
+  });
+});
+
+describe('rate', () => {
+  const rcpt = (to = 'bob@x.test') => facts('rcpt', { rcpt: to, envelope: { mailFrom: 'a@b', rcptTo: [to] } });
+  const MIN = 60_000;
+
+  it('lets N per window through, answers the rest, and lets more through as the window slides', () => {
+    const s = compile('  - { id: r, when: { stage: rcpt }, then: "450 4.2.1 slow down", rate: 2/10m }\n');
+    expect(run(s, [rcpt(), MIN, rcpt(), MIN, rcpt(), rcpt(), 8 * MIN + 1, rcpt(), rcpt(), MIN, rcpt()])).toEqual([null, null, 'r', 'r', null, 'r', null]);
+  });
+
+  it('counts per key', () => {
+    const s = compile('  - { id: r, when: { stage: rcpt }, then: "450 4.2.1 x", rate: { limit: 1, window: 1h }, per: rcpt }\n');
+    expect(run(s, [rcpt('a@x'), rcpt('b@x'), rcpt('a@x'), rcpt('b@x')])).toEqual([null, null, 'r', 'r']);
+  });
+
+  it('rejects a malformed rate at load', () => {
+    expect(() => compile('  - { when: { stage: rcpt }, then: accept, rate: "ten per hour" }\n')).toThrow(/is not a rate; write it like "10\/1h"/);
+  });
+});
+
+describe('greylist', () => {
+  const MIN = 60_000;
+  const attempt = (ip = '192.0.2.1', from = 'a@x.test', to = 'bob@y.test') =>
+    facts('rcpt', { session: { clientIp: ip }, rcpt: to, envelope: { mailFrom: from, rcptTo: [to] } });
+  const s = compile('  - { id: g, when: { stage: rcpt }, then: "450 4.7.1 Greylisted", greylist: { delay: 5m, expire: 4h, remember: 1d } }\n');
+
+  it('the first attempt and an early retry are refused; a retry after the delay passes and is remembered', () => {
+    expect(run(s, [attempt(), 2 * MIN, attempt(), 3 * MIN, attempt(), attempt(), 12 * 60 * MIN, attempt()])).toEqual(['g', 'g', null, null, null]);
+  });
+
+  it('keys are ip + sender + recipient by default', () => {
+    expect(run(s, [attempt(), 6 * MIN, attempt('192.0.2.2'), attempt('192.0.2.1', 'other@x.test'), attempt('192.0.2.1', 'a@x.test', 'carol@y.test'), attempt()])).toEqual([
+      'g',
+      'g',
+      'g',
+      'g',
+      null,
+    ]);
+  });
+
+  it('a retry after the entry expired starts over; the pass is forgotten after remember', () => {
+    expect(run(s, [attempt(), 5 * 60 * MIN, attempt(), 6 * MIN, attempt(), 25 * 60 * MIN, attempt()])).toEqual(['g', 'g', null, 'g']);
+  });
+});
+
+describe('flags', () => {
+  it('a rule flags the client IP for a while; another rule reads the flag', () => {
+    const s = compile(`
+  - id: blocked
+    when: { stage: mail, flagged: spammer }
+    then: godaddy.ib110-spam-blocked-hour
+  - id: spam
+    when: { stage: message, check: gtube }
+    then: godaddy.ib212-spam
+    flag: { name: spammer, for: 1h }
+`);
+    const mail = (ip: string) => facts('mail', { session: { clientIp: ip }, envelope: { mailFrom: 'a@x', rcptTo: [] } });
+    const spam = (ip: string) => facts('message', { session: { clientIp: ip }, envelope: { mailFrom: 'a@x', rcptTo: ['b@y'] }, message: { size: 10, gtube: true } });
+    expect(run(s, [mail('192.0.2.1'), spam('192.0.2.1'), mail('192.0.2.1'), mail('192.0.2.2'), 3_600_001, mail('192.0.2.1')])).toEqual([null, 'spam', 'blocked', null, null]);
   });
 });
 
