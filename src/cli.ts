@@ -3,6 +3,7 @@
  * The `mockmx` command: run the server (default), `validate` scenario files, or list the
  * `catalog`. Flags are parsed with node's util.parseArgs; values are validated by config.ts.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +34,8 @@ Usage:
   mockmx catalog [--provider P] [--json]
                                     list provider replies (providers: ${PROVIDERS.join(', ')})
   mockmx catalog --events [--json]  list protocol events (keys of a scenario's replies: table)
+  mockmx dkim-keygen --domain D [--selector S] [--bits N]
+                                    a DKIM key for the sender under test, and its DNS record
 
 Options:
 ${flags}
@@ -64,7 +67,7 @@ async function serve(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, { ...flagOptions, help: { type: 'boolean' }, version: { type: 'boolean' } });
   if (values.help) return void process.stdout.write(usage());
   if (values.version) return void process.stdout.write(`${version()}\n`);
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"${didYouMean(positionals[0]!, ['validate', 'catalog'])}; see mockmx --help`);
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"${didYouMean(positionals[0]!, ['validate', 'catalog', 'dkim-keygen'])}; see mockmx --help`);
 
   const config = resolveConfig(values as Record<string, string | undefined>, process.env);
   const scenario = loadScenario(config.scenario);
@@ -137,10 +140,29 @@ function catalog(args: string[]): number {
   return 0;
 }
 
+/** Prints a DKIM key for the sender under test and the DNS record to paste into a scenario. */
+function dkimKeygen(args: string[]): number {
+  const { values } = parse(args, { domain: { type: 'string' }, selector: { type: 'string' }, bits: { type: 'string' } });
+  const domain = values.domain as string | undefined;
+  if (!domain) throw new UsageError('dkim-keygen needs --domain (and optionally --selector, --bits); see mockmx --help');
+  const selector = (values.selector as string | undefined) ?? 'mockmx';
+  const bits = Number((values.bits as string | undefined) ?? 2048);
+  if (![1024, 2048, 4096].includes(bits)) throw new UsageError('--bits is 1024, 2048 or 4096');
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: bits });
+  const record = `v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}`;
+  process.stdout.write(
+    `# Sign with this key (e.g. nodemailer: dkim: { domainName: '${domain}', keySelector: '${selector}', privateKey }):\n` +
+      `${privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()}\n` +
+      `# Paste into the scenario:\ndns:\n  ${selector}._domainkey.${domain}:\n    TXT: "${record}"\n`,
+  );
+  return 0;
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   try {
     if (command === 'validate') process.exitCode = validate(rest);
+    else if (command === 'dkim-keygen') process.exitCode = dkimKeygen(rest);
     else if (command === 'catalog') process.exitCode = catalog(rest);
     else await serve(argv);
   } catch (err) {

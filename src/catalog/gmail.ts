@@ -804,7 +804,7 @@ export const gmail: readonly CatalogEntry[] = Object.freeze([
     enhanced: '5.7.0',
     text: `Too many unauthenticated commands. ${MORE(ABOUT)}`,
     stage: 'unknown',
-    close: false,
+    close: true,
     cause: 'The client sent too many commands without authenticating.',
   }),
   // 77

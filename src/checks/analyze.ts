@@ -39,6 +39,7 @@ function blankHeaders(raw: Buffer): HeaderAnalysis {
     size: raw.length,
     headerBytes: 0,
     headers: new Map(),
+    writtenNames: new Map(),
     headerCount: 0,
     subject: '',
     longestHeaderName: { name: '', bytes: 0 },

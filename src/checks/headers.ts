@@ -85,6 +85,8 @@ function fromFacts(count: number, list: AddressList, value: string): FromFacts {
 export function analyzeSection(input: AnalyzeInput, section: HeaderSection): HeaderAnalysis {
   const { raw, smtpUtf8 } = input;
   const headers = new Map<string, string[]>();
+  // replies quote a header as the sender wrote it ("Subject", not "subject")
+  const writtenNames = new Map<string, string>();
   const counts = new Map<string, number>();
   const malformedHeaders = new BoundedList();
   const encodedWordHeaderNames = new BoundedList();
@@ -144,7 +146,10 @@ export function analyzeSection(input: AnalyzeInput, section: HeaderSection): Hea
     const { lname } = f;
     const list = headers.get(lname);
     if (list) list.push(f.value);
-    else headers.set(lname, [f.value]);
+    else {
+      headers.set(lname, [f.value]);
+      if (f.validName) writtenNames.set(lname, f.name);
+    }
     if (SINGLE.has(lname)) counts.set(lname, (counts.get(lname) ?? 0) + 1);
 
     if (f.nameBytes > longestName.bytes) longestName = { name: lname, bytes: f.nameBytes };
@@ -175,6 +180,7 @@ export function analyzeSection(input: AnalyzeInput, section: HeaderSection): Hea
     size: raw.length,
     headerBytes: section.headerBytes,
     headers,
+    writtenNames,
     headerCount: section.fields.length,
     subject: subject ?? '',
     longestHeaderName: longestName,

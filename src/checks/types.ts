@@ -49,6 +49,8 @@ export interface HeaderAnalysis {
   readonly headerBytes: number;
   /** Lower-case name → unfolded values in order, raw (not MIME-decoded), WSP-trimmed. */
   readonly headers: ReadonlyMap<string, readonly string[]>;
+  /** Lower-case name → the name as first written in the message, for quoting it back. */
+  readonly writtenNames: ReadonlyMap<string, string>;
   /** Header fields (lines of the form `name: value`, with their continuation lines). */
   readonly headerCount: number;
   /** The first Subject, RFC 2047-decoded; '' when absent. */

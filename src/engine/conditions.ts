@@ -42,6 +42,14 @@ export const CONDITION_STAGES: Readonly<Record<Exclude<keyof ConditionsSpec, 'st
   subject: ['message'],
   body: ['message'],
   check: ['message'],
+  ptr: ALL,
+  ptrName: ALL,
+  spf: ENVELOPE_SENDER,
+  dkim: ['message'],
+  dkimDomain: ['message'],
+  dmarc: ['message'],
+  dmarcPolicy: ['message'],
+  arc: ['message'],
   headerBytes: ['message'],
   headerCount: ['message'],
   headerValueBytes: ['message'],
@@ -224,6 +232,48 @@ export function compileConditions(spec: ConditionsSpec, path: (string | number)[
   if (spec.body !== undefined) {
     const ms = matchers(spec.body, at('body'));
     add('body', (f) => anyMatch(ms, f.message?.text ?? ''));
+  }
+  const oneOf = <T extends string>(v: T | readonly T[]) => new Set<string>(typeof v === 'string' ? [v] : v);
+  if (spec.ptr !== undefined) {
+    const wanted = oneOf(spec.ptr);
+    add('ptr', (f) => f.session.ptr !== undefined && wanted.has(f.session.ptr.result));
+  }
+  if (spec.ptrName !== undefined) {
+    const ms = matchers(spec.ptrName, at('ptrName'));
+    add('ptrName', (f) => anyMatch(ms, f.session.ptr?.name));
+  }
+  if (spec.spf !== undefined) {
+    const wanted = oneOf(spec.spf);
+    // at the message stage the message check carries SPF too
+    add('spf', (f) => {
+      const result = f.spf?.result ?? f.message?.authentication?.spf;
+      return result !== undefined && wanted.has(result);
+    });
+  }
+  if (spec.dkim !== undefined) {
+    const wanted = oneOf(spec.dkim);
+    add('dkim', (f) => {
+      const sigs = f.message?.authentication?.dkim;
+      if (!sigs) return false;
+      const summary = sigs.length === 0 ? 'none' : sigs.some((s) => s.result === 'pass') ? 'pass' : sigs[0]!.result;
+      return wanted.has(summary);
+    });
+  }
+  if (spec.dkimDomain !== undefined) {
+    const ms = matchers(spec.dkimDomain, at('dkimDomain'));
+    add('dkimDomain', (f) => (f.message?.authentication?.dkim ?? []).some((s) => s.result === 'pass' && anyMatch(ms, s.domain)));
+  }
+  if (spec.dmarc !== undefined) {
+    const wanted = oneOf(spec.dmarc);
+    add('dmarc', (f) => f.message?.authentication !== undefined && wanted.has(f.message.authentication.dmarc.result));
+  }
+  if (spec.dmarcPolicy !== undefined) {
+    const wanted = oneOf(spec.dmarcPolicy);
+    add('dmarcPolicy', (f) => f.message?.authentication !== undefined && wanted.has(f.message.authentication.dmarc.policy));
+  }
+  if (spec.arc !== undefined) {
+    const wanted = oneOf(spec.arc);
+    add('arc', (f) => f.message?.authentication !== undefined && wanted.has(f.message.authentication.arc));
   }
   if (spec.check !== undefined) {
     const checks = (Array.isArray(spec.check) ? spec.check : [spec.check]).map((n) => CHECKS[n as CheckName]);

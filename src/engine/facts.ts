@@ -21,6 +21,42 @@ export interface Facts {
   readonly message?: MessageFacts;
   /** A protocol event the server is about to refuse (only in the event pass). */
   readonly event?: EventName;
+  /** SPF of the envelope sender, from MAIL on (when the scenario's rules read it). */
+  readonly spf?: SpfFacts;
+}
+
+export const AUTH_RESULTS = ['pass', 'fail', 'softfail', 'neutral', 'none', 'policy', 'temperror', 'permerror'] as const;
+export type AuthResult = (typeof AUTH_RESULTS)[number];
+
+/** Reverse DNS of the client: `pass` when its PTR name resolves back to it. */
+export interface PtrFacts {
+  readonly result: 'pass' | 'fail' | 'none';
+  readonly name?: string;
+}
+
+export interface SpfFacts {
+  readonly result: AuthResult;
+  /** The domain SPF was checked for (the MAIL FROM domain, or the HELO name for <>). */
+  readonly domain: string;
+  /** The Received-SPF header line. */
+  readonly header: string;
+}
+
+export interface DkimSignatureFacts {
+  readonly result: AuthResult;
+  readonly domain: string;
+  readonly selector: string;
+  /** The signing domain aligns with the From domain (DMARC). */
+  readonly aligned: boolean;
+}
+
+export interface MessageAuthFacts {
+  readonly dkim: readonly DkimSignatureFacts[];
+  readonly dmarc: { readonly result: AuthResult; readonly domain: string; readonly policy: 'none' | 'quarantine' | 'reject' };
+  readonly arc: AuthResult;
+  readonly spf: AuthResult;
+  /** Received-SPF and Authentication-Results lines, as a receiving MTA prepends them. */
+  readonly headers: string;
 }
 
 export interface SessionFacts {
@@ -36,6 +72,8 @@ export interface SessionFacts {
   readonly transactions: number;
   /** Open connections from the client's IP when this session started, itself included. */
   readonly ipConnections?: number;
+  /** Reverse DNS of the client (when the scenario's rules read it). */
+  readonly ptr?: PtrFacts;
 }
 
 export interface CommandFacts {
@@ -63,4 +101,4 @@ export interface AuthAttemptFacts {
  * At message: the size always; the rest of the analysis (src/checks) only as deep as the
  * scenario's rules read — the header section, or the MIME body too.
  */
-export type MessageFacts = Partial<MessageAnalysis> & { readonly size: number };
+export type MessageFacts = Partial<MessageAnalysis> & { readonly size: number; readonly authentication?: MessageAuthFacts };

@@ -6,6 +6,7 @@ import type { ContentLimits, Depth } from './content.js';
 import type { EventName } from './events.js';
 import type { CountKey } from './keys.js';
 import type { StateView } from '../state/types.js';
+import type { Zone } from '../auth/zone.js';
 import type { Facts } from './facts.js';
 import type { Reply } from './reply.js';
 import type { Stage } from './stages.js';
@@ -44,6 +45,12 @@ export interface RuleSource {
   readonly column: number;
 }
 
+export interface AuthNeeds {
+  readonly ptr: boolean;
+  readonly spf: boolean;
+  readonly message: boolean;
+}
+
 export interface CompiledRule {
   readonly id: string;
   readonly description?: string;
@@ -65,6 +72,8 @@ export interface CompiledRule {
   readonly messageDepth: Depth;
   /** True when the rule answers protocol events (`when.event`); only those see events. */
   readonly readsEvent: boolean;
+  /** The authentication checks its conditions read. */
+  readonly readsAuth: AuthNeeds;
 }
 
 export interface AuthUser {
@@ -76,6 +85,8 @@ export interface AuthUser {
 export interface ServerSettings {
   readonly hostname: string;
   readonly banner: string;
+  /** The whole greeting text, with placeholders; empty for "<hostname> ESMTP <banner>". */
+  readonly greeting: string;
   /** First line of the HELO/EHLO reply, with placeholders; empty for smtp-server's own. */
   readonly heloGreeting: string;
   readonly greetDelayMs: number;
@@ -121,4 +132,8 @@ export interface CompiledScenario {
   readonly replies: ReadonlyMap<EventName, Reply>;
   /** The rules that read `event`, in order: the only ones consulted when an event happens. */
   readonly eventRules: readonly CompiledRule[];
+  /** DNS for the authentication checks (the scenario's `dns:` plus localhost). */
+  readonly zone: Zone;
+  /** Which checks to run: only what rules read; the message check also whenever `dns:` is given. */
+  readonly authNeeds: AuthNeeds;
 }

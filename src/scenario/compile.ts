@@ -12,6 +12,7 @@ import type { Problem } from './errors.js';
 import type { EventName } from '../engine/events.js';
 import type { Reply } from '../engine/reply.js';
 import type { Depth } from '../engine/content.js';
+import { buildZone, type MxRecord, type RecordType } from '../auth/zone.js';
 import { normaliseReply } from './reply.js';
 import { ACTION_KEYWORDS, RuleSchema, type ActionSpec, type RuleSpec, type ScenarioFile, type ServerSpec } from './schema.js';
 import { problemAt, type SourceFile } from './source.js';
@@ -60,6 +61,14 @@ export function compileLayers(layers: readonly Layer[]): { scenario?: CompiledSc
       rules.push(rule);
     });
   }
+  const dnsTable: Record<string, Partial<Record<RecordType, (string | MxRecord)[]>>> = {};
+  for (const layer of [...layers].reverse()) {
+    for (const [name, records] of Object.entries(layer.spec.dns ?? {})) {
+      dnsTable[name] = Object.fromEntries(
+        Object.entries(records).map(([type, value]) => [type, (Array.isArray(value) ? value : [value]).map((v) => (typeof v === 'string' && type === 'MX' ? mxOf(v) : v))]),
+      );
+    }
+  }
   const replies = new Map<EventName, Reply>();
   for (const layer of [...layers].reverse()) {
     for (const [event, spec] of Object.entries(layer.spec.replies ?? {})) {
@@ -84,6 +93,12 @@ export function compileLayers(layers: readonly Layer[]): { scenario?: CompiledSc
     messageDepth: rules.reduce<Depth>((d, r) => (r.stages.has('message') && r.messageDepth > d ? r.messageDepth : d), 0),
     replies,
     eventRules: Object.freeze(rules.filter((r) => r.readsEvent)),
+    zone: buildZone(dnsTable),
+    authNeeds: Object.freeze({
+      ptr: rules.some((r) => r.readsAuth.ptr),
+      spf: rules.some((r) => r.readsAuth.spf),
+      message: Object.keys(dnsTable).length > 0 || rules.some((r) => r.readsAuth.message),
+    }),
   });
   return { scenario, problems };
 }
@@ -110,6 +125,7 @@ function mergeServer(specs: ServerSpec[]): ServerSettings {
   return Object.freeze({
     hostname: s.hostname ?? 'mockmx.test',
     banner: s.banner ?? '',
+    greeting: s.greeting ?? '',
     heloGreeting: s.heloGreeting ?? '',
     greetDelayMs: s.greetDelay === undefined ? 0 : msOf(s.greetDelay),
     size: s.size === undefined ? DEFAULT_SIZE : sizeOf(s.size),
@@ -212,6 +228,11 @@ function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Prob
     // a Message-ID key needs the header section even when no condition reads it
     messageDepth: Math.max(depthOf(when), [...(per ?? []), ...flags.flatMap((f) => f.per)].includes('messageId') ? 1 : 0) as Depth,
     readsEvent: keys.includes('event'),
+    readsAuth: Object.freeze({
+      ptr: keys.includes('ptr') || keys.includes('ptrName'),
+      spf: keys.includes('spf'),
+      message: keys.some((k) => MESSAGE_AUTH_KEYS.has(k)),
+    }),
   });
 }
 
@@ -242,6 +263,13 @@ function greylistOf(spec: NonNullable<RuleSpec['greylist']>): { delayMs: number;
     rememberMs: o.remember === undefined ? 35 * 86_400_000 : msOf(o.remember),
   };
 }
+
+function mxOf(text: string): MxRecord {
+  const [priority, exchange] = text.trim().split(/\s+/);
+  return { priority: Number(priority), exchange: exchange ?? '' };
+}
+
+const MESSAGE_AUTH_KEYS: ReadonlySet<string> = new Set(['dkim', 'dkimDomain', 'dmarc', 'dmarcPolicy', 'arc']);
 
 const KINDS = ['reply', 'accept', 'drop', 'reset', 'discard'] as const;
 

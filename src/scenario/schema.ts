@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { CHECK_NAMES } from '../engine/content.js';
+import { AUTH_RESULTS } from '../engine/facts.js';
 import { EVENT_NAMES } from '../engine/events.js';
 import { COUNT_KEYS } from '../engine/keys.js';
 import { STAGES } from '../engine/stages.js';
@@ -64,6 +65,11 @@ const HeaderCondition = z.union([
 const PerSchema = z.union([z.enum(COUNT_KEYS), z.array(z.enum(COUNT_KEYS)).min(1)]);
 const FlagName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a flag name is letters, digits and . _ -');
 
+const AuthResult = z.enum(AUTH_RESULTS);
+const AuthResults = z.union([AuthResult, z.array(AuthResult).min(1)]);
+const PtrResult = z.enum(['pass', 'fail', 'none']);
+const DmarcPolicy = z.enum(['none', 'quarantine', 'reject']);
+
 export const ConditionsSchema = strict({
   stage: z
     .union([StageSchema, z.array(StageSchema).min(1)])
@@ -101,6 +107,17 @@ export const ConditionsSchema = strict({
     .describe('Header name → pattern for its value, or {present, count, value}.'),
   subject: Patterns.optional().describe('The decoded Subject.'),
   body: Patterns.optional().describe('The decoded plain-text body.'),
+  ptr: z.union([PtrResult, z.array(PtrResult).min(1)]).optional().describe('Reverse DNS of the client: pass (forward-confirmed), fail (does not resolve back), none (no PTR).'),
+  ptrName: Patterns.optional().describe("The client's PTR name."),
+  spf: AuthResults.optional().describe('SPF result for the envelope sender: pass, fail, softfail, neutral, none, temperror, permerror.'),
+  dkim: AuthResults.optional().describe('DKIM: pass if any signature passes, else the first signature’s result; none without signatures.'),
+  dkimDomain: Patterns.optional().describe('The domain (d=) of a passing DKIM signature.'),
+  dmarc: AuthResults.optional().describe('DMARC result for the From domain.'),
+  dmarcPolicy: z
+    .union([DmarcPolicy, z.array(DmarcPolicy).min(1)])
+    .optional()
+    .describe("The From domain's published DMARC policy: none, quarantine, reject."),
+  arc: AuthResults.optional().describe('ARC chain validation result.'),
   check: z
     .union([CheckSchema, z.array(CheckSchema).min(1)])
     .optional()
@@ -201,6 +218,10 @@ export const AUTH_MECHANISMS = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'] as cons
 export const ServerSchema = strict({
   hostname: z.string().min(1).optional().describe('Name in the greeting and EHLO reply. Default: mockmx.test.'),
   banner: z.string().optional().describe('Text after "ESMTP" in the greeting; may quote {token} (Gmail-style session token), {ip}.'),
+  greeting: z
+    .string()
+    .optional()
+    .describe('The whole 220 greeting text, replacing "<hostname> ESMTP <banner>"; may quote {hostname}, {ip}, {token}.'),
   heloGreeting: z
     .string()
     .optional()
@@ -246,6 +267,20 @@ const Mailbox = strict({
   quota: Size.optional().describe('Bytes it can hold; a message that does not fit gets 552 5.2.2.'),
 });
 
+const TextOrList = z.union([z.string(), z.array(z.string())]);
+const MxRecord = z.union([
+  z.string().regex(/^\d+\s+\S+$/, 'an MX record looks like "10 mx.example.com"'),
+  strict({ exchange: z.string().min(1), priority: z.number().int().nonnegative() }),
+]);
+const DnsRecords = strict({
+  TXT: TextOrList.optional().describe('SPF, DKIM (selector._domainkey.domain), DMARC (_dmarc.domain) records.'),
+  A: TextOrList.optional(),
+  AAAA: TextOrList.optional(),
+  MX: z.union([MxRecord, z.array(MxRecord)]).optional(),
+  PTR: TextOrList.optional().describe('Under an IP address key: its reverse name.'),
+  CNAME: TextOrList.optional(),
+});
+
 export const ScenarioFileSchema = strict({
   $schema: z.string().optional(),
   name: z.string().min(1).optional().describe('Scenario name. Default: the file name.'),
@@ -253,6 +288,10 @@ export const ScenarioFileSchema = strict({
   extends: z.string().min(1).optional().describe('A shipped scenario name or a path relative to this file.'),
   server: ServerSchema.optional(),
   mailboxes: z.record(z.string().min(1), Mailbox).optional().describe('Known mailboxes by address.'),
+  dns: z
+    .record(z.string().min(1), DnsRecords)
+    .optional()
+    .describe('DNS answered from here, never from the network: name (or an IP address, for PTR) → records. Names not listed answer NXDOMAIN.'),
   replies: z
     .partialRecord(EventSchema, ReplySchema)
     .optional()

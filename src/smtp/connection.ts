@@ -9,9 +9,11 @@ import type { TLSSocket } from 'node:tls';
 import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Decision } from '../engine/decide.js';
-import type { Facts, MessageFacts } from '../engine/facts.js';
+import type { Facts, MessageAuthFacts, MessageFacts, PtrFacts, SpfFacts } from '../engine/facts.js';
+import { checkMessage, checkPtr, checkSpf } from '../auth/check.js';
+import { zoneResolver } from '../auth/zone.js';
 import { isPositive, type Reply } from '../engine/reply.js';
-import type { Action, CompiledRule } from '../engine/scenario.js';
+import type { Action, CompiledRule, CompiledScenario } from '../engine/scenario.js';
 import type { Stage } from '../engine/stages.js';
 import { analyzeHeaders, analyzeMessage } from '../checks/index.js';
 import type { Depth } from '../engine/content.js';
@@ -92,6 +94,9 @@ export class MockConnection extends SMTPConnection {
   private readonly ipConnections: number;
   /** Placeholder values from the message being answered (sizes, offending headers…). */
   private messageValues: Placeholders = {};
+  private ptrFacts: PtrFacts | undefined;
+  /** SPF of the current transaction's sender. */
+  private spfFacts: SpfFacts | undefined;
   private lastChunk: Buffer | undefined;
 
   constructor(server: MockSmtpServer, socket: Socket | TLSSocket, options?: ConstructorParameters<typeof SMTPConnection>[2]) {
@@ -245,6 +250,8 @@ export class MockConnection extends SMTPConnection {
       argument: this.arg || undefined,
       address: this.address,
       limit: this._server.options.size ? String(this._server.options.size) : undefined,
+      // at MAIL, a refused SIZE= declaration is the size in question
+      size: this.verb === 'MAIL' ? /\bSIZE=(\d+)/i.exec(this.arg)?.[1] : undefined,
       token: this.styleContext().gmailToken,
       ...this.messageValues,
     };
@@ -267,7 +274,9 @@ export class MockConnection extends SMTPConnection {
         ...(user ? { authUser: String(user), authMechanism: this.authMechanism } : {}),
         transactions: this._transactionCounter,
         ipConnections: this.ipConnections,
+        ...(this.ptrFacts ? { ptr: this.ptrFacts } : {}),
       },
+      ...(this.spfFacts ? { spf: this.spfFacts } : {}),
       envelope: {
         ...(envelope?.mailFrom ? { mailFrom: envelope.mailFrom.address } : {}),
         rcptTo: envelope?.rcptTo?.map((a) => a.address) ?? [],
@@ -409,9 +418,29 @@ export class MockConnection extends SMTPConnection {
           }
         },
       });
-    const delay = this.rt.scenario().server.greetDelayMs;
-    if (delay > 0) this.after(delay, run);
-    else run();
+    const scenario = this.rt.scenario();
+    const start = () => {
+      const delay = scenario.server.greetDelayMs;
+      if (delay > 0) this.after(delay, run);
+      else run();
+    };
+    if (!scenario.authNeeds.ptr) return start();
+    // the greeting waits for reverse DNS, as a real MX's does (answered from the scenario)
+    const wasPending = this._handlerPending;
+    this._handlerPending = true;
+    checkPtr(this.remoteAddress, zoneResolver(scenario.zone)).then(
+      (ptr) => {
+        this._handlerPending = wasPending;
+        this.ptrFacts = ptr;
+        this.note(`reverse DNS: ${ptr.result}${ptr.name ? ` (${ptr.name})` : ''}`);
+        this.guard('connect', start);
+      },
+      (err: unknown) => {
+        this._handlerPending = wasPending;
+        this.rt.reportError(err, 'reverse DNS');
+        this.guard('connect', start);
+      },
+    );
   }
 
   override _sendGreeting(): void {
@@ -419,8 +448,10 @@ export class MockConnection extends SMTPConnection {
       this.writeReply(this.greeting.reply, this.greeting.rule);
       return;
     }
+    const { greeting } = this.rt.scenario().server;
     const banner = this._server.options.banner ? fillPlaceholders(this._server.options.banner, this.placeholders()) : '';
-    this.writeLines(220, null, [`${this.name} ESMTP${banner ? ` ${banner}` : ''}`], undefined, false);
+    const text = greeting ? fillPlaceholders(greeting, this.placeholders()) : `${this.name} ESMTP${banner ? ` ${banner}` : ''}`;
+    this.writeLines(220, null, [text], undefined, false);
   }
 
   /** After STARTTLS or an implicit-TLS handshake. */
@@ -450,7 +481,15 @@ export class MockConnection extends SMTPConnection {
     this.verb = verb;
     this.arg = line.slice(verb.length).trim();
     if (verb === 'MAIL' || verb === 'RCPT') this.address = /<([^<>]*)>/.exec(this.arg)?.[1];
+    // a new transaction: nothing the last message said applies to it
+    if (verb === 'MAIL') this.messageValues = {};
     if (verb === 'STARTTLS' && this.pipelinedAfter(line) && this.answerEvent('starttls-pipelined')) {
+      this._whenWritable(callback ?? nothing);
+      return;
+    }
+    // STARTTLS comes first when required, before smtp-server's own AUTH-required check
+    if ((verb === 'MAIL' || verb === 'RCPT' || verb === 'DATA') && this.hostNameAppearsAs && !this.secure && this.rt.scenario().server.tls.starttls === 'required') {
+      if (!this.answerEvent('tls-required')) this.writeReply(TLS_REQUIRED_REPLY);
       this._whenWritable(callback ?? nothing);
       return;
     }
@@ -544,6 +583,23 @@ export class MockConnection extends SMTPConnection {
   // --- hook stages ------------------------------------------------------------------------
 
   onMailStage(address: SMTPServerAddress, cb: ErrCallback): void {
+    this.spfFacts = undefined;
+    const scenario = this.rt.scenario();
+    if (!scenario.authNeeds.spf) return this.mailDecision(address, cb);
+    checkSpf({ sender: address.address, ip: this.remoteAddress, helo: this.hostNameAppearsAs || '', mta: scenario.server.hostname, resolver: zoneResolver(scenario.zone) }).then(
+      (result) => {
+        this.spfFacts = result;
+        this.note(`SPF ${result.result} for ${result.domain || '(no domain)'}`);
+        this.guard('mail', () => this.mailDecision(address, cb));
+      },
+      (err: unknown) => {
+        this.rt.reportError(err, 'SPF');
+        this.viaCallback(cb, RULE_ERROR_REPLY, 'error');
+      },
+    );
+  }
+
+  private mailDecision(address: SMTPServerAddress, cb: ErrCallback): void {
     const declared = Number((address.args as Record<string, unknown> | false | undefined)?.['SIZE' as never]);
     this.answer(
       'mail',
@@ -553,10 +609,7 @@ export class MockConnection extends SMTPConnection {
           envelope: { mailFrom: address.address, rcptTo: [], ...(Number.isFinite(declared) ? { declaredSize: declared } : {}) },
         }),
       {
-        normal: () => {
-          if (this.rt.scenario().server.tls.starttls === 'required' && !this.secure) return this.refuse(cb, 'tls-required', TLS_REQUIRED_REPLY);
-          cb();
-        },
+        normal: () => cb(),
         accept: () => cb(),
         reply: (r, rule) => this.viaCallback(cb, r, rule),
       },
@@ -658,7 +711,10 @@ export class MockConnection extends SMTPConnection {
     stream.on('error', () => undefined); // the client went away; smtp-server closes the session
     stream.on('end', () => {
       this.log.line('in', `<${bytes} bytes of message data>`);
-      if (limit && bytes > limit) return this.refuse(cb, 'message-too-big', TOO_BIG_REPLY);
+      if (limit && bytes > limit) {
+        this.messageValues = { size: String(bytes) };
+        return this.refuse(cb, 'message-too-big', TOO_BIG_REPLY);
+      }
       this.finishMessage(Buffer.concat(chunks, bytes), cb).catch((err: unknown) => {
         this.rt.reportError(err, 'message');
         this.viaCallback(cb, RULE_ERROR_REPLY, 'error');
@@ -666,10 +722,15 @@ export class MockConnection extends SMTPConnection {
     });
   }
 
-  private async finishMessage(raw: Buffer, cb: ErrCallback): Promise<void> {
+  private async finishMessage(received: Buffer, cb: ErrCallback): Promise<void> {
+    let raw = received;
     const scenario = this.rt.scenario();
-    const message = await this.analyse(raw, scenario.activeStages.has('message') ? scenario.messageDepth : 0);
+    const analysed = await this.analyse(raw, scenario.activeStages.has('message') ? scenario.messageDepth : 0);
+    const authentication = scenario.authNeeds.message ? await this.authenticate(raw, scenario) : undefined;
+    const message: MessageFacts = authentication ? { ...analysed, authentication } : analysed;
     this.messageValues = messagePlaceholders(message, scenario.server);
+    // a receiving MTA prepends what it found, and so does mockmx to what it keeps
+    if (authentication) raw = Buffer.concat([Buffer.from(authentication.headers), raw]);
     const store = (rule?: string, answer?: Reply) => {
       this.store(raw, rule).then(
         (id) => this.viaCallback(cb, answer ?? reply(250, '2.0.0', `OK: queued as ${id}`), rule),
@@ -694,6 +755,11 @@ export class MockConnection extends SMTPConnection {
       },
       reply: (r, rule) => (isPositive(r) ? store(rule, r) : this.viaCallback(cb, r, rule)),
     });
+  }
+
+  private authenticate(raw: Buffer, scenario: CompiledScenario): Promise<MessageAuthFacts> {
+    const sender = this.session.envelope.mailFrom ? this.session.envelope.mailFrom.address : '';
+    return checkMessage({ raw, sender, ip: this.remoteAddress, helo: this.hostNameAppearsAs || '', mta: scenario.server.hostname, resolver: zoneResolver(scenario.zone) });
   }
 
   /** Only as deep as the rules read: most scenarios need no parse at all. */

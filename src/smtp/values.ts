@@ -7,19 +7,20 @@ const text = (n: number | undefined) => (n === undefined ? undefined : String(n)
 
 export function messagePlaceholders(m: MessageFacts, server: ServerSettings): Placeholders {
   const l = server.limits;
+  const written = (name: string | undefined) => (name === undefined ? undefined : (m.writtenNames?.get(name) ?? name));
   return {
     size: String(m.size),
     attachmentCount: text(m.attachmentCount),
     attachmentLimit: String(l.attachments),
     headerBytesLimit: String(l.headerBytes),
     headerCountLimit: String(l.headerCount),
-    longestHeader: m.longestHeaderValue?.name,
+    longestHeader: written(m.longestHeaderValue?.name),
     headerValueBytes: text(m.longestHeaderValue?.bytes),
     headerValueLimit: String(l.headerValueBytes),
     headerNameBytes: text(m.longestHeaderName?.bytes),
     headerNameLimit: String(l.headerNameBytes),
     encodedHeader: m.encodedWordHeaderNames?.[0],
-    duplicateHeader: m.duplicateHeaders?.[0],
-    malformedHeader: m.malformedHeaders?.[0],
+    duplicateHeader: written(m.duplicateHeaders?.[0]),
+    malformedHeader: written(m.malformedHeaders?.[0]),
   };
 }

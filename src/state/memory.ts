@@ -70,7 +70,7 @@ export class MemoryStateStore implements StateStore {
         out.push({ key, kind: slot.kind, value: slot.value, ...(slot.expiresAt === undefined ? {} : { expiresAt: slot.expiresAt }) });
       }
     }
-    return out.sort((a, b) => a.key.localeCompare(b.key));
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   reset(prefix?: string): number {
