@@ -113,6 +113,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
         envelope: { mailFrom: message.mailFrom, rcptTo: message.rcptTo },
         raw: message.raw,
         ...(message.rule ? { rule: message.rule } : {}),
+        ...(message.authHeaders ? { authenticationResults: message.authHeaders } : {}),
       });
       // quotas fill as messages are accepted; the usage is rule state like any other
       const usage = message.rcptTo

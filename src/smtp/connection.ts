@@ -97,6 +97,8 @@ export class MockConnection extends SMTPConnection {
   private ptrFacts: PtrFacts | undefined;
   /** SPF of the current transaction's sender. */
   private spfFacts: SpfFacts | undefined;
+  /** Received-SPF and Authentication-Results lines for the message being answered. */
+  private authHeaders: string | undefined;
   private lastChunk: Buffer | undefined;
 
   constructor(server: MockSmtpServer, socket: Socket | TLSSocket, options?: ConstructorParameters<typeof SMTPConnection>[2]) {
@@ -482,7 +484,10 @@ export class MockConnection extends SMTPConnection {
     this.arg = line.slice(verb.length).trim();
     if (verb === 'MAIL' || verb === 'RCPT') this.address = /<([^<>]*)>/.exec(this.arg)?.[1];
     // a new transaction: nothing the last message said applies to it
-    if (verb === 'MAIL') this.messageValues = {};
+    if (verb === 'MAIL') {
+      this.messageValues = {};
+      this.authHeaders = undefined;
+    }
     if (verb === 'STARTTLS' && this.pipelinedAfter(line) && this.answerEvent('starttls-pipelined')) {
       this._whenWritable(callback ?? nothing);
       return;
@@ -722,15 +727,13 @@ export class MockConnection extends SMTPConnection {
     });
   }
 
-  private async finishMessage(received: Buffer, cb: ErrCallback): Promise<void> {
-    let raw = received;
+  private async finishMessage(raw: Buffer, cb: ErrCallback): Promise<void> {
     const scenario = this.rt.scenario();
     const analysed = await this.analyse(raw, scenario.activeStages.has('message') ? scenario.messageDepth : 0);
     const authentication = scenario.authNeeds.message ? await this.authenticate(raw, scenario) : undefined;
     const message: MessageFacts = authentication ? { ...analysed, authentication } : analysed;
     this.messageValues = messagePlaceholders(message, scenario.server);
-    // a receiving MTA prepends what it found, and so does mockmx to what it keeps
-    if (authentication) raw = Buffer.concat([Buffer.from(authentication.headers), raw]);
+    this.authHeaders = authentication?.headers;
     const store = (rule?: string, answer?: Reply) => {
       this.store(raw, rule).then(
         (id) => this.viaCallback(cb, answer ?? reply(250, '2.0.0', `OK: queued as ${id}`), rule),
@@ -789,6 +792,7 @@ export class MockConnection extends SMTPConnection {
       rcptTo: envelope.rcptTo.map((a) => a.address),
       raw,
       ...(rule ? { rule } : {}),
+      ...(this.authHeaders ? { authHeaders: this.authHeaders } : {}),
     });
     return id;
   }

@@ -35,6 +35,8 @@ export interface AcceptedMessage {
   readonly raw: Buffer;
   /** The rule that accepted it, if one did. */
   readonly rule?: string;
+  /** Received-SPF and Authentication-Results lines, when authentication was checked. */
+  readonly authHeaders?: string;
 }
 
 export interface SmtpRuntime {

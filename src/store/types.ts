@@ -31,6 +31,11 @@ export interface NewMessage {
   readonly raw: Buffer;
   /** The rule that accepted it, if a rule did. */
   readonly rule?: string;
+  /**
+   * The Received-SPF and Authentication-Results header lines a receiving MTA would prepend,
+   * when authentication was checked; `raw` stays exactly as the client sent it.
+   */
+  readonly authenticationResults?: string;
 }
 
 export interface StoredMessage extends NewMessage {
