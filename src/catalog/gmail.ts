@@ -7,7 +7,8 @@
  * URL is used here. Wordings were checked against real Gmail replies where those could be found;
  * the rest follow Google's English reference.
  *
- * Placeholders, filled in per session: {domain}, {ip}, {command}, {address}, {argument},
+ * Placeholders, filled in per session: {domain} (envelope sender's), {fromDomain} (the From
+ * header's, as DMARC uses it), {ip}, {command}, {address}, {argument},
  * {size} (message bytes), {limit} (server size limit), and message-analysis values: {attachmentCount},
  * {attachmentLimit}, {headerBytesLimit}, {headerCountLimit}, {longestHeader}, {headerValueBytes},
  * {headerValueLimit}, {headerNameBytes}, {headerNameLimit}, {encodedHeader}, {duplicateHeader},
@@ -281,7 +282,7 @@ export const gmail: readonly CatalogEntry[] = Object.freeze([
     id: 'gmail.dmarc-temporary-dns-failure',
     code: 451,
     enhanced: '4.7.26',
-    text: "Unauthenticated email from {domain} is not accepted due to domain's DMARC policy, but temporary DNS failures prevent authentication. Please contact the administrator of {domain} domain if this was a legitimate mail. To learn about the DMARC initiative, go to https://support.google.com/mail/?p=DmarcRejection",
+    text: "Unauthenticated email from {fromDomain} is not accepted due to domain's DMARC policy, but temporary DNS failures prevent authentication. Please contact the administrator of {fromDomain} domain if this was a legitimate mail. To learn about the DMARC initiative, go to https://support.google.com/mail/?p=DmarcRejection",
     stage: 'message',
     close: false,
     cause: "The message fails the From domain's enforcing DMARC policy as far as Gmail can tell, but DNS lookups failed temporarily so the verdict is deferred.",
@@ -1122,7 +1123,7 @@ export const gmail: readonly CatalogEntry[] = Object.freeze([
     id: 'gmail.dmarc-policy',
     code: 550,
     enhanced: '5.7.26',
-    text: "Unauthenticated email from {domain} is not accepted due to domain's DMARC policy. Please contact the administrator of {domain} domain if this was a legitimate mail. To learn about the DMARC initiative, go to https://support.google.com/mail/?p=DmarcRejection",
+    text: "Unauthenticated email from {fromDomain} is not accepted due to domain's DMARC policy. Please contact the administrator of {fromDomain} domain if this was a legitimate mail. To learn about the DMARC initiative, go to https://support.google.com/mail/?p=DmarcRejection",
     stage: 'message',
     close: false,
     cause: "The message fails DMARC for its From domain, whose DMARC policy tells receivers to reject such mail.",

@@ -66,7 +66,11 @@ function modifiersLetFire(rule: CompiledRule, facts: Facts, state: StateView, no
     const { delayMs, expireMs, rememberMs } = rule.greylist;
     const per = rule.per ?? GREYLIST_PER;
     const passed = stateKey('greylist-passed', rule.id, per, facts);
-    if (state.entry(passed, now) !== undefined) return false;
+    if (state.entry(passed, now) !== undefined) {
+      // as in Postgrey, a triplet that keeps coming is remembered from the last time it was seen
+      updates.push({ op: 'set', key: passed, value: now, expiresAt: now + rememberMs });
+      return false;
+    }
     const pending = stateKey('greylist', rule.id, per, facts);
     const firstSeen = state.entry(pending, now);
     if (firstSeen === undefined) {

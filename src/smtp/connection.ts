@@ -236,7 +236,8 @@ export class MockConnection extends SMTPConnection {
   }
 
   private placeholders(): Placeholders {
-    const sender = this.session.envelope?.mailFrom ? this.session.envelope.mailFrom.address : undefined;
+    // at MAIL the sender is not in the envelope until the command is accepted
+    const sender = this.session.envelope?.mailFrom ? this.session.envelope.mailFrom.address : this.verb === 'MAIL' ? this.address : undefined;
     const rcpt = this.currentRcpt ?? this.session.envelope?.rcptTo?.[0]?.address;
     return {
       ip: this.remoteAddress,
@@ -256,6 +257,7 @@ export class MockConnection extends SMTPConnection {
       size: this.verb === 'MAIL' ? /\bSIZE=(\d+)/i.exec(this.arg)?.[1] : undefined,
       token: this.styleContext().gmailToken,
       ...this.messageValues,
+      fromDomain: this.messageValues.fromDomain ?? sender?.slice(sender.lastIndexOf('@') + 1),
     };
   }
 
@@ -729,7 +731,9 @@ export class MockConnection extends SMTPConnection {
 
   private async finishMessage(raw: Buffer, cb: ErrCallback): Promise<void> {
     const scenario = this.rt.scenario();
-    const analysed = await this.analyse(raw, scenario.activeStages.has('message') ? scenario.messageDepth : 0);
+    // a magic recipient's entry may quote anything the analysis knows
+    const depth: Depth = this.magic.has(this.session.envelope) ? 2 : scenario.activeStages.has('message') ? scenario.messageDepth : 0;
+    const analysed = await this.analyse(raw, depth);
     const authentication = scenario.authNeeds.message ? await this.authenticate(raw, scenario) : undefined;
     const message: MessageFacts = authentication ? { ...analysed, authentication } : analysed;
     this.messageValues = messagePlaceholders(message, scenario.server);

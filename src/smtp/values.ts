@@ -3,6 +3,7 @@ import type { MessageFacts } from '../engine/facts.js';
 import type { ServerSettings } from '../engine/scenario.js';
 import type { Placeholders } from './write.js';
 
+const domainOf = (address: string | undefined) => (address ? address.slice(address.lastIndexOf('@') + 1) : undefined);
 const text = (n: number | undefined) => (n === undefined ? undefined : String(n));
 
 export function messagePlaceholders(m: MessageFacts, server: ServerSettings): Placeholders {
@@ -10,6 +11,7 @@ export function messagePlaceholders(m: MessageFacts, server: ServerSettings): Pl
   const written = (name: string | undefined) => (name === undefined ? undefined : (m.writtenNames?.get(name) ?? name));
   return {
     size: String(m.size),
+    fromDomain: m.authentication?.dmarc.domain || domainOf(m.from?.addresses[0]),
     attachmentCount: text(m.attachmentCount),
     attachmentLimit: String(l.attachments),
     headerBytesLimit: String(l.headerBytes),

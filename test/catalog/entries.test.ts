@@ -102,7 +102,7 @@ describe('Gmail catalog matches the Gmail document', () => {
     expect(at('gmail.tls-required')).toMatchObject({ code: 421, enhanced: '4.7.0', stage: 'rcpt', close: true });
     expect(at('gmail.tls-required')?.text).toMatch(/^TLS required for RCPT domain, closing connection\./);
     expect(at('gmail.dmarc-policy')).toMatchObject({ code: 550, enhanced: '5.7.26' });
-    expect(at('gmail.dmarc-policy')?.text).toMatch(/^Unauthenticated email from \{domain\} is not accepted due to domain's DMARC policy\./);
+    expect(at('gmail.dmarc-policy')?.text).toMatch(/^Unauthenticated email from \{fromDomain\} is not accepted due to domain's DMARC policy\./);
     expect(at('gmail.user-unknown')).toMatchObject({ code: 550, enhanced: '5.1.1', stage: 'rcpt' });
     expect(at('gmail.user-unknown')?.text).toMatch(/^The email account that you tried to reach does not exist\./);
     expect(at('gmail.mailbox-full')).toMatchObject({ code: 452, enhanced: '4.2.2', stage: 'rcpt' });
@@ -178,7 +178,7 @@ describe('every catalog entry', () => {
   const files: Record<Provider, readonly CatalogEntry[]> = { gmail, godaddy, microsoft365 };
   const all = Object.values(files).flat();
   // every placeholder the adapter fills (src/smtp/connection.ts placeholders())
-  const PLACEHOLDERS = new Set(['domain', 'ip', 'command', 'address', 'argument', 'size', 'limit', 'sender', 'recipient', 'attachmentCount', 'attachmentLimit', 'headerBytesLimit', 'headerCountLimit', 'longestHeader', 'headerValueBytes', 'headerValueLimit', 'headerNameBytes', 'headerNameLimit', 'encodedHeader', 'duplicateHeader', 'malformedHeader']);
+  const PLACEHOLDERS = new Set(['domain', 'fromDomain', 'ip', 'command', 'address', 'argument', 'size', 'limit', 'sender', 'recipient', 'attachmentCount', 'attachmentLimit', 'headerBytesLimit', 'headerCountLimit', 'longestHeader', 'headerValueBytes', 'headerValueLimit', 'headerNameBytes', 'headerNameLimit', 'encodedHeader', 'duplicateHeader', 'malformedHeader']);
 
   it('has a unique id of the form <provider>.<slug>', () => {
     const ids = all.map((e) => e.id.toLowerCase());
