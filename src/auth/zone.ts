@@ -66,3 +66,9 @@ export function zoneResolver(zone: Zone): Resolver {
     return [...list];
   };
 }
+
+/** A domain mail can go to: it has MX records, or (the implicit MX) an A or AAAA record. */
+export function hasMailRecords(zone: Zone, domain: string): boolean {
+  const records = zone.get(domain.toLowerCase().replace(/\.$/, ''));
+  return !!(records?.MX?.length || records?.A?.length || records?.AAAA?.length);
+}

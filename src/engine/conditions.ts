@@ -44,6 +44,8 @@ export const CONDITION_STAGES: Readonly<Record<Exclude<keyof ConditionsSpec, 'st
   check: ['message'],
   ptr: ALL,
   ptrName: ALL,
+  senderDomainExists: ENVELOPE_SENDER,
+  rcptDomainExists: ENVELOPE_RCPT,
   spf: ENVELOPE_SENDER,
   dkim: ['message'],
   dkimDomain: ['message'],
@@ -241,6 +243,17 @@ export function compileConditions(spec: ConditionsSpec, path: (string | number)[
   if (spec.ptrName !== undefined) {
     const ms = matchers(spec.ptrName, at('ptrName'));
     add('ptrName', (f) => anyMatch(ms, f.session.ptr?.name));
+  }
+  if (spec.senderDomainExists !== undefined) {
+    const want = spec.senderDomainExists;
+    add('senderDomainExists', (f, env) => {
+      const sender = f.envelope.mailFrom;
+      return !!sender && env.domainExists?.(domainOf(sender)) === want;
+    });
+  }
+  if (spec.rcptDomainExists !== undefined) {
+    const want = spec.rcptDomainExists;
+    add('rcptDomainExists', (f, env) => recipients(f).some((r) => env.domainExists?.(domainOf(r)) === want));
   }
   if (spec.spf !== undefined) {
     const wanted = oneOf(spec.spf);

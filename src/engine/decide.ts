@@ -24,14 +24,16 @@ export interface DecideInput {
   readonly now: number;
   /** A number in [0, 1); seeded by the caller so runs replay. */
   readonly random: () => number;
+  /** See ConditionEnv.domainExists. */
+  readonly domainExists?: (domain: string) => boolean | undefined;
 }
 
 /** Greylisting remembers ip + sender + recipient unless the rule says otherwise. */
 const GREYLIST_PER = ['ip', 'sender', 'rcpt'] as const;
 
-export function decide({ facts, rules, state, now, random }: DecideInput): Decision {
+export function decide({ facts, rules, state, now, random, domainExists }: DecideInput): Decision {
   const updates: StateUpdate[] = [];
-  const env = { state, now };
+  const env = { state, now, ...(domainExists ? { domainExists } : {}) };
   for (const rule of rules) {
     if (!rule.stages.has(facts.stage)) continue;
     if (!rule.conditions.every((c) => c.test(facts, env))) continue;

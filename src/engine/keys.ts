@@ -5,7 +5,7 @@
 import type { Facts } from './facts.js';
 import { ipToBigInt } from '../scenario/values.js';
 
-export const COUNT_KEYS = ['ip', 'netblock', 'helo', 'sender', 'senderDomain', 'rcpt', 'rcptDomain', 'authUser', 'session', 'messageId'] as const;
+export const COUNT_KEYS = ['ip', 'netblock', 'helo', 'sender', 'senderDomain', 'rcpt', 'rcptDomain', 'authUser', 'session', 'messageId', 'dkimDomain', 'urlDomain'] as const;
 export type CountKey = (typeof COUNT_KEYS)[number];
 
 const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1).toLowerCase();
@@ -18,6 +18,11 @@ export function netblockOf(ip: string): string {
   const prefix = parsed.value >> 64n;
   const groups = Array.from({ length: 4 }, (_, i) => ((prefix >> BigInt(48 - 16 * i)) & 0xffffn).toString(16));
   return `${groups.join(':')}::/64`;
+}
+
+/** The host of the first http(s) link in the text, lower case; '' when there is none. */
+export function firstUrlDomain(text: string): string {
+  return (/\bhttps?:\/\/([^/\s:?#"'<>]+)/i.exec(text)?.[1] ?? '').toLowerCase();
 }
 
 function valueOf(key: CountKey, f: Facts): string {
@@ -43,6 +48,10 @@ function valueOf(key: CountKey, f: Facts): string {
       return f.session.id;
     case 'messageId':
       return (f.message?.headers?.get('message-id')?.[0] ?? '').toLowerCase();
+    case 'dkimDomain':
+      return (f.message?.authentication?.dkim.find((s) => s.result === 'pass')?.domain ?? '').toLowerCase();
+    case 'urlDomain':
+      return firstUrlDomain(f.message?.text ?? '');
   }
 }
 

@@ -25,6 +25,8 @@ export interface Action {
 export interface ConditionEnv {
   readonly state: StateView;
   readonly now: number;
+  /** Whether a domain has MX or A/AAAA records; undefined when the scenario has no DNS data to say. */
+  readonly domainExists?: (domain: string) => boolean | undefined;
 }
 
 export interface Condition {
@@ -134,6 +136,8 @@ export interface CompiledScenario {
   readonly eventRules: readonly CompiledRule[];
   /** DNS for the authentication checks (the scenario's `dns:` plus localhost). */
   readonly zone: Zone;
+  /** The scenario has a `dns:` table, so names it does not list do not exist. */
+  readonly dnsDeclared: boolean;
   /** Which checks to run: only what rules read; the message check also whenever `dns:` is given. */
   readonly authNeeds: AuthNeeds;
 }

@@ -6,6 +6,7 @@
 import { hostname as osHostname } from 'node:os';
 import { compileConditions, ConditionError, CONDITION_STAGES, depthOf, FLAG_PER, perList, type ConditionKey } from '../engine/conditions.js';
 import { DEFAULT_LIMITS, type ContentLimits } from '../engine/content.js';
+import type { CountKey } from '../engine/keys.js';
 import type { Action, ActionKind, CompiledRule, CompiledScenario, Mailbox, ServerSettings } from '../engine/scenario.js';
 import { STAGES, type Stage } from '../engine/stages.js';
 import type { Problem } from './errors.js';
@@ -94,6 +95,7 @@ export function compileLayers(layers: readonly Layer[]): { scenario?: CompiledSc
     replies,
     eventRules: Object.freeze(rules.filter((r) => r.readsEvent)),
     zone: buildZone(dnsTable),
+    dnsDeclared: Object.keys(dnsTable).length > 0,
     authNeeds: Object.freeze({
       ptr: rules.some((r) => r.readsAuth.ptr),
       spf: rules.some((r) => r.readsAuth.spf),
@@ -226,12 +228,12 @@ function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Prob
     ...(flags.length ? { flags: Object.freeze(flags) } : {}),
     source: Object.freeze({ file: layer.source.file, line: pos.line, column: pos.column }),
     // a Message-ID key needs the header section even when no condition reads it
-    messageDepth: Math.max(depthOf(when), [...(per ?? []), ...flags.flatMap((f) => f.per)].includes('messageId') ? 1 : 0) as Depth,
+    messageDepth: Math.max(depthOf(when), keyDepth([...(per ?? []), ...flags.flatMap((f) => f.per)])) as Depth,
     readsEvent: keys.includes('event'),
     readsAuth: Object.freeze({
       ptr: keys.includes('ptr') || keys.includes('ptrName'),
       spf: keys.includes('spf'),
-      message: keys.some((k) => MESSAGE_AUTH_KEYS.has(k)),
+      message: keys.some((k) => MESSAGE_AUTH_KEYS.has(k)) || (per ?? []).includes('dkimDomain'),
     }),
   });
 }
@@ -262,6 +264,11 @@ function greylistOf(spec: NonNullable<RuleSpec['greylist']>): { delayMs: number;
     expireMs: o.expire === undefined ? 4 * 3_600_000 : msOf(o.expire),
     rememberMs: o.remember === undefined ? 35 * 86_400_000 : msOf(o.remember),
   };
+}
+
+/** A Message-ID key needs the header section, a URL-domain key the body, even when no condition reads them. */
+function keyDepth(keys: readonly CountKey[]): Depth {
+  return keys.includes('urlDomain') ? 2 : keys.includes('messageId') ? 1 : 0;
 }
 
 function mxOf(text: string): MxRecord {

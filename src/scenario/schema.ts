@@ -109,6 +109,8 @@ export const ConditionsSchema = strict({
   body: Patterns.optional().describe('The decoded plain-text body.'),
   ptr: z.union([PtrResult, z.array(PtrResult).min(1)]).optional().describe('Reverse DNS of the client: pass (forward-confirmed), fail (does not resolve back), none (no PTR).'),
   ptrName: Patterns.optional().describe("The client's PTR name."),
+  senderDomainExists: z.boolean().optional().describe('The sender domain has MX or A/AAAA records in the scenario DNS (only decided when the scenario has a dns: table).'),
+  rcptDomainExists: z.boolean().optional().describe('The recipient domain has MX or A/AAAA records in the scenario DNS (only decided when the scenario has a dns: table).'),
   spf: AuthResults.optional().describe('SPF result for the envelope sender: pass, fail, softfail, neutral, none, temperror, permerror.'),
   dkim: AuthResults.optional().describe('DKIM: pass if any signature passes, else the first signature’s result; none without signatures.'),
   dkimDomain: Patterns.optional().describe('The domain (d=) of a passing DKIM signature.'),

@@ -11,7 +11,7 @@ import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Decision } from '../engine/decide.js';
 import type { Facts, MessageAuthFacts, MessageFacts, PtrFacts, SpfFacts } from '../engine/facts.js';
 import { checkMessage, checkPtr, checkSpf } from '../auth/check.js';
-import { zoneResolver } from '../auth/zone.js';
+import { hasMailRecords, zoneResolver } from '../auth/zone.js';
 import { isPositive, type Reply } from '../engine/reply.js';
 import type { Action, CompiledRule, CompiledScenario } from '../engine/scenario.js';
 import type { Stage } from '../engine/stages.js';
@@ -298,7 +298,15 @@ export class MockConnection extends SMTPConnection {
   /** Runs the engine and applies the state updates it asks for, in the same tick (no races). */
   private decideWith(rules: readonly CompiledRule[], facts: Facts): Decision {
     const now = this.rt.now();
-    const decision = this.rt.decide({ facts, rules, state: this.rt.state, now, random: this.random });
+    const scenario = this.rt.scenario();
+    const decision = this.rt.decide({
+      facts,
+      rules,
+      state: this.rt.state,
+      now,
+      random: this.random,
+      ...(scenario.dnsDeclared ? { domainExists: (domain: string) => hasMailRecords(scenario.zone, domain) } : {}),
+    });
     if (decision.updates.length) this.rt.state.apply(decision.updates, now);
     return decision;
   }

@@ -138,12 +138,31 @@ describe('reverse DNS', () => {
 
 describe('SPF at MAIL', () => {
   it('GoDaddy refuses a sender whose SPF fails with IB508, quoting the sender', async () => {
-    const server = await serve('extends: godaddy\ndns:\n  example.com: { TXT: "v=spf1 ip4:192.0.2.10 -all" }\n');
+    const server = await serve('extends: godaddy\ndns:\n  example.com: { TXT: "v=spf1 ip4:192.0.2.10 -all", MX: "10 mx.example.com" }\n  good.example: { A: 192.0.2.20 }\n');
     await dialog(server.smtp.port, [
       cmd('EHLO client.test', '250'),
       cmd('MAIL FROM:<alice@example.com>', '550 alice@example.com Invalid SPF record. Inspect your SPF settings, and try again. IB508'),
-      cmd('MAIL FROM:<carol@unlisted.example>', '250'),
+      cmd('MAIL FROM:<carol@good.example>', '250'),
     ]);
+  });
+
+  it('with a dns table, a sender domain with no MX or A record is invalid (GoDaddy IB506); without one, no domain is judged', async () => {
+    const server = await serve('extends: godaddy\ndns:\n  good.example: { MX: "10 mx.good.example" }\n');
+    await dialog(server.smtp.port, [
+      cmd('EHLO client.test', '250'),
+      cmd('MAIL FROM:<carol@unlisted.example>', '550 unlisted.example From: Domain is invalid. Provide a valid From: IB506'),
+      cmd('MAIL FROM:<carol@good.example>', '250'),
+    ]);
+    const plain = await serve('extends: godaddy\n');
+    await dialog(plain.smtp.port, [cmd('EHLO client.test', '250'), cmd('MAIL FROM:<carol@unlisted.example>', '250')]);
+  });
+
+  it('gmail-submission: a recipient domain that does not exist gets 553 5.1.2', async () => {
+    const server = await serve('extends: gmail-submission\nserver: { tls: { starttls: offered }, auth: { required: false } }\ndns:\n  gmail.test: { MX: "5 gmail-smtp-in.l.google.com" }\n');
+    const t = await dialog(server.smtp.port, [cmd('EHLO client.test', '250'), cmd('MAIL FROM:<a@gmail.test>', '250'), cmd('RCPT TO:<bob@gmail.test>', '250')]);
+    const r = await t.cmd('RCPT TO:<bob@nowhere.example>');
+    expect(r.lines[0]).toMatch(/^553-5\.1\.2 We weren't able to find the recipient domain/);
+    t.close();
   });
 });
 

@@ -288,4 +288,26 @@ describe('counter keys', () => {
     expect(netblockOf('::ffff:192.0.2.77')).toBe('192.0.2.0/24');
     expect(netblockOf('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
   });
+
+  it('urlDomain is the first link\'s host; dkimDomain a passing signature\'s domain', async () => {
+    const { counterKey, firstUrlDomain } = await import('../../src/engine/keys.js');
+    expect(firstUrlDomain('see <a href="HTTPS://Shop.Example.com:8443/x?y">here</a> and http://other.test')).toBe('shop.example.com');
+    expect(firstUrlDomain('no links')).toBe('');
+    const f = facts('message', {
+      message: {
+        size: 1,
+        authentication: {
+          dkim: [
+            { result: 'fail', domain: 'bad.test', selector: 's', aligned: false },
+            { result: 'pass', domain: 'Good.Test', selector: 's', aligned: true },
+          ],
+          dmarc: { result: 'pass', domain: 'good.test', policy: 'none' },
+          arc: 'none',
+          spf: 'none',
+          headers: '',
+        },
+      },
+    });
+    expect(counterKey('r', ['dkimDomain'], f)).toBe('r|dkimDomain=good.test');
+  });
 });
