@@ -6,7 +6,12 @@ import { EventEmitter } from 'node:events';
 import { decide as engineDecide } from './engine/decide.js';
 import { streamFor } from './engine/random.js';
 import type { CompiledScenario } from './engine/scenario.js';
-import { loadScenario } from './scenario/load.js';
+import { withRules } from './scenario/compile.js';
+import { ScenarioError } from './scenario/errors.js';
+import { loadScenario, loadScenarioText } from './scenario/load.js';
+import type { RuleSpec } from './scenario/schema.js';
+import type { CompiledRule } from './engine/scenario.js';
+import { parse as parseYaml, stringify } from 'yaml';
 import type { AcceptedMessage, SmtpRuntime } from './smtp/runtime.js';
 import { MockSmtpServer } from './smtp/server.js';
 import { selfSignedCertificate, type TlsMaterial } from './smtp/tls.js';
@@ -57,8 +62,17 @@ export interface MockMxServer {
   readonly sessions: SessionStore;
   readonly events: EventEmitter<MockMxEvents>;
   scenario(): CompiledScenario;
-  /** Replaces the scenario for new decisions; rule counters start over. */
+  /** Replaces the scenario for new decisions; rule state and pushed rules start over. */
   useScenario(scenario: CompiledScenario | string): CompiledScenario;
+  /**
+   * Pushes one-off rules in front of the scenario's own (newest first), e.g.
+   * `{ when: { rcpt: "bob@*" }, then: gmail.rate-limited-recipient, times: 2 }` — with `times`
+   * they expire after that many uses. YAML text (a rule or a list) or objects; invalid rules
+   * throw a ScenarioError and change nothing. Returns the rule ids.
+   */
+  addRules(rules: string | RuleSpec | readonly RuleSpec[]): string[];
+  /** Removes every pushed rule. */
+  clearRules(): void;
   /** Forgets rule state (counters, windows, greylist entries, flags, mailbox usage), or the keys starting with `prefix`; returns how many. */
   resetState(prefix?: string): number;
   /** The rule state as it is now, optionally only keys starting with `prefix`. */
@@ -67,12 +81,30 @@ export interface MockMxServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/** Rules as YAML text: one rule (a mapping) or a list of them; problems come back located in the text. */
+function parseRulesText(text: string): RuleSpec[] {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (err) {
+    const pos = (err as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    throw new ScenarioError([{ code: 'MX_YAML', file: '<pushed rules>', line: pos?.line ?? 1, column: pos?.col ?? 1, message: (err as Error).message.split('\n')[0]! }]);
+  }
+  if (Array.isArray(parsed)) return parsed as RuleSpec[];
+  if (parsed && typeof parsed === 'object' && 'rules' in parsed) return (parsed as { rules: RuleSpec[] }).rules;
+  return [parsed as RuleSpec];
+}
+
 export async function startServer(options: ServerOptions = {}): Promise<MockMxServer> {
   const now = options.now ?? Date.now;
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   const host = options.host ?? '127.0.0.1';
   const resolve = (s: CompiledScenario | string) => (typeof s === 'string' ? loadScenario(s) : s);
-  let scenario = resolve(options.scenario ?? 'default');
+  // the loaded scenario, and what runs: the rules pushed at run time first, then its own
+  let base = resolve(options.scenario ?? 'default');
+  let pushed: CompiledRule[] = [];
+  let scenario = base;
+  let pushSequence = 0;
 
   const events = new EventEmitter<MockMxEvents>();
   const messages = new MemoryMessageStore({ maxMessages: options.maxMessages ?? 1000, now });
@@ -155,10 +187,30 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     events,
     scenario: () => scenario,
     useScenario(next) {
-      scenario = resolve(next);
+      base = resolve(next);
+      pushed = [];
+      scenario = base;
       state.reset();
       for (const l of listeners) l.useScenario(scenario);
       return scenario;
+    },
+    addRules(rules) {
+      const specs = (typeof rules === 'string' ? parseRulesText(rules) : Array.isArray(rules) ? rules : [rules]).map((r) =>
+        typeof r === 'object' && r !== null && !('id' in r && r.id) ? { ...r, id: `pushed-${++pushSequence}` } : r,
+      );
+      const compiled = loadScenarioText(stringify({ name: 'pushed', rules: specs }), '<pushed rules>').rules;
+      const ids = new Set([...pushed, ...base.rules].map((r) => r.id));
+      const clash = compiled.find((r) => ids.has(r.id));
+      if (clash) throw new ScenarioError([{ code: 'MX_DUPLICATE', file: '<pushed rules>', line: 1, column: 1, message: `rule id "${clash.id}" is already in use` }]);
+      pushed = [...compiled, ...pushed];
+      scenario = withRules(base, [...pushed, ...base.rules]);
+      for (const l of listeners) l.useScenario(scenario);
+      return compiled.map((r) => r.id);
+    },
+    clearRules() {
+      pushed = [];
+      scenario = base;
+      for (const l of listeners) l.useScenario(scenario);
     },
     resetState(prefix) {
       return state.reset(prefix);

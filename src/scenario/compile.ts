@@ -81,28 +81,42 @@ export function compileLayers(layers: readonly Layer[]): { scenario?: CompiledSc
   }
   if (problems.length) return { problems };
 
-  // event rules only run when an event happens, so they do not make a stage active
-  const activeStages = new Set<Stage>(rules.filter((r) => !r.readsEvent).flatMap((r) => [...r.stages]));
-  const scenario: CompiledScenario = Object.freeze({
-    name: top.spec.name ?? top.name,
-    ...(top.spec.description === undefined ? {} : { description: top.spec.description }),
-    files: layers.map((l) => l.source.file),
-    server,
-    mailboxes,
-    rules: Object.freeze(rules),
-    activeStages,
+  const scenario = withRules(
+    {
+      name: top.spec.name ?? top.name,
+      ...(top.spec.description === undefined ? {} : { description: top.spec.description }),
+      files: layers.map((l) => l.source.file),
+      server,
+      mailboxes,
+      replies,
+      zone: buildZone(dnsTable),
+      dnsDeclared: Object.keys(dnsTable).length > 0,
+    },
+    rules,
+  );
+  return { scenario, problems };
+}
+
+type ScenarioBase = Omit<CompiledScenario, 'rules' | 'activeStages' | 'messageDepth' | 'eventRules' | 'authNeeds'>;
+
+/**
+ * A scenario with the given rules, and everything derived from them recomputed: used at load
+ * and when rules are pushed at run time (they go before the scenario's own).
+ */
+export function withRules(base: ScenarioBase, rules: readonly CompiledRule[]): CompiledScenario {
+  return Object.freeze({
+    ...base,
+    rules: Object.freeze([...rules]),
+    // event rules only run when an event happens, so they do not make a stage active
+    activeStages: new Set<Stage>(rules.filter((r) => !r.readsEvent).flatMap((r) => [...r.stages])),
     messageDepth: rules.reduce<Depth>((d, r) => (r.stages.has('message') && r.messageDepth > d ? r.messageDepth : d), 0),
-    replies,
     eventRules: Object.freeze(rules.filter((r) => r.readsEvent)),
-    zone: buildZone(dnsTable),
-    dnsDeclared: Object.keys(dnsTable).length > 0,
     authNeeds: Object.freeze({
       ptr: rules.some((r) => r.readsAuth.ptr),
       spf: rules.some((r) => r.readsAuth.spf),
-      message: Object.keys(dnsTable).length > 0 || rules.some((r) => r.readsAuth.message),
+      message: base.dnsDeclared || rules.some((r) => r.readsAuth.message),
     }),
   });
-  return { scenario, problems };
 }
 
 const sizeOf = (v: string | number): number => {
