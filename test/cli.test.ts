@@ -232,6 +232,25 @@ describe('mockmx (serve)', () => {
     expect(run.stdout).toBe(`smtp listening on 127.0.0.1:${run.port}\nsmtps listening on 127.0.0.1:${secure}\n`);
   });
 
+  it('--tls-cert and --tls-key: the implicit-TLS listener presents exactly that certificate', async () => {
+    const { selfSignedCertificate } = await import('../src/smtp/tls.js');
+    const { X509Certificate } = await import('node:crypto');
+    const material = await selfSignedCertificate('given.example');
+    const cert = file('given.crt', material.cert);
+    const key = file('given.key', material.key);
+    const run = await serveCli(['--smtp-port', '0', '--smtps-port', '0', '--tls-cert', cert, '--tls-key', key]);
+    const secure = Number((await waitFor(run, 'stdout', SECURE_LISTENING))[1]);
+    const socket = tlsConnect({ port: secure, host: '127.0.0.1', rejectUnauthorized: false });
+    sockets.add(socket);
+    const presented = await deadline(new Promise<string>((resolve, reject) => {
+      socket.once('secureConnect', () => resolve(socket.getPeerX509Certificate()!.fingerprint256));
+      socket.once('error', reject);
+    }), 'the TLS handshake');
+    expect(presented).toBe(new X509Certificate(material.cert).fingerprint256);
+    socket.destroy();
+    await stop(run);
+  });
+
   // ── 2. environment ─────────────────────────────────────────────────────────────────────────
 
   const envScenario = `name: from-env
