@@ -122,6 +122,8 @@ export interface CompiledScenario {
   readonly description?: string;
   /** Files it was loaded from, the scenario itself first, then what it extends. */
   readonly files: readonly string[];
+  /** The YAML text of each of those files, in the same order (for showing and editing it). */
+  readonly sources: readonly { readonly file: string; readonly text: string }[];
   readonly server: ServerSettings;
   /** Known mailboxes by lower-case address. */
   readonly mailboxes: ReadonlyMap<string, Mailbox>;

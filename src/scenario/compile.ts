@@ -86,6 +86,7 @@ export function compileLayers(layers: readonly Layer[]): { scenario?: CompiledSc
       name: top.spec.name ?? top.name,
       ...(top.spec.description === undefined ? {} : { description: top.spec.description }),
       files: layers.map((l) => l.source.file),
+      sources: layers.map((l) => Object.freeze({ file: l.source.file, text: l.source.text })),
       server,
       mailboxes,
       replies,
