@@ -16,6 +16,7 @@ import type { AcceptedMessage, SmtpRuntime } from './smtp/runtime.js';
 import { MockSmtpServer } from './smtp/server.js';
 import { selfSignedCertificate, type TlsMaterial } from './smtp/tls.js';
 import { MemoryMessageStore } from './store/memory.js';
+import { OutboundQueue } from './outbound/queue.js';
 import { MemoryStateStore } from './state/memory.js';
 import type { StateEntry } from './state/types.js';
 import { SessionStore, type SessionRecord, type TranscriptLine } from './store/sessions.js';
@@ -40,6 +41,8 @@ export interface ServerOptions {
   /** Swaps the rule engine (tests use it to prove a failing rule cannot take the server down). */
   readonly decide?: SmtpRuntime['decide'];
   readonly onError?: (err: unknown, context: string) => void;
+  /** Deliver notices (DSNs, auto-replies) over SMTP here; overrides the scenario's `server.bounceTo`. */
+  readonly bounceTo?: { readonly host: string; readonly port: number };
 }
 
 export interface Endpoint {
@@ -73,6 +76,8 @@ export interface MockMxServer {
   addRules(rules: string | RuleSpec | readonly RuleSpec[]): string[];
   /** Removes every pushed rule. */
   clearRules(): void;
+  /** Notices waiting to be sent (DSNs, auto-replies); `flush()` sends those due on the clock now. */
+  readonly outbound: { flush(): Promise<number>; pending(): ReturnType<OutboundQueue['pending']> };
   /** Forgets rule state (counters, windows, greylist entries, flags, mailbox usage), or the keys starting with `prefix`; returns how many. */
   resetState(prefix?: string): number;
   /** The rule state as it is now, optionally only keys starting with `prefix`. */
@@ -156,7 +161,19 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       return { id: stored.id };
     },
     reportError: (err, context) => onError(err, context),
+    notify: (request) => outbound.schedule(request),
   };
+
+  const outbound = new OutboundQueue({
+    now,
+    reportingMta: () => scenario.server.hostname,
+    deliverTo: () => options.bounceTo ?? scenario.server.bounceTo,
+    keep: async (raw, envelope, sessionId, info) => {
+      const stored = await messages.add({ sessionId, envelope, raw, outbound: info });
+      events.emit('message', stored);
+    },
+    onError: (err, context) => onError(err, context),
+  });
 
   const tls = options.tls ?? (await selfSignedCertificate(scenario.server.hostname));
   const counter = { next: () => sessionIndex++ };
@@ -218,7 +235,12 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     stateEntries(prefix) {
       return state.list(now(), prefix);
     },
+    outbound: {
+      flush: () => outbound.flush(),
+      pending: () => outbound.pending(),
+    },
     async close(graceMs = 5000) {
+      outbound.close();
       await Promise.all(listeners.map((l) => l.shutdown(graceMs)));
     },
   };

@@ -12,13 +12,27 @@ import type { Reply } from './reply.js';
 import type { Stage } from './stages.js';
 import type { AuthMechanism } from '../scenario/schema.js';
 
-export type ActionKind = 'reply' | 'accept' | 'drop' | 'reset' | 'discard' | 'continue';
+export type ActionKind = 'reply' | 'accept' | 'drop' | 'reset' | 'discard' | 'continue' | 'notice';
 
 export interface Action {
   /** `continue` (a lone delay) means: after the delay, do what the stage normally does. */
   readonly kind: ActionKind;
   readonly reply?: Reply;
   readonly delayMs: number;
+  /** For `notice`: accept now (250), and send this later. */
+  readonly notice?: NoticeSpec;
+}
+
+/** A notice sent after accepting: a failure DSN, a delay DSN (then delivery or a failure), an auto-reply. */
+export interface NoticeSpec {
+  readonly kind: 'failure' | 'delay' | 'auto-reply';
+  /** The reply the DSN reports (its status and Diagnostic-Code). */
+  readonly reply?: Reply;
+  /** How long after acceptance it is sent. */
+  readonly afterMs: number;
+  /** For a delay notice: the failure that follows, and when (after acceptance). */
+  readonly final?: { readonly reply: Reply; readonly afterMs: number };
+  readonly autoReply?: { readonly subject?: string; readonly text: string };
 }
 
 /** What a condition may read besides the facts: rule state (for `flagged`) and the time. */
@@ -100,6 +114,8 @@ export interface ServerSettings {
   readonly idleTimeoutMs: number;
   readonly recipients: 'any' | 'known';
   readonly magicRecipients: boolean;
+  /** Where notices are delivered over SMTP; undefined: kept only. */
+  readonly bounceTo?: { readonly host: string; readonly port: number };
   readonly tls: { readonly starttls: 'offered' | 'required' | 'off'; readonly implicit: boolean };
   readonly limits: ContentLimits;
   readonly auth: {

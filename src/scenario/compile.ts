@@ -7,7 +7,7 @@ import { hostname as osHostname } from 'node:os';
 import { compileConditions, ConditionError, CONDITION_STAGES, depthOf, FLAG_PER, perList, type ConditionKey } from '../engine/conditions.js';
 import { DEFAULT_LIMITS, type ContentLimits } from '../engine/content.js';
 import type { CountKey } from '../engine/keys.js';
-import type { Action, ActionKind, CompiledRule, CompiledScenario, Mailbox, ServerSettings } from '../engine/scenario.js';
+import type { Action, ActionKind, CompiledRule, CompiledScenario, Mailbox, NoticeSpec, ServerSettings } from '../engine/scenario.js';
 import { STAGES, type Stage } from '../engine/stages.js';
 import type { Problem } from './errors.js';
 import type { EventName } from '../engine/events.js';
@@ -151,6 +151,7 @@ function mergeServer(specs: ServerSpec[]): ServerSettings {
     idleTimeoutMs: s.idleTimeout === undefined ? 300_000 : msOf(s.idleTimeout),
     recipients: s.recipients ?? 'any',
     magicRecipients: s.magicRecipients ?? true,
+    ...(s.bounceTo ? { bounceTo: Object.freeze(hostPort(s.bounceTo)) } : {}),
     tls: Object.freeze({ starttls: s.tls?.starttls ?? 'offered', implicit: s.tls?.implicit ?? false }),
     limits: Object.freeze({
       headerBytes: s.limits?.headerBytes === undefined ? DEFAULT_LIMITS.headerBytes : sizeOf(s.limits.headerBytes),
@@ -213,10 +214,13 @@ function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Prob
       }
     }
   } else {
-    stages = inferStages(keys, catalogStage);
+    stages = inferStages(keys, catalogStage, action?.kind === 'notice');
     if (stages.length === 0) {
       report(at('when'), 'MX_STAGE', `no stage knows all of ${keys.join(', ')}; split the rule or set "stage"`);
     }
+  }
+  if (action?.kind === 'notice' && stages.some((s) => s !== 'rcpt' && s !== 'message')) {
+    report(at('then'), 'MX_STAGE', `bounce, delayNotice and autoReply follow an acceptance: they apply at rcpt or message, not ${stages.filter((s) => s !== 'rcpt' && s !== 'message').join(', ')}`);
   }
   if (action?.kind === 'discard' && stages.some((s) => s !== 'message')) {
     report(at('then'), 'MX_STAGE', `"discard" applies only at stage message (the rule applies at ${stages.join(', ')}); set when.stage: message`);
@@ -257,8 +261,9 @@ function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Prob
  * With no explicit stage: command-verb rules apply at every command; otherwise the earliest
  * stage that knows every condition, or a catalog entry's own stage when it knows them too.
  */
-function inferStages(keys: ConditionKey[], catalogStage: Stage | undefined): Stage[] {
-  const candidates = STAGES.filter((s) => keys.every((k) => CONDITION_STAGES[k].includes(s)));
+function inferStages(keys: ConditionKey[], catalogStage: Stage | undefined, notice: boolean): Stage[] {
+  // notices follow an acceptance: of a recipient, or of the whole message
+  const candidates = STAGES.filter((s) => keys.every((k) => CONDITION_STAGES[k].includes(s)) && (!notice || s === 'rcpt' || s === 'message'));
   if (keys.includes('verb') || keys.includes('arg') || keys.includes('event')) return candidates;
   if (catalogStage && candidates.includes(catalogStage)) return [catalogStage];
   const earliest = SESSION_ORDER.find((s) => candidates.includes(s));
@@ -286,6 +291,11 @@ function keyDepth(keys: readonly CountKey[]): Depth {
   return keys.includes('urlDomain') ? 2 : keys.includes('messageId') ? 1 : 0;
 }
 
+export function hostPort(text: string): { host: string; port: number } {
+  const at = text.lastIndexOf(':');
+  return { host: text.slice(0, at).replace(/^\[|\]$/g, ''), port: Number(text.slice(at + 1)) };
+}
+
 function mxOf(text: string): MxRecord {
   const [priority, exchange] = text.trim().split(/\s+/);
   return { priority: Number(priority), exchange: exchange ?? '' };
@@ -293,7 +303,8 @@ function mxOf(text: string): MxRecord {
 
 const MESSAGE_AUTH_KEYS: ReadonlySet<string> = new Set(['dkim', 'dkimDomain', 'dmarc', 'dmarcPolicy', 'arc']);
 
-const KINDS = ['reply', 'accept', 'drop', 'reset', 'discard'] as const;
+const KINDS = ['reply', 'accept', 'drop', 'reset', 'discard', 'bounce', 'delayNotice', 'autoReply'] as const;
+const NOTICE_KEYS = ['notifyAfter', 'bounceAfter'] as const;
 
 function compileAction(
   original: ActionSpec,
@@ -305,26 +316,69 @@ function compileAction(
     if ((ACTION_KEYWORDS as readonly string[]).includes(spec)) return { action: Object.freeze({ kind: spec as ActionKind, delayMs: 0 }) };
     spec = { reply: spec };
   }
-  const chosen = KINDS.filter((k) => spec[k] !== undefined);
+  // a delay notice may name the bounce that follows it: one action, two fields
+  const chosen = KINDS.filter((k) => spec[k] !== undefined && !(k === 'bounce' && spec.delayNotice !== undefined));
   const delayMs = spec.delay === undefined ? 0 : msOf(spec.delay);
   if (chosen.length > 1) {
     report(path, 'MX_VALUE', `an action does one thing; got ${chosen.join(' and ')} (delay may go with any one)`);
     return {};
   }
-  const kind: ActionKind | undefined = chosen[0] ?? (spec.delay !== undefined ? 'continue' : undefined);
+  const kind = chosen[0] ?? (spec.delay !== undefined ? 'continue' : undefined);
   if (!kind) {
-    report(path, 'MX_VALUE', 'empty action; write one of reply, accept, drop, reset, discard (optionally with delay)');
+    report(path, 'MX_VALUE', 'empty action; write one of reply, accept, drop, reset, discard, bounce, delayNotice, autoReply (optionally with delay)');
     return {};
   }
-  if (kind !== 'reply') return { action: Object.freeze({ kind, delayMs }) };
-  const result = normaliseReply(spec.reply!);
-  if (!result.ok && typeof original === 'string' && result.code === 'MX_UNKNOWN_REPLY' && closest(original, ACTION_KEYWORDS)) {
-    report(path, 'MX_VALUE', `unknown action "${original}"${didYouMean(original, ACTION_KEYWORDS)}; write ${ACTION_KEYWORDS.join(', ')}, a reply "550 5.1.1 text" or a catalog id`);
+  const stray = NOTICE_KEYS.filter((k) => spec[k] !== undefined);
+  if (stray.length && !['bounce', 'delayNotice', 'autoReply'].includes(kind)) {
+    report([...path, stray[0]!], 'MX_VALUE', `"${stray[0]}" goes with bounce, delayNotice or autoReply`);
     return {};
   }
-  if (!result.ok) {
-    report(typeof spec.reply === 'string' && path.length && spec.reply === original ? path : [...path, 'reply'], result.code, result.error);
-    return {};
+  const resolve = (key: 'reply' | 'bounce' | 'delayNotice'): { reply?: Reply; stage?: Stage } => {
+    const result = normaliseReply(spec[key]!);
+    if (!result.ok && key === 'reply' && typeof original === 'string' && result.code === 'MX_UNKNOWN_REPLY' && closest(original, ACTION_KEYWORDS)) {
+      report(path, 'MX_VALUE', `unknown action "${original}"${didYouMean(original, ACTION_KEYWORDS)}; write ${ACTION_KEYWORDS.join(', ')}, a reply "550 5.1.1 text" or a catalog id`);
+      return {};
+    }
+    if (!result.ok) {
+      report(typeof original === 'string' ? path : [...path, key], result.code, result.error);
+      return {};
+    }
+    return { reply: result.reply, ...(result.catalogStage ? { stage: result.catalogStage } : {}) };
+  };
+  switch (kind) {
+    case 'reply': {
+      const { reply, stage } = resolve('reply');
+      return reply ? { action: Object.freeze({ kind, reply, delayMs }), ...(stage ? { catalogStage: stage } : {}) } : {};
+    }
+    case 'bounce':
+    case 'delayNotice': {
+      const { reply } = resolve(kind);
+      if (!reply) return {};
+      const want = kind === 'bounce' ? 'a 5xx or 4xx' : 'a 4xx';
+      if (reply.code < 400 || (kind === 'delayNotice' && reply.code >= 500)) {
+        report([...path, kind], 'MX_REPLY', `${kind} reports a delivery problem: ${want} reply, got ${reply.code}`);
+        return {};
+      }
+      const afterMs = spec.notifyAfter === undefined ? 0 : msOf(spec.notifyAfter);
+      let final: NoticeSpec['final'];
+      if (kind === 'delayNotice' && spec.bounce !== undefined) {
+        const bounced = resolve('bounce').reply;
+        if (!bounced) return {};
+        final = { reply: bounced, afterMs: spec.bounceAfter === undefined ? 4 * 3_600_000 : msOf(spec.bounceAfter) };
+      }
+      const notice: NoticeSpec = { kind: kind === 'bounce' ? 'failure' : 'delay', reply, afterMs, ...(final ? { final } : {}) };
+      return { action: Object.freeze({ kind: 'notice', delayMs, notice: Object.freeze(notice) }) };
+    }
+    case 'autoReply': {
+      const text = spec.autoReply === true ? undefined : spec.autoReply;
+      const notice: NoticeSpec = {
+        kind: 'auto-reply',
+        afterMs: spec.notifyAfter === undefined ? 0 : msOf(spec.notifyAfter),
+        autoReply: { text: text?.text ?? 'I am out of the office and will reply when I am back.', ...(text?.subject ? { subject: text.subject } : {}) },
+      };
+      return { action: Object.freeze({ kind: 'notice', delayMs, notice: Object.freeze(notice) }) };
+    }
+    default:
+      return { action: Object.freeze({ kind, delayMs }) };
   }
-  return { action: Object.freeze({ kind, reply: result.reply, delayMs }), ...(result.catalogStage ? { catalogStage: result.catalogStage } : {}) };
 }

@@ -159,6 +159,14 @@ const ActionObject = strict({
   reset: z.literal(true).optional().describe('Abort the connection with a TCP RST.'),
   discard: z.literal(true).optional().describe('At message: reply 250 but keep nothing.'),
   delay: Duration.optional().describe('Wait this long first (a tarpit), then do the action; alone: then the normal behaviour.'),
+  bounce: ReplySchema.optional().describe('Say 250 now; later send the sender a failure DSN reporting this reply (a catalog id or "550 5.1.1 text").'),
+  delayNotice: ReplySchema.optional().describe('Say 250 now; later send a "delayed" DSN reporting this (4xx) reply, then deliver — or, with bounce:, fail at bounceAfter.'),
+  autoReply: z
+    .union([z.literal(true), strict({ subject: z.string().optional(), text: z.string() })])
+    .optional()
+    .describe('Say 250 now; later send the sender an RFC 3834 auto-reply (out of office).'),
+  notifyAfter: Duration.optional().describe('When the notice is sent, after acceptance. Default 0.'),
+  bounceAfter: Duration.optional().describe('With delayNotice and bounce: when the final failure is sent, after acceptance. Default 4h.'),
 });
 
 export const ACTION_KEYWORDS = ['accept', 'drop', 'reset', 'discard'] as const;
@@ -238,6 +246,11 @@ export const ServerSchema = strict({
     .optional()
     .describe('"any" accepts every recipient; "known" only the listed mailboxes (others: 550 5.1.1).'),
   magicRecipients: z.boolean().optional().describe('Replay catalog entries for recipients named after their id.'),
+  bounceTo: z
+    .string()
+    .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, 'write host:port, e.g. 127.0.0.1:2526')
+    .optional()
+    .describe('Deliver bounces and auto-replies over SMTP to this host:port (the sender under test’s own inbox). Unset: they are only kept.'),
   limits: strict({
     headerBytes: Size.optional().describe('Header section (check header-too-large). Default 256KB.'),
     headerCount: z.number().int().positive().optional().describe('Header fields (check too-many-headers). Default 1000.'),

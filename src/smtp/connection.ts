@@ -6,14 +6,15 @@
  */
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream } from 'smtp-server';
+import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticationResponse, SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Decision } from '../engine/decide.js';
 import type { Facts, MessageAuthFacts, MessageFacts, PtrFacts, SpfFacts } from '../engine/facts.js';
 import { checkMessage, checkPtr, checkSpf } from '../auth/check.js';
 import { hasMailRecords, zoneResolver } from '../auth/zone.js';
 import { isPositive, type Reply } from '../engine/reply.js';
-import type { Action, CompiledRule, CompiledScenario } from '../engine/scenario.js';
+import type { Action, CompiledRule, CompiledScenario, NoticeSpec } from '../engine/scenario.js';
+import type { NoticeRequest } from '../outbound/queue.js';
 import type { Stage } from '../engine/stages.js';
 import { analyzeHeaders, analyzeMessage } from '../checks/index.js';
 import type { Depth } from '../engine/content.js';
@@ -34,6 +35,8 @@ interface StageOutcome {
   accept(rule?: string): void;
   reply(reply: Reply, rule?: string): void;
   discard?(rule?: string): void;
+  /** Accept now, send a notice later (rcpt and message stages). */
+  notice?(notice: NoticeSpec, rule?: string): void;
 }
 
 interface PendingReply {
@@ -87,6 +90,8 @@ export class MockConnection extends SMTPConnection {
   private address: string | undefined;
   /** Catalog entries named by magic recipients, per transaction (the envelope object). */
   private readonly magic = new WeakMap<object, CatalogEntry>();
+  /** Notices to send once the transaction's message is kept, per recipient (lower case). */
+  private readonly notices = new WeakMap<object, Map<string, { notice: NoticeSpec; rule?: string }>>();
   /** The recipient being added, for `{rcpt}` in replies at RCPT. */
   private currentRcpt: string | undefined;
   private ended = false;
@@ -351,6 +356,8 @@ export class MockConnection extends SMTPConnection {
         return outcome.accept(rule);
       case 'discard':
         return outcome.discard ? outcome.discard(rule) : outcome.accept(rule);
+      case 'notice':
+        return outcome.notice ? outcome.notice(action.notice!, rule) : outcome.accept(rule);
       case 'reply':
         return outcome.reply(action.reply!, rule);
     }
@@ -646,6 +653,11 @@ export class MockConnection extends SMTPConnection {
       },
       {
         normal: () => {
+          const notice = this.magicNotice(rcpt);
+          if (notice) {
+            this.noticeFor(rcpt, notice.spec, notice.rule);
+            return finish();
+          }
           const entry = this.magicEntry(rcpt);
           if (entry && (entry.stage === 'message' || entry.stage === 'data')) {
             // answered later, at its own stage; the first magic recipient of a transaction wins
@@ -660,8 +672,21 @@ export class MockConnection extends SMTPConnection {
         },
         accept: () => finish(),
         reply: (r, rule) => this.viaCallback(finish, r, rule),
+        notice: (notice, rule) => {
+          this.noticeFor(rcpt, notice, rule);
+          finish();
+        },
       },
     );
+  }
+
+  /** Remembers a notice for one recipient of this transaction, sent once the message is kept. */
+  private noticeFor(rcpt: string, notice: NoticeSpec, rule?: string): void {
+    const envelope = this.session.envelope;
+    const map = this.notices.get(envelope) ?? new Map<string, { notice: NoticeSpec; rule?: string }>();
+    map.set(rcpt.toLowerCase(), { notice, ...(rule ? { rule } : {}) });
+    this.notices.set(envelope, map);
+    this.note(`${notice.kind === 'auto-reply' ? 'auto-reply' : `${notice.kind} notice`} for <${rcpt}> after ${notice.afterMs} ms`, rule);
   }
 
   /** What the scenario's mailboxes say about a recipient with no rule answering. */
@@ -672,6 +697,23 @@ export class MockConnection extends SMTPConnection {
     if (box.disabled) return { event: 'mailbox-disabled', reply: DISABLED_REPLY };
     if (box.quota !== undefined && this.rt.mailboxUsage(box.address) >= box.quota) return { event: 'mailbox-full', reply: MAILBOX_FULL_RCPT_REPLY };
     return undefined;
+  }
+
+  /**
+   * Magic recipients for notices: `<catalog id>+bounce@…` accepts, then bounces with that
+   * entry; `<catalog id>+delay@…` sends a delay notice with a 4xx entry, then delivers;
+   * `<anything>+autoreply@…` answers with an out-of-office reply.
+   */
+  private magicNotice(rcpt: string): { spec: NoticeSpec; rule: string } | undefined {
+    if (!this.rt.scenario().server.magicRecipients) return undefined;
+    const local = rcpt.slice(0, Math.max(0, rcpt.lastIndexOf('@')));
+    const m = /^(.*)\+(bounce|delay|autoreply)$/i.exec(local);
+    if (!m) return undefined;
+    const suffix = m[2]!.toLowerCase();
+    if (suffix === 'autoreply') return { spec: { kind: 'auto-reply', afterMs: 0, autoReply: { text: 'I am out of the office and will reply when I am back.' } }, rule: 'magic:autoreply' };
+    const entry = findEntry(m[1]!);
+    if (!entry || entry.code < 400 || (suffix === 'delay' && entry.code >= 500)) return undefined;
+    return { spec: { kind: suffix === 'bounce' ? 'failure' : 'delay', reply: entryReply(entry), afterMs: 0 }, rule: `magic:${entry.id}+${suffix}` };
   }
 
   /** A recipient whose local part is a catalog id replays that entry (unless the scenario turns it off). */
@@ -746,9 +788,13 @@ export class MockConnection extends SMTPConnection {
     const message: MessageFacts = authentication ? { ...analysed, authentication } : analysed;
     this.messageValues = messagePlaceholders(message, scenario.server);
     this.authHeaders = authentication?.headers;
-    const store = (rule?: string, answer?: Reply) => {
+    const store = (rule?: string, answer?: Reply, notice?: NoticeSpec) => {
+      const envelope = this.session.envelope;
       this.store(raw, rule).then(
-        (id) => this.viaCallback(cb, answer ?? reply(250, '2.0.0', `OK: queued as ${id}`), rule),
+        (id) => {
+          this.sendNotices(id, raw, envelope, message, notice ? { notice, ...(rule ? { rule } : {}) } : undefined);
+          this.viaCallback(cb, answer ?? reply(250, '2.0.0', `OK: queued as ${id}`), rule);
+        },
         (err: unknown) => {
           this.rt.reportError(err, 'store');
           this.viaCallback(cb, STORE_ERROR_REPLY);
@@ -769,6 +815,10 @@ export class MockConnection extends SMTPConnection {
         this.viaCallback(cb, DISCARD_REPLY, rule);
       },
       reply: (r, rule) => (isPositive(r) ? store(rule, r) : this.viaCallback(cb, r, rule)),
+      notice: (notice, rule) => {
+        this.note(`${notice.kind === 'auto-reply' ? 'auto-reply' : `${notice.kind} notice`} after ${notice.afterMs} ms`, rule);
+        store(rule, undefined, notice);
+      },
     });
   }
 
@@ -807,6 +857,66 @@ export class MockConnection extends SMTPConnection {
       ...(this.authHeaders ? { authHeaders: this.authHeaders } : {}),
     });
     return id;
+  }
+
+  /**
+   * Hands the notices of a kept message to the outbound queue: one for the whole message
+   * (a message-stage rule) and any per recipient (rcpt-stage rules, magic recipients),
+   * honouring the client's NOTIFY, RET, ENVID and ORCPT (RFC 3461).
+   */
+  private sendNotices(about: string, raw: Buffer, envelope: SMTPServerSession['envelope'], message: MessageFacts, whole?: { notice: NoticeSpec; rule?: string }): void {
+    const perRcpt = this.notices.get(envelope);
+    const rcpts = envelope.rcptTo;
+    const jobs: { notice: NoticeSpec; recipients: typeof rcpts }[] = [];
+    if (whole) jobs.push({ notice: whole.notice, recipients: rcpts });
+    for (const [address, { notice }] of perRcpt ?? []) jobs.push({ notice, recipients: rcpts.filter((r) => r.address.toLowerCase() === address) });
+    if (!jobs.length) return;
+    const sender = envelope.mailFrom ? envelope.mailFrom.address : '';
+    const now = this.rt.now();
+    const headerFacts = message.headers ? message : analyzeHeaders({ raw, rcptTo: [], smtpUtf8: !!envelope.smtpUtf8 });
+    const headers = headerFacts.headers!;
+    const dsn = (envelope as { dsn?: { ret?: string | null; envid?: string | null } }).dsn;
+    for (const job of jobs) {
+      const wants = (kind: 'FAILURE' | 'DELAY') => (r: (typeof rcpts)[number]) => {
+        const notify = (r as { dsn?: { notify?: string[] } }).dsn?.notify;
+        return job.notice.kind === 'auto-reply' || !notify || notify.includes(kind);
+      };
+      const build = (kind: 'failure' | 'delay' | 'auto-reply', r: Reply | undefined, dueAt: number, recipients: typeof rcpts, then?: NoticeRequest): NoticeRequest => ({
+        kind,
+        sessionId: this.log.id,
+        about,
+        sender,
+        recipients: recipients.map((x) => ({ address: x.address, ...((x as { dsn?: { orcpt?: string } }).dsn?.orcpt ? { orcpt: (x as { dsn: { orcpt: string } }).dsn.orcpt } : {}) })),
+        status: r?.enhanced ?? (r ? `${Math.floor(r.code / 100)}.0.0` : '2.0.0'),
+        diagnostic: r ? wireLines(r.code, r.enhanced, this.texts(r)) : [],
+        ...(r?.style ? { provider: r.style } : {}),
+        ...(dsn?.envid ? { envid: dsn.envid } : {}),
+        ret: dsn?.ret === 'HDRS' ? 'HDRS' : 'FULL',
+        original: raw,
+        ...(headerFacts.subject !== undefined ? { originalSubject: headerFacts.subject } : {}),
+        ...(headers.get('message-id')?.[0] ? { originalMessageId: headers.get('message-id')![0]! } : {}),
+        originalHeaders: headers,
+        arrivedAt: now,
+        dueAt,
+        ...(then ? { then } : {}),
+        ...(job.notice.autoReply ? { autoReply: job.notice.autoReply } : {}),
+      });
+      const { notice } = job;
+      if (notice.kind === 'auto-reply') {
+        this.rt.notify(build('auto-reply', undefined, now + notice.afterMs, job.recipients));
+        continue;
+      }
+      // RFC 3461: NOTIFY=NEVER silences; otherwise only the kinds asked for
+      const failing = job.recipients.filter(wants('FAILURE'));
+      if (notice.kind === 'failure') {
+        if (failing.length) this.rt.notify(build('failure', notice.reply, now + notice.afterMs, failing));
+        continue;
+      }
+      const final = notice.final && failing.length ? build('failure', notice.final.reply, now + notice.final.afterMs, failing) : undefined;
+      const delayed = job.recipients.filter(wants('DELAY'));
+      if (delayed.length) this.rt.notify(build('delay', notice.reply, now + notice.afterMs, delayed, final));
+      else if (final) this.rt.notify(final);
+    }
   }
 
   /** Ends the session for a shutdown: 421 now if idle, else when its current command is answered. */

@@ -6,6 +6,7 @@
 import type { Decision, DecideInput } from '../engine/decide.js';
 import type { CompiledScenario } from '../engine/scenario.js';
 import type { StateStore } from '../state/types.js';
+import type { NoticeRequest } from '../outbound/queue.js';
 
 export type LineDirection = 'in' | 'out' | 'note';
 
@@ -54,6 +55,8 @@ export interface SmtpRuntime {
   mailboxUsage(address: string): number;
   openSession(info: SessionInfo): SessionLog;
   deliver(message: AcceptedMessage): Promise<{ id: string }>;
+  /** Queues a notice (DSN or auto-reply) to send later. */
+  notify(request: NoticeRequest): void;
   /** Called for errors that were caught and answered, so they are not silent. */
   reportError(err: unknown, context: string): void;
 }

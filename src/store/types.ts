@@ -1,4 +1,5 @@
 /** What mockmx keeps: accepted messages and session transcripts. */
+import type { OutboundInfo } from '../outbound/queue.js';
 
 export interface Envelope {
   /** The envelope sender; "" for the null sender. */
@@ -36,6 +37,8 @@ export interface NewMessage {
    * when authentication was checked; `raw` stays exactly as the client sent it.
    */
   readonly authenticationResults?: string;
+  /** Set on notices mockmx sent (DSNs, auto-replies): what, about which message, and where it went. */
+  readonly outbound?: OutboundInfo;
 }
 
 export interface StoredMessage extends NewMessage {

@@ -1,0 +1,156 @@
+/**
+ * Delivery status notifications (RFC 3464) and auto-replies (RFC 3834), composed with
+ * nodemailer's MIME composer. The human-readable part is worded the way the provider whose
+ * reply caused it words its bounces.
+ */
+import MimeNode from 'nodemailer/lib/mime-node';
+import type { Provider } from '../catalog/types.js';
+
+export interface NoticeRecipient {
+  readonly address: string;
+  /** RFC 3461 ORCPT, as given (`rfc822;bob@example.com`). */
+  readonly orcpt?: string;
+}
+
+export interface DsnInput {
+  readonly action: 'failed' | 'delayed';
+  /** The enhanced status code, e.g. `5.1.1`. */
+  readonly status: string;
+  /** The reply as it would have gone on the wire, one line per entry. */
+  readonly diagnostic: readonly string[];
+  readonly recipients: readonly NoticeRecipient[];
+  /** The envelope sender the notice goes to. */
+  readonly to: string;
+  readonly reportingMta: string;
+  readonly arrivalDate: Date;
+  readonly date: Date;
+  /** RFC 3461 ENVID, when the client gave one. */
+  readonly envid?: string;
+  /** RFC 3461 RET: FULL returns the whole message, HDRS only its header section. */
+  readonly ret: 'FULL' | 'HDRS';
+  readonly original: Buffer;
+  readonly originalSubject?: string;
+  /** Whose wording the human part uses; absent: a plain MTA's. */
+  readonly provider?: Provider;
+  /** For delayed notices: until when delivery is retried. */
+  readonly willRetryUntil?: Date;
+  readonly messageId: string;
+}
+
+const SUBJECTS: Record<Provider | 'default', { failed: string; delayed: string; from: string }> = {
+  gmail: { failed: 'Delivery Status Notification (Failure)', delayed: 'Delivery Status Notification (Delay)', from: 'Mail Delivery Subsystem <mailer-daemon@googlemail.com>' },
+  godaddy: { failed: 'failure notice', delayed: 'Delayed Mail (still being retried)', from: 'MAILER-DAEMON@secureserver.net' },
+  microsoft365: { failed: 'Undeliverable: {subject}', delayed: 'Delivery delayed: {subject}', from: 'Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@outlook.com>' },
+  default: { failed: 'Undelivered Mail Returned to Sender', delayed: 'Delayed Mail (still being retried)', from: 'Mail Delivery System <MAILER-DAEMON@{mta}>' },
+};
+
+function humanText(input: DsnInput): string {
+  const rcpts = input.recipients.map((r) => r.address);
+  const reply = input.diagnostic.join('\n');
+  const failed = input.action === 'failed';
+  switch (input.provider) {
+    case 'gmail':
+      return failed
+        ? `** Message not delivered **\n\nThere was a problem delivering your message to ${rcpts.join(', ')}. See the technical details below.\n\nThe response was:\n\n${reply}\n`
+        : `** Message not delivered yet **\n\nThere was a temporary problem delivering your message to ${rcpts.join(', ')}. Gmail will retry for ${retryHours(input)} more hours. You'll be notified if the delivery fails permanently.\n\nThe response was:\n\n${reply}\n`;
+    case 'godaddy':
+      return `Hi. This is the qmail-send program at ${input.reportingMta}.\n${failed ? "I'm afraid I wasn't able to deliver your message to the following addresses.\nThis is a permanent error; I've given up. Sorry it didn't work out." : "I'm having trouble delivering your message to the following addresses.\nThis is not a permanent error; I'll keep trying."}\n\n${rcpts.map((r) => `<${r}>:\n${reply}`).join('\n\n')}\n`;
+    case 'microsoft365':
+      return `${failed ? "Your message to " + rcpts.join(', ') + " couldn't be delivered." : 'Delivery is delayed to these recipients or groups:\n\n' + rcpts.join('\n')}\n\nDiagnostic information for administrators:\n\nGenerating server: ${input.reportingMta}\n\n${rcpts.map((r) => `${r}\nRemote Server returned '${reply}'`).join('\n')}\n`;
+    default:
+      return `This is the mail system at host ${input.reportingMta}.\n\n${failed ? "I'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients." : 'Your message could not be delivered for a while. Mail delivery\nwill continue to be attempted.'}\n\n${rcpts.map((r) => `<${r}>: ${reply}`).join('\n')}\n`;
+  }
+}
+
+function retryHours(input: DsnInput): number {
+  return input.willRetryUntil ? Math.max(1, Math.round((input.willRetryUntil.getTime() - input.date.getTime()) / 3_600_000)) : 46;
+}
+
+/** RFC 5322 date-time, as the delivery-status fields use it. */
+export function rfc5322Date(d: Date): string {
+  return d.toUTCString().replace(/GMT$/, '+0000');
+}
+
+/** The header section of a message (up to the blank line). */
+export function headerSection(raw: Buffer): Buffer {
+  const text = raw.toString('latin1');
+  const end = /\r?\n\r?\n/.exec(text);
+  return end ? raw.subarray(0, end.index + end[0].length) : raw;
+}
+
+/** The message/delivery-status body: per-message fields, then one group per recipient. */
+export function deliveryStatusFields(input: DsnInput): string {
+  const perMessage = [`Reporting-MTA: dns; ${input.reportingMta}`, ...(input.envid ? [`Original-Envelope-Id: ${input.envid}`] : []), `Arrival-Date: ${rfc5322Date(input.arrivalDate)}`];
+  const groups = input.recipients.map((r) =>
+    [
+      ...(r.orcpt ? [`Original-Recipient: ${r.orcpt.includes(';') ? r.orcpt : `rfc822;${r.orcpt}`}`] : []),
+      `Final-Recipient: rfc822; ${r.address}`,
+      `Action: ${input.action}`,
+      `Status: ${input.status}`,
+      `Remote-MTA: dns; ${input.reportingMta}`,
+      `Diagnostic-Code: smtp; ${input.diagnostic.join(' ')}`,
+      `Last-Attempt-Date: ${rfc5322Date(input.date)}`,
+      ...(input.action === 'delayed' && input.willRetryUntil ? [`Will-Retry-Until: ${rfc5322Date(input.willRetryUntil)}`] : []),
+    ].join('\r\n'),
+  );
+  return `${[perMessage.join('\r\n'), ...groups].join('\r\n\r\n')}\r\n`;
+}
+
+export async function composeDsn(input: DsnInput): Promise<Buffer> {
+  const words = SUBJECTS[input.provider ?? 'default'];
+  const subject = (input.action === 'failed' ? words.failed : words.delayed).replace('{subject}', input.originalSubject ?? '(no subject)');
+  const root = new MimeNode('multipart/report; report-type=delivery-status');
+  root.setHeader({
+    From: words.from.replace('{mta}', input.reportingMta),
+    To: input.to,
+    Subject: subject,
+    Date: input.date.toUTCString(),
+    'Message-ID': input.messageId,
+    'Auto-Submitted': 'auto-replied',
+  });
+  root.createChild('text/plain; charset=utf-8').setContent(humanText(input));
+  root.createChild('message/delivery-status').setContent(deliveryStatusFields(input));
+  if (input.ret === 'HDRS') root.createChild('text/rfc822-headers').setContent(headerSection(input.original));
+  else root.createChild('message/rfc822').setContent(input.original);
+  return root.build();
+}
+
+export interface AutoReplyInput {
+  /** The recipient that "answers". */
+  readonly from: string;
+  readonly to: string;
+  readonly originalSubject?: string;
+  readonly originalMessageId?: string;
+  readonly subject?: string;
+  readonly text: string;
+  readonly date: Date;
+  readonly messageId: string;
+}
+
+/** An RFC 3834 auto-reply ("out of office"). */
+export async function composeAutoReply(input: AutoReplyInput): Promise<Buffer> {
+  const root = new MimeNode('text/plain; charset=utf-8');
+  root.setHeader({
+    From: input.from,
+    To: input.to,
+    Subject: input.subject ?? `Automatic reply: ${input.originalSubject ?? ''}`.trim(),
+    Date: input.date.toUTCString(),
+    'Message-ID': input.messageId,
+    'Auto-Submitted': 'auto-replied',
+    ...(input.originalMessageId ? { 'In-Reply-To': input.originalMessageId, References: input.originalMessageId } : {}),
+  });
+  root.setContent(input.text);
+  return root.build();
+}
+
+/**
+ * RFC 3834 §2: never answer the null sender, another automatic message, or list/bulk mail.
+ */
+export function mayAutoReply(sender: string, headers: ReadonlyMap<string, readonly string[]>): boolean {
+  if (!sender || /^(mailer-daemon|postmaster)@/i.test(sender)) return false;
+  const auto = headers.get('auto-submitted')?.[0]?.trim().toLowerCase();
+  if (auto && auto !== 'no') return false;
+  const precedence = headers.get('precedence')?.[0]?.trim().toLowerCase();
+  if (precedence && ['bulk', 'list', 'junk'].includes(precedence)) return false;
+  return !headers.has('list-id');
+}
