@@ -23,6 +23,9 @@ export interface SessionEvents {
   sessionEnded(record: SessionRecord): void;
 }
 
+/** The number in a session id (`s` + base 36); 0 for ids not made here. */
+const sequenceOf = (id: string): number => (/^s[0-9a-z]+$/.test(id) ? parseInt(id.slice(1), 36) : 0);
+
 /** Keeps the latest `maxSessions` sessions; a transcript stops growing past `maxLines`. */
 export class SessionStore {
   private readonly sessions = new Map<string, SessionRecord>();
@@ -62,6 +65,20 @@ export class SessionStore {
         events?.sessionEnded(record);
       },
     };
+  }
+
+  /**
+   * Puts sessions from an earlier run back (oldest first, ahead of any held now, within
+   * `maxSessions`); the next id continues after the highest restored one, so a new session
+   * never takes an id that stored messages still name. Restored sessions fire no events.
+   */
+  restore(records: readonly SessionRecord[]): void {
+    const current = [...this.sessions.values()];
+    const restored = records.filter((r) => !this.sessions.has(r.id)).sort((a, b) => a.startedAt - b.startedAt || sequenceOf(a.id) - sequenceOf(b.id));
+    this.sessions.clear();
+    for (const record of [...restored, ...current]) this.sessions.set(record.id, record);
+    while (this.sessions.size > this.options.maxSessions) this.sessions.delete(this.sessions.keys().next().value!);
+    this.sequence = Math.max(this.sequence, ...restored.map((r) => sequenceOf(r.id)));
   }
 
   get(id: string): SessionRecord | undefined {

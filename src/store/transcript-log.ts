@@ -1,0 +1,160 @@
+/**
+ * Session transcripts on disk: each finished session (a SessionRecord, transcript and all) is
+ * appended as one JSON line to `<dir>/sessions.jsonl` and fsynced, and a new run loads them back
+ * into its SessionStore, so the transcripts of messages kept in the Maildir survive a restart.
+ *
+ * Wiring (app side):
+ *   const log = await TranscriptLog.open(dir, { maxSessions });
+ *   const sessions = new SessionStore(options, log.events(existingEvents));
+ *   log.restoreInto(sessions);           // before the first session opens
+ *   …
+ *   await log.flush();                   // on shutdown, so the last lines are written
+ *
+ * Only finished sessions are written (on sessionEnded); a session cut off by a crash is not.
+ * The file keeps the latest `maxSessions` sessions: when it holds more than twice that many
+ * lines, it is rewritten (atomically) with the latest ones only. A torn last line (a crash
+ * mid-append) or a line that is not a session is skipped on load, and the file rewritten.
+ */
+import { join, resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { appendLinesDurable, readJsonLines, replaceFileDurable, SerialQueue } from './durable.js';
+import type { SessionEvents, SessionRecord, SessionStore, TranscriptLine } from './sessions.js';
+
+export const TRANSCRIPT_LOG_FILE = 'sessions.jsonl';
+
+export interface TranscriptLogOptions {
+  /** How many sessions the file keeps (the latest); default 1000, as the app's SessionStore. */
+  readonly maxSessions?: number;
+  /** Write errors from events() (which cannot throw into an SMTP session); default process.emitWarning. */
+  readonly onError?: (err: unknown) => void;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function isLine(v: unknown): v is TranscriptLine {
+  return (
+    isObject(v) &&
+    typeof v.at === 'number' &&
+    (v.direction === 'in' || v.direction === 'out' || v.direction === 'note') &&
+    typeof v.text === 'string' &&
+    (v.rule === undefined || typeof v.rule === 'string')
+  );
+}
+
+/** A line read back, if it is a session record. */
+function asRecord(v: unknown): SessionRecord | undefined {
+  if (!isObject(v)) return undefined;
+  if (typeof v.id !== 'string' || v.id === '' || typeof v.startedAt !== 'number' || (v.endedAt !== undefined && typeof v.endedAt !== 'number')) return undefined;
+  if (typeof v.clientIp !== 'string' || typeof v.clientPort !== 'number' || (v.listener !== 'smtp' && v.listener !== 'smtps')) return undefined;
+  if (!Array.isArray(v.transcript) || !v.transcript.every(isLine)) return undefined;
+  return v as unknown as SessionRecord;
+}
+
+/** The number in a SessionStore id (`s` + base 36), for ordering and for continuing the sequence. */
+export const sessionSequenceOf = (id: string): number | undefined => {
+  const m = /^s([0-9a-z]{1,11})$/.exec(id);
+  const n = m ? Number.parseInt(m[1]!, 36) : Number.NaN;
+  return Number.isSafeInteger(n) ? n : undefined;
+};
+
+/** Sessions in the order they started: by id number (ids are given in order), then start time. */
+const byStart = (a: SessionRecord, b: SessionRecord) =>
+  (sessionSequenceOf(a.id) ?? Number.MAX_SAFE_INTEGER) - (sessionSequenceOf(b.id) ?? Number.MAX_SAFE_INTEGER) || a.startedAt - b.startedAt;
+
+/** Reads the file: the latest `max` distinct sessions (a later line for an id wins), oldest first. */
+async function readSessions(path: string, max: number): Promise<{ records: SessionRecord[]; lines: number; damaged: boolean }> {
+  const file = await readJsonLines(path);
+  let damaged = file.damaged;
+  const byId = new Map<string, SessionRecord>();
+  for (const value of file.values) {
+    const record = asRecord(value);
+    if (!record) {
+      damaged = true;
+      continue;
+    }
+    byId.delete(record.id); // re-inserted at the end: the latest line is the one kept
+    byId.set(record.id, record);
+  }
+  const latest = [...byId.values()].slice(-max);
+  return { records: latest.sort(byStart), lines: file.lines, damaged };
+}
+
+export class TranscriptLog {
+  private readonly queue = new SerialQueue();
+  private lines: number;
+  private readonly maxSessions: number;
+  private readonly onError: (err: unknown) => void;
+
+  private constructor(
+    /** The JSON-lines file (absolute). */
+    readonly path: string,
+    options: TranscriptLogOptions,
+    /** The sessions found on open, oldest (first started) first. */
+    readonly loaded: readonly SessionRecord[],
+    lines: number,
+  ) {
+    this.maxSessions = options.maxSessions ?? 1000;
+    this.onError = options.onError ?? ((err) => process.emitWarning(`mockmx: could not write a session transcript: ${String(err)}`, 'MockmxTranscriptWarning'));
+    this.lines = lines;
+  }
+
+  /** Opens (creating `dir` if need be) `<dir>/sessions.jsonl` and reads the sessions in it. */
+  static async open(dir: string, options: TranscriptLogOptions = {}): Promise<TranscriptLog> {
+    const max = options.maxSessions ?? 1000;
+    if (!Number.isInteger(max) || max < 1) throw new RangeError('maxSessions must be a positive integer');
+    await mkdir(resolve(dir), { recursive: true });
+    const path = join(resolve(dir), TRANSCRIPT_LOG_FILE);
+    const { records, lines, damaged } = await readSessions(path, max);
+    const log = new TranscriptLog(path, options, Object.freeze(records), lines);
+    if (damaged || lines > max) await log.rewrite(records);
+    return log;
+  }
+
+  /** Appends one session (a snapshot taken now) and fsyncs; resolves once it is on disk. */
+  append(record: SessionRecord): Promise<void> {
+    const line = JSON.stringify(record);
+    return this.queue.run(async () => {
+      await appendLinesDurable(this.path, [line]);
+      this.lines++;
+      if (this.lines > 2 * this.maxSessions) {
+        const { records } = await readSessions(this.path, this.maxSessions);
+        await this.rewrite(records);
+      }
+    });
+  }
+
+  /**
+   * SessionStore events that append each session as it ends, passing every event on to `next`
+   * first. A write that fails goes to `onError`; it never throws into the session.
+   */
+  events(next?: SessionEvents): SessionEvents {
+    return {
+      sessionStarted: (record) => next?.sessionStarted(record),
+      line: (record, line) => next?.line(record, line),
+      sessionEnded: (record) => {
+        next?.sessionEnded(record);
+        this.append(record).catch(this.onError);
+      },
+    };
+  }
+
+  /** Puts the loaded sessions into a SessionStore (see restoreSessions). */
+  restoreInto(store: SessionStore): void {
+    restoreSessions(store, this.loaded);
+  }
+
+  /** Resolves once every append so far is on disk. */
+  async flush(): Promise<void> {
+    await this.queue.idle();
+  }
+
+  private async rewrite(records: readonly SessionRecord[]): Promise<void> {
+    await replaceFileDurable(this.path, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    this.lines = records.length;
+  }
+}
+
+/** Puts sessions from an earlier run into a SessionStore (see SessionStore.restore). */
+export function restoreSessions(store: SessionStore, records: readonly SessionRecord[]): void {
+  store.restore(records);
+}
