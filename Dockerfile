@@ -13,6 +13,7 @@ WORKDIR /app
 ENV NODE_ENV=production \
     MOCKMX_HOST=0.0.0.0 \
     MOCKMX_SMTP_PORT=2525 \
+    MOCKMX_HTTP_PORT=8025 \
     MOCKMX_SCENARIO=default
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -20,8 +21,8 @@ COPY package.json ./
 COPY scenarios ./scenarios
 COPY schema ./schema
 USER node
-EXPOSE 2525 2465
-# Healthy when the SMTP listener greets with 220.
+EXPOSE 2525 2465 8025
+# Healthy when the HTTP API answers /healthz (it reports the SMTP listener too).
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
-  CMD ["node", "-e", "const s=require('net').connect(process.env.MOCKMX_SMTP_PORT||2525,'127.0.0.1');s.setTimeout(2000,()=>process.exit(1));s.on('data',d=>process.exit(String(d).startsWith('220')?0:1));s.on('error',()=>process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.MOCKMX_HTTP_PORT||8025)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["node", "dist/src/cli.js"]

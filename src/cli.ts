@@ -82,9 +82,16 @@ async function serve(args: string[]): Promise<void> {
     maxMessages: config.maxMessages,
     ...(config.tlsCert && config.tlsKey ? { tls: certificateFromFiles(config.tlsCert, config.tlsKey) } : {}),
   });
+  // HTTP after SMTP, before any line is printed: once they are, the signal handlers follow at once
+  const { startHttp } = await import('./http/index.js');
+  const http = await startHttp(server, { host: config.host, port: config.httpPort, ...(config.apiToken ? { token: config.apiToken } : {}) }).catch(async (err: unknown) => {
+    await server.close(0);
+    throw err;
+  });
   const show = (h: string) => (h.includes(':') ? `[${h}]` : h);
   process.stdout.write(`smtp listening on ${show(server.smtp.host)}:${server.smtp.port}\n`);
   if (server.smtps) process.stdout.write(`smtps listening on ${show(server.smtps.host)}:${server.smtps.port}\n`);
+  process.stdout.write(`http listening on ${show(config.host)}:${http.port}\n`);
   process.stderr.write(`mockmx: scenario "${scenario.name}" (${scenario.rules.length} rules), seed ${server.seed}\n`);
 
   let stopping = false;
@@ -92,7 +99,7 @@ async function serve(args: string[]): Promise<void> {
     if (stopping) process.exit(1); // a second signal: do not wait
     stopping = true;
     process.stderr.write(`mockmx: ${signal}, shutting down\n`);
-    server.close(5000).then(
+    Promise.all([http.close(), server.close(5000)]).then(
       () => process.exit(0),
       () => process.exit(1),
     );

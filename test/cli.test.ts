@@ -120,7 +120,8 @@ const SECURE_LISTENING = /^smtps listening on 127\.0\.0\.1:(\d+)\n/m;
 
 /** Starts the server and returns it with the port it printed. */
 async function serveCli(args: string[], env: Record<string, string> = {}): Promise<Run & { port: number }> {
-  const run = start(args, env);
+  // every server here also gets a free HTTP port, so nothing depends on 8025 being free
+  const run = start(args.includes('--http-port') || 'MOCKMX_HTTP_PORT' in env ? args : [...args, '--http-port', '0'], env);
   const m = await waitFor(run, 'stdout', LISTENING);
   const port = Number(m[1]);
   expect(port).toBeGreaterThan(0);
@@ -216,7 +217,7 @@ describe('mockmx (serve)', () => {
     expect((await t.reply()).lines.at(-1)).toMatch(/^220 /);
     await t.expect('QUIT', '221');
     await stop(run);
-    expect(run.stdout).toBe(`smtp listening on 127.0.0.1:${run.port}\n`);
+    expect(run.stdout).toMatch(new RegExp(`^smtp listening on 127\\.0\\.0\\.1:${run.port}\nhttp listening on 127\\.0\\.0\\.1:\\d+\n$`));
   });
 
   it('--smtps-port 0 prints a second line, and a TLS connection to it greets with 220', async () => {
@@ -229,7 +230,7 @@ describe('mockmx (serve)', () => {
     expect((await t.reply()).code).toBe(220);
     t.close();
     await stop(run);
-    expect(run.stdout).toBe(`smtp listening on 127.0.0.1:${run.port}\nsmtps listening on 127.0.0.1:${secure}\n`);
+    expect(run.stdout).toMatch(new RegExp(`^smtp listening on 127\\.0\\.0\\.1:${run.port}\nsmtps listening on 127\\.0\\.0\\.1:${secure}\nhttp listening on 127\\.0\\.0\\.1:\\d+\n$`));
   });
 
   it('--tls-cert and --tls-key: the implicit-TLS listener presents exactly that certificate', async () => {

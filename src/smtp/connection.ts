@@ -95,6 +95,8 @@ export class MockConnection extends SMTPConnection {
   /** The recipient being added, for `{rcpt}` in replies at RCPT. */
   private currentRcpt: string | undefined;
   private ended = false;
+  /** The rule whose `accept` smtp-server's next success reply carries out. */
+  private acceptedBy: string | undefined;
   /** Connections from this client's IP when this one opened, itself included. */
   private readonly ipConnections: number;
   /** Placeholder values from the message being answered (sizes, offending headers…). */
@@ -201,9 +203,12 @@ export class MockConnection extends SMTPConnection {
     }
     const enhanced = this._getEnhancedStatusCode(code, context) || null;
     const lines = Array.isArray(data) ? [...data] : [data ?? ''];
+    // an `accept` rule's success reply is written by smtp-server; the transcript still names the rule
+    const rule = code < 400 ? this.acceptedBy : undefined;
+    if (code === 250 && /^(HELO|EHLO|LHLO)$/.test(this.verb) && this.hostNameAppearsAs) this.log.update({ heloName: this.hostNameAppearsAs });
     const greeting = this.rt.scenario().server.heloGreeting;
     if (code === 250 && greeting && /^(HELO|EHLO|LHLO)$/.test(this.verb)) lines[0] = fillPlaceholders(greeting, this.placeholders());
-    this.writeLines(code, enhanced, lines.map((l) => String(l)), undefined, false);
+    this.writeLines(code, enhanced, lines.map((l) => String(l)), rule, false);
   }
 
   writeReply(r: Reply, rule?: string): void {
@@ -233,6 +238,8 @@ export class MockConnection extends SMTPConnection {
       socket.write(payload + '\r\n');
       for (const line of lines) this.log.line('out', line, rule);
     }
+    // whatever was written, an accepting rule's turn is over
+    this.acceptedBy = undefined;
     if (close || code === 421) this.close();
   }
 
@@ -353,6 +360,7 @@ export class MockConnection extends SMTPConnection {
       case 'continue':
         return outcome.normal();
       case 'accept':
+        this.acceptedBy = rule;
         return outcome.accept(rule);
       case 'discard':
         return outcome.discard ? outcome.discard(rule) : outcome.accept(rule);

@@ -255,3 +255,15 @@ describe('modifiers through real sessions', () => {
     expect(new Set(a)).toEqual(new Set([250, 451]));
   });
 });
+
+describe('the transcript names the rule that answered', () => {
+  it('an accept rule is named on the success reply smtp-server writes, and only there; the HELO name is recorded', async () => {
+    const server = await serve('rules:\n  - { id: let-bob-in, when: { rcpt: "bob@*" }, then: accept }\n');
+    const t = await dialog(server.smtp.port, [cmd('EHLO client.test', '250'), cmd('MAIL FROM:<a@x.test>', '250'), cmd('RCPT TO:<bob@x.test>', '250'), cmd('RCPT TO:<carol@x.test>', '250'), cmd('RSET', '250')]);
+    t.close();
+    const session = server.sessions.list()[0]!;
+    const tagged = session.transcript.filter((l) => l.rule === 'let-bob-in');
+    expect(tagged.map((l) => l.text)).toEqual(['250 2.1.5 Accepted']);
+    expect(session.heloName).toBe('client.test');
+  });
+});

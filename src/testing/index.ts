@@ -1,0 +1,214 @@
+/**
+ * The test helper for vitest and jest users: `const mx = await startMockMx({ scenario })`
+ * starts an in-process mockmx on free ports and gives typed access to what it captured.
+ * No global state: two instances in one test file do not interfere.
+ */
+import { startServer, type MockMxServer, type ServerOptions } from '../app.js';
+import type { CompiledScenario } from '../engine/scenario.js';
+import { loadScenarioText } from '../scenario/load.js';
+import type { RuleSpec } from '../scenario/schema.js';
+import type { StateEntry } from '../state/types.js';
+import type { SessionRecord } from '../store/sessions.js';
+import type { StoredMessage } from '../store/types.js';
+
+export type { StoredMessage, SessionRecord, StateEntry, RuleSpec };
+
+export interface StartMockMxOptions {
+  /** A shipped scenario name, a path, or YAML text (anything with a newline). Default `default`. */
+  readonly scenario?: string | CompiledScenario;
+  readonly seed?: number;
+  /** Also listen for implicit TLS. */
+  readonly smtps?: boolean;
+  /** Also start the HTTP API (for code that talks to it, or to look in the browser). */
+  readonly http?: boolean;
+  readonly maxMessages?: number;
+  /** An injectable clock, for greylisting and rate limits without sleeping. */
+  readonly now?: () => number;
+  /** Where bounces and auto-replies are delivered over SMTP. */
+  readonly bounceTo?: { host: string; port: number };
+}
+
+/** Matches a text exactly (case-insensitive) or by regular expression. */
+export type TextFilter = string | RegExp;
+
+export interface MessageFilter {
+  readonly to?: TextFilter;
+  readonly from?: TextFilter;
+  readonly subject?: TextFilter;
+  readonly text?: TextFilter;
+  /** Only messages mockmx sent (bounces, auto-replies) — or only received ones with false. */
+  readonly outbound?: boolean;
+}
+
+export interface Rejection {
+  readonly sessionId: string;
+  readonly at: number;
+  readonly code: number;
+  readonly enhanced?: string;
+  /** The reply lines, without code and enhanced code. */
+  readonly text: string[];
+  /** The rule that answered, if a rule did. */
+  readonly rule?: string;
+  /** The command line it answered (credentials redacted). */
+  readonly command?: string;
+}
+
+export interface RejectionFilter {
+  readonly code?: number;
+  readonly rule?: TextFilter;
+  /** Matches the command it answered, e.g. `RCPT TO:<bob@` */
+  readonly command?: TextFilter;
+}
+
+export interface MockMx {
+  readonly smtp: { readonly host: string; readonly port: number };
+  readonly smtps?: { readonly host: string; readonly port: number };
+  readonly http?: { readonly url: string };
+  /** The seed of `probability` rules; pass it back to replay a run. */
+  readonly seed: number;
+  /** The underlying server, for anything this helper does not wrap. */
+  readonly server: MockMxServer;
+  /** Switches scenario (name, path or YAML text); rule state and pushed rules start over. */
+  useScenario(scenario: string | CompiledScenario): void;
+  /** Pushes rules in front of the scenario's own (YAML text or objects); returns their ids. */
+  addRule(rule: string | RuleSpec | readonly RuleSpec[]): string[];
+  /** Forgets messages, sessions, pushed rules and rule state: a clean slate between tests. */
+  reset(): Promise<void>;
+  messages(filter?: MessageFilter): Promise<StoredMessage[]>;
+  /** Resolves with the first message matching, already here or arriving within `timeout` ms. */
+  waitForMessage(filter?: MessageFilter, options?: { timeout?: number }): Promise<StoredMessage>;
+  rejections(filter?: RejectionFilter): Rejection[];
+  waitForRejection(filter?: RejectionFilter, options?: { timeout?: number }): Promise<Rejection>;
+  sessions(): SessionRecord[];
+  /** Rule state (counters, windows, greylist entries, flags, mailbox usage). */
+  state(prefix?: string): StateEntry[];
+  resetState(prefix?: string): number;
+  /** Sends the bounces and auto-replies due now on the clock. */
+  flushNotices(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const matches = (filter: TextFilter | undefined, value: string | undefined): boolean =>
+  filter === undefined || (value !== undefined && (typeof filter === 'string' ? value.toLowerCase() === filter.toLowerCase() : filter.test(value)));
+
+const matchesAny = (filter: TextFilter | undefined, values: readonly string[]): boolean => filter === undefined || values.some((v) => matches(filter, v));
+
+async function messageMatches(m: StoredMessage, filter: MessageFilter): Promise<boolean> {
+  if (filter.outbound !== undefined && !!m.outbound !== filter.outbound) return false;
+  if (!matchesAny(filter.to, m.envelope.rcptTo) || !matches(filter.from, m.envelope.mailFrom)) return false;
+  if (filter.subject === undefined && filter.text === undefined) return true;
+  const parsed = await m.parsed();
+  const text = parsed.text;
+  return matches(filter.subject, parsed.subject) && (filter.text === undefined || (typeof filter.text === 'string' ? text.includes(filter.text) : filter.text.test(text)));
+}
+
+/** Refusals, read from the transcripts: every reply line group with a 4xx/5xx code. */
+export function rejectionsOf(sessions: readonly SessionRecord[]): Rejection[] {
+  const out: Rejection[] = [];
+  for (const s of [...sessions].reverse()) {
+    let command: string | undefined;
+    let group: { at: number; code: number; enhanced?: string; text: string[]; rule?: string } | undefined;
+    for (const line of s.transcript) {
+      if (line.direction === 'in') command = line.text;
+      if (line.direction !== 'out') continue;
+      const m = /^(\d{3})([ -])(?:([245]\.\d{1,3}\.\d{1,3}) )?(.*)$/.exec(line.text);
+      if (!m) continue;
+      const code = Number(m[1]);
+      group ??= { at: line.at, code, ...(m[3] ? { enhanced: m[3] } : {}), text: [], ...(line.rule ? { rule: line.rule } : {}) };
+      group.text.push(m[4] ?? '');
+      if (m[2] === ' ') {
+        if (code >= 400) out.push({ sessionId: s.id, ...group, ...(command !== undefined ? { command } : {}) });
+        group = undefined;
+      }
+    }
+  }
+  return out;
+}
+
+function rejectionMatches(r: Rejection, f: RejectionFilter): boolean {
+  return (f.code === undefined || r.code === f.code) && matches(f.rule, r.rule) && (f.command === undefined || (typeof f.command === 'string' ? !!r.command?.toLowerCase().startsWith(f.command.toLowerCase()) : f.command.test(r.command ?? '')));
+}
+
+function resolveScenario(scenario: string | CompiledScenario): string | CompiledScenario {
+  return typeof scenario === 'string' && scenario.includes('\n') ? loadScenarioText(scenario, 'test-scenario.yaml') : scenario;
+}
+
+function timeoutError(what: string, ms: number): Error {
+  return Object.assign(new Error(`mockmx: no ${what} within ${ms} ms`), { code: 'ETIMEDOUT' });
+}
+
+export async function startMockMx(options: StartMockMxOptions = {}): Promise<MockMx> {
+  const serverOptions: ServerOptions = {
+    scenario: resolveScenario(options.scenario ?? 'default'),
+    smtpPort: 0,
+    ...(options.smtps ? { smtpsPort: 0 } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.maxMessages !== undefined ? { maxMessages: options.maxMessages } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.bounceTo ? { bounceTo: options.bounceTo } : {}),
+  };
+  const server = await startServer(serverOptions);
+  let http: { url: string; close(): Promise<void> } | undefined;
+  if (options.http) {
+    const { startHttp } = await import('../http/index.js');
+    http = await startHttp(server, { host: server.smtp.host, port: 0 });
+  }
+
+  const waitFor = <T>(what: string, timeout: number, find: () => Promise<T | undefined> | T | undefined, event: 'message' | 'line'): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      let done = false;
+      const finish = (fn: () => void) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        server.events.off(event, check);
+        fn();
+      };
+      const check = () => {
+        Promise.resolve(find()).then(
+          (found) => {
+            if (found !== undefined) finish(() => resolve(found));
+          },
+          (err: unknown) => finish(() => reject(err)),
+        );
+      };
+      const timer = setTimeout(() => finish(() => reject(timeoutError(what, timeout))), timeout);
+      server.events.on(event, check);
+      check();
+    });
+
+  const messages = async (filter: MessageFilter = {}) => {
+    const all = await server.messages.list();
+    const keep = await Promise.all(all.map((m) => messageMatches(m, filter)));
+    return all.filter((_, i) => keep[i]);
+  };
+  const rejections = (filter: RejectionFilter = {}) => rejectionsOf(server.sessions.list()).filter((r) => rejectionMatches(r, filter));
+
+  return {
+    smtp: server.smtp,
+    ...(server.smtps ? { smtps: server.smtps } : {}),
+    ...(http ? { http: { url: http.url } } : {}),
+    seed: server.seed,
+    server,
+    useScenario: (scenario) => void server.useScenario(resolveScenario(scenario)),
+    addRule: (rule) => server.addRules(rule),
+    async reset() {
+      server.clearRules();
+      server.resetState();
+      await server.messages.clear();
+      server.sessions.clear();
+    },
+    messages,
+    waitForMessage: (filter = {}, { timeout = 5000 } = {}) => waitFor('matching message', timeout, async () => (await messages(filter)).at(-1), 'message'),
+    rejections,
+    waitForRejection: (filter = {}, { timeout = 5000 } = {}) => waitFor('matching rejection', timeout, () => rejections(filter).at(-1), 'line'),
+    sessions: () => server.sessions.list(),
+    state: (prefix) => server.stateEntries(prefix),
+    resetState: (prefix) => server.resetState(prefix),
+    flushNotices: () => server.outbound.flush(),
+    async close() {
+      await http?.close();
+      await server.close(0);
+    },
+  };
+}
