@@ -16,6 +16,8 @@ import type { AcceptedMessage, SmtpRuntime } from './smtp/runtime.js';
 import { MockSmtpServer } from './smtp/server.js';
 import { selfSignedCertificate, type TlsMaterial } from './smtp/tls.js';
 import { MemoryMessageStore } from './store/memory.js';
+import { MaildirMessageStore } from './store/maildir.js';
+import { TranscriptLog } from './store/transcript-log.js';
 import { OutboundQueue } from './outbound/queue.js';
 import { MemoryStateStore } from './state/memory.js';
 import type { StateEntry } from './state/types.js';
@@ -43,6 +45,8 @@ export interface ServerOptions {
   readonly onError?: (err: unknown, context: string) => void;
   /** Deliver notices (DSNs, auto-replies) over SMTP here; overrides the scenario's `server.bounceTo`. */
   readonly bounceTo?: { readonly host: string; readonly port: number };
+  /** Keep messages in a Maildir and transcripts as JSON lines in this directory (reloaded at start). */
+  readonly store?: string;
 }
 
 export interface Endpoint {
@@ -112,19 +116,22 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
   let pushSequence = 0;
 
   const events = new EventEmitter<MockMxEvents>();
-  const messages = new MemoryMessageStore({ maxMessages: options.maxMessages ?? 1000, now });
-  const sessions = new SessionStore(
-    { maxSessions: Math.max(1000, options.maxMessages ?? 1000), maxLines: 10_000, now },
-    {
-      sessionStarted: (r) => events.emit('session', r),
-      line: (r, l) => events.emit('line', r, l),
-      sessionEnded: (r) => events.emit('sessionEnd', r),
-    },
-  );
+  const maxMessages = options.maxMessages ?? 1000;
+  const maxSessions = Math.max(1000, maxMessages);
+  const onError = options.onError ?? ((err, context) => console.error(`mockmx: error in ${context}:`, err));
+  // with a store directory: a Maildir of messages and a JSON-lines log of transcripts, reloaded at start
+  const transcriptLog = options.store ? await TranscriptLog.open(options.store, { maxSessions, onError: (err) => onError(err, 'transcript log') }) : undefined;
+  const messages: MessageStore = options.store ? await MaildirMessageStore.open(options.store, { maxMessages, now }) : new MemoryMessageStore({ maxMessages, now });
+  const sessionEvents = {
+    sessionStarted: (r: SessionRecord) => events.emit('session', r),
+    line: (r: SessionRecord, l: TranscriptLine) => events.emit('line', r, l),
+    sessionEnded: (r: SessionRecord) => events.emit('sessionEnd', r),
+  };
+  const sessions = new SessionStore({ maxSessions, maxLines: 10_000, now }, transcriptLog ? transcriptLog.events(sessionEvents) : sessionEvents);
+  transcriptLog?.restoreInto(sessions);
   const state = new MemoryStateStore();
   const ipConnections = new Map<string, number>();
   let sessionIndex = 0;
-  const onError = options.onError ?? ((err, context) => console.error(`mockmx: error in ${context}:`, err));
 
   const runtime: SmtpRuntime = {
     scenario: () => scenario,
@@ -242,6 +249,8 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     async close(graceMs = 5000) {
       outbound.close();
       await Promise.all(listeners.map((l) => l.shutdown(graceMs)));
+      // the transcripts of the sessions the shutdown ended are written before we return
+      await transcriptLog?.flush();
     },
   };
 }

@@ -14,6 +14,8 @@ import { EVENTS } from './engine/events.js';
 import { formatProblem, ScenarioError } from './scenario/errors.js';
 import { loadScenario, shippedScenarioNames } from './scenario/load.js';
 import { certificateFromFiles } from './smtp/tls.js';
+import { hostPort } from './scenario/compile.js';
+import { watchScenario } from './watch.js';
 import { didYouMean } from './util/suggest.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -63,13 +65,15 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[]
 }
 
 async function serve(args: string[]): Promise<void> {
-  const flagOptions = Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: 'string' as const }]));
+  // --watch is a switch; every other option takes a value
+  const flagOptions = Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: o.flag === 'watch' ? ('boolean' as const) : ('string' as const) }]));
   const { values, positionals } = parse(args, { ...flagOptions, help: { type: 'boolean' }, version: { type: 'boolean' } });
   if (values.help) return void process.stdout.write(usage());
   if (values.version) return void process.stdout.write(`${version()}\n`);
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"${didYouMean(positionals[0]!, ['validate', 'catalog', 'dkim-keygen'])}; see mockmx --help`);
 
-  const config = resolveConfig(values as Record<string, string | undefined>, process.env);
+  const flags = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v])) as Record<string, string | undefined>;
+  const config = resolveConfig(flags, process.env);
   const scenario = loadScenario(config.scenario);
   // loaded here so validate and catalog start fast
   const { startServer } = await import('./app.js');
@@ -81,7 +85,22 @@ async function serve(args: string[]): Promise<void> {
     ...(config.seed !== undefined ? { seed: config.seed } : {}),
     maxMessages: config.maxMessages,
     ...(config.tlsCert && config.tlsKey ? { tls: certificateFromFiles(config.tlsCert, config.tlsKey) } : {}),
+    ...(config.store ? { store: config.store } : {}),
+    ...(config.bounceTo ? { bounceTo: hostPort(config.bounceTo) } : {}),
   });
+  const watching =
+    config.watch === 'true' || config.watch === '1'
+      ? watchScenario(config.scenario, scenario, {
+          loaded: (next) => {
+            server.useScenario(next);
+            process.stderr.write(`mockmx: reloaded scenario "${next.name}" (${next.rules.length} rules)\n`);
+          },
+          failed: (err) => {
+            const problems = err instanceof ScenarioError ? err.problems.map(formatProblem).join('\n') : err.message;
+            process.stderr.write(`mockmx: scenario not reloaded, the running one stays:\n${problems}\n`);
+          },
+        })
+      : undefined;
   // HTTP after SMTP, before any line is printed: once they are, the signal handlers follow at once
   const { startHttp } = await import('./http/index.js');
   const http = await startHttp(server, { host: config.host, port: config.httpPort, ...(config.apiToken ? { token: config.apiToken } : {}) }).catch(async (err: unknown) => {
@@ -99,6 +118,7 @@ async function serve(args: string[]): Promise<void> {
     if (stopping) process.exit(1); // a second signal: do not wait
     stopping = true;
     process.stderr.write(`mockmx: ${signal}, shutting down\n`);
+    watching?.close();
     Promise.all([http.close(), server.close(5000)]).then(
       () => process.exit(0),
       () => process.exit(1),

@@ -22,6 +22,12 @@ export const ConfigSchema = z
     maxMessages: z.coerce.number({ error: 'expected a positive integer' }).int().min(1, 'expected a positive integer').default(1000),
     tlsCert: z.string().min(1).optional(),
     tlsKey: z.string().min(1).optional(),
+    store: z.string().min(1).optional(),
+    bounceTo: z
+      .string()
+      .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:2526')
+      .optional(),
+    watch: z.enum(['true', 'false', '1', '0']).optional(),
   })
   .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), {
     message: '--tls-cert and --tls-key go together',
@@ -42,6 +48,9 @@ export const OPTIONS = {
   maxMessages: { flag: 'max-messages', env: 'MOCKMX_MAX_MESSAGES', help: 'messages kept in memory, oldest evicted (default: 1000)' },
   tlsCert: { flag: 'tls-cert', env: 'MOCKMX_TLS_CERT', help: 'PEM certificate file (default: self-signed, made at start)' },
   tlsKey: { flag: 'tls-key', env: 'MOCKMX_TLS_KEY', help: 'PEM private key file for --tls-cert' },
+  store: { flag: 'store', env: 'MOCKMX_STORE', help: 'keep messages in a Maildir (and transcripts as JSON lines) in this directory, reloaded at start (default: memory)' },
+  bounceTo: { flag: 'bounce-to', env: 'MOCKMX_BOUNCE_TO', help: 'deliver bounces and auto-replies over SMTP to host:port (default: keep them only)' },
+  watch: { flag: 'watch', env: 'MOCKMX_WATCH', help: 'reload the scenario file when it changes (a broken edit keeps the running one): --watch or MOCKMX_WATCH=true' },
 } as const satisfies Record<keyof z.input<typeof ConfigSchema>, { flag: string; env: string; help: string }>;
 
 export class ConfigError extends Error {}

@@ -152,6 +152,7 @@ export class MockConnection extends SMTPConnection {
       this.ended = true;
       this.log.end();
     }
+    (this._server as unknown as MockSmtpServer).forget(this);
   }
 
   /** Runs `fn` after `ms` without the idle timeout firing meanwhile (a tarpit is not idleness). */

@@ -36,6 +36,8 @@ export class MockSmtpServer extends SMTPServer {
   readonly listenerName: 'smtp' | 'smtps';
   private readonly counter: { next(): number };
   private readonly bySession = new WeakMap<SMTPServerSession, MockConnection>();
+  /** Connections whose sockets have not closed yet (smtp-server's own set drops them at close()). */
+  private readonly live = new Set<MockConnection>();
 
   constructor(runtime: SmtpRuntime, listener: ListenerOptions) {
     const options: SMTPServerOptions = {
@@ -70,6 +72,12 @@ export class MockSmtpServer extends SMTPServer {
 
   register(connection: MockConnection): void {
     this.bySession.set(connection.session, connection);
+    this.live.add(connection);
+  }
+
+  /** Called when a connection's socket has closed and its transcript has ended. */
+  forget(connection: MockConnection): void {
+    this.live.delete(connection);
   }
 
   override connect(socket: Socket | TLSSocket, socketOptions?: ConstructorParameters<typeof MockConnection>[2]): void {
@@ -161,11 +169,11 @@ export class MockSmtpServer extends SMTPServer {
       this._closeTimeout = deadline;
       this.server.close();
       for (const c of this.connections) (c as MockConnection).shutdown();
-      // connections leave the set as they close; stop waiting once none is left
+      // wait until every socket has closed and its transcript ended, not only until smtp-server let go
       const poll = setInterval(() => {
-        if (this.connections.size === 0) finish();
+        if (this.connections.size === 0 && this.live.size === 0) finish();
       }, 20);
-      if (this.connections.size === 0) finish();
+      if (this.connections.size === 0 && this.live.size === 0) finish();
     });
   }
 }
