@@ -212,3 +212,23 @@ describe('validation', () => {
     expect(() => loadScenarioText('rules:\n  - { when: { stage: rcpt }, then: { accept: true, notifyAfter: 5m } }\n', 'x.yaml')).toThrow(/goes with bounce, delayNotice or autoReply/);
   });
 });
+
+describe('a provider scenario, a real client, a second listener', () => {
+  it('GoDaddy: a full mailbox is reported by bounce, in GoDaddy’s words, to the sender’s inbox', async () => {
+    const inbox = await serve();
+    const server = await serve('extends: godaddy\nrules:\n  - { when: { rcpt: "jane@*" }, then: { bounce: godaddy.storage-limit, notifyAfter: 0 } }\n', {
+      bounceTo: { host: '127.0.0.1', port: inbox.smtp.port },
+    });
+    const info = await send(server.smtp.port, 'jane@coolexample.com');
+    expect(info.response).toMatch(/^250 /);
+    const [dsn] = await eventually(async () => {
+      const got = await inbox.messages.list();
+      return got.length ? got : undefined;
+    });
+    const parsed = await simpleParser(dsn!.raw, KEEP);
+    expect(parsed.subject).toBe('failure notice');
+    expect(parsed.text).toMatch(/^Hi\. This is the qmail-send program at p3plibsmtp01-01\.prod\.phx3\.secureserver\.net\./);
+    expect(deliveryStatus(parsed).recipients[0]).toMatchObject({ 'final-recipient': 'rfc822; jane@coolexample.com', status: '5.2.2', 'diagnostic-code': 'smtp; 552 5.2.2 Account storage limit' });
+    expect(dsn!.envelope.mailFrom).toBe('');
+  });
+});
