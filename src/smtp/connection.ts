@@ -107,6 +107,9 @@ export class MockConnection extends SMTPConnection {
   /** Received-SPF and Authentication-Results lines for the message being answered. */
   private authHeaders: string | undefined;
   private lastChunk: Buffer | undefined;
+  /** Runs while a line has started but not ended (see watchSocket). */
+  private lineTimer: NodeJS.Timeout | undefined;
+  private watched: Socket | TLSSocket | undefined;
 
   constructor(server: MockSmtpServer, socket: Socket | TLSSocket, options?: ConstructorParameters<typeof SMTPConnection>[2]) {
     super(server, socket, options);
@@ -129,9 +132,7 @@ export class MockConnection extends SMTPConnection {
   /** Same as smtp-server's, minus its fixed 100 ms pause before the greeting (see greetDelay). */
   override init(): void {
     // the last bytes read, to see what a client pipelined after STARTTLS (smtp-server drops it silently)
-    this._socket.on('data', (chunk: Buffer) => {
-      this.lastChunk = chunk;
-    });
+    this.watchSocket(this._socket);
     this._setListeners(() => {
       const max = this._server.options.maxClients;
       if (max && this._server.connections.size > max) {
@@ -148,11 +149,35 @@ export class MockConnection extends SMTPConnection {
     if (first) this.rt.connectionClosed(this.remoteAddress);
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    clearTimeout(this.lineTimer);
     if (!this.ended) {
       this.ended = true;
       this.log.end();
     }
     (this._server as unknown as MockSmtpServer).forget(this);
+  }
+
+  /**
+   * Reads along with smtp-server: keeps the last chunk (to see commands pipelined after
+   * STARTTLS) and gives every line a deadline. smtp-server's idle timeout restarts on any
+   * byte, so a client trickling one byte at a time would hold a connection forever; here a
+   * line that does not end within the idle timeout ends the session like idleness does.
+   */
+  private watchSocket(socket: Socket | TLSSocket): void {
+    this.watched = socket;
+    socket.on('data', (chunk: Buffer) => {
+      this.lastChunk = chunk;
+      if (chunk.includes(0x0a)) {
+        clearTimeout(this.lineTimer);
+        this.lineTimer = undefined;
+      }
+      if (chunk[chunk.length - 1] !== 0x0a && !this.lineTimer && !this._closing) {
+        this.lineTimer = setTimeout(() => {
+          this.lineTimer = undefined;
+          if (!this._closing && !this._closed && !this._handlerPending) this.send(421, 'Timeout - closing connection');
+        }, this.rt.scenario().server.idleTimeoutMs);
+      }
+    });
   }
 
   /** Runs `fn` after `ms` without the idle timeout firing meanwhile (a tarpit is not idleness). */
@@ -339,7 +364,7 @@ export class MockConnection extends SMTPConnection {
       outcome.normal();
       return;
     }
-    const go = () => this.carryOut(action, rule?.id, outcome);
+    const go = () => this.guard(`rule ${rule?.id ?? ''} at ${stage}`, () => this.carryOut(action, rule?.id, outcome));
     if (action.delayMs > 0) {
       this.note(`delaying ${action.delayMs} ms`, rule?.id);
       this.after(action.delayMs, go);
@@ -354,10 +379,18 @@ export class MockConnection extends SMTPConnection {
         this.note('connection dropped without a reply', rule);
         this._socket.destroy();
         return;
-      case 'reset':
+      case 'reset': {
         this.note('connection reset (TCP RST)', rule);
-        this._socket.resetAndDestroy();
+        // a TLS session wraps the TCP socket: the RST goes to the TCP socket underneath
+        const tcp = (this._socket as Socket & { _parent?: Socket | null })._parent ?? this._socket;
+        try {
+          tcp.resetAndDestroy();
+        } catch {
+          tcp.destroy();
+        }
+        this._socket.destroy();
         return;
+      }
       case 'continue':
         return outcome.normal();
       case 'accept':
@@ -484,6 +517,8 @@ export class MockConnection extends SMTPConnection {
 
   /** After STARTTLS or an implicit-TLS handshake. */
   onSecured(socket: TLSSocket): void {
+    // after STARTTLS, lines arrive on the TLS socket
+    if (socket !== this.watched) this.watchSocket(socket);
     const version = socket.getProtocol?.() ?? undefined;
     const cipher = socket.getCipher?.()?.name;
     this.log.update({ tls: true, ...(version ? { tlsVersion: version } : {}) });
@@ -781,7 +816,7 @@ export class MockConnection extends SMTPConnection {
         this.messageValues = { size: String(bytes) };
         return this.refuse(cb, 'message-too-big', TOO_BIG_REPLY);
       }
-      this.finishMessage(Buffer.concat(chunks, bytes), cb).catch((err: unknown) => {
+      this.finishMessage(unstuffLeadingDot(Buffer.concat(chunks, bytes)), cb).catch((err: unknown) => {
         this.rt.reportError(err, 'message');
         this.viaCallback(cb, RULE_ERROR_REPLY, 'error');
       });
@@ -946,4 +981,12 @@ function credentialsMatch(user: { user: string; password?: string; token?: strin
     default:
       return user.password !== undefined && user.password === auth.password;
   }
+}
+
+/**
+ * smtp-server removes the escape dot after every line break but the one that starts the data
+ * (its scan begins at byte 2): a message starting "\n..x" arrives as "\n..x", not "\n.x".
+ */
+function unstuffLeadingDot(raw: Buffer): Buffer {
+  return raw.length >= 3 && raw[0] === 0x0a && raw[1] === 0x2e && raw[2] === 0x2e ? Buffer.concat([raw.subarray(0, 1), raw.subarray(2)]) : raw;
 }

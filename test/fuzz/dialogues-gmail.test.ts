@@ -1,0 +1,38 @@
+/**
+ * Generated hostile dialogues against the shipped `gmail` scenario, which analyses every
+ * message (headers, MIME, test strings), rewords every refusal and rate-limits: the same
+ * oracle as for `default`, with most messages shaped the way Gmail accepts them.
+ *
+ * The batches fill Gmail's rate limits on purpose (100 messages an hour without TLS from one
+ * IP, 60 a minute per recipient): the limits are reset before the normal session that closes
+ * each batch, and midway, so messages keep being accepted.
+ */
+import { describe, expect, it } from 'vitest';
+import { serve } from '../helpers/server.js';
+import { captureClientHello, checkedBatch, fuzzSeed } from './harness.js';
+
+const SEED = fuzzSeed(20240902);
+
+describe('generated hostile dialogues, gmail scenario', () => {
+  it(`6 × 100 dialogues (seed ${SEED})`, async () => {
+    const server = await serve('gmail', { maxMessages: 100_000 });
+    const hello = await captureClientHello();
+    let accepted = 0;
+    let refused = 0;
+    for (let part = 0; part < 6; part++) {
+      server.resetState();
+      const stats = await checkedBatch(server, { port: server.smtp.port, hello }, SEED, 100, {
+        label: `gmail/${part}`,
+        first: part * 1000,
+        gmail: true,
+        huge: part === 0,
+        tlsShare: 0.1,
+        beforeHealth: () => server.resetState(),
+      });
+      accepted += stats.accepted;
+      refused += stats.refused;
+    }
+    expect(accepted).toBeGreaterThan(20);
+    expect(refused).toBeGreaterThan(20);
+  });
+});
