@@ -37,3 +37,10 @@ describe('README scenario examples', () => {
     expect(() => loadScenarioText(yaml, new URL('../README-example.yaml', import.meta.url).pathname)).not.toThrow();
   });
 });
+
+describe('docs/catalog.md', () => {
+  it('is the one generated from the catalog (run npm run docs)', async () => {
+    const { catalogMarkdown } = await import('../src/catalog/markdown.js');
+    expect(readFileSync(new URL('../docs/catalog.md', import.meta.url), 'utf8')).toBe(catalogMarkdown());
+  });
+});
