@@ -117,6 +117,10 @@ describe('the image’s command, environment and health check', () => {
         execFile(process.execPath, health.slice(1), { env: { ...env, MOCKMX_HTTP_PORT: String(ports.http) }, timeout: 10_000 }, (err) => resolve(err ? 1 : 0)),
       );
       expect(healthy).toBe(0);
+      // the web page's assets travel inside dist/, which the image copies
+      const page = await fetch(`http://127.0.0.1:${ports.http}/`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/<html/i);
       const sent = await new Promise<{ code: number; out: string }>((resolve) =>
         execFile(process.execPath, [`${root}examples/sender/send.cjs`], { env: { ...env, ...compose.services['sender']!.environment, SMTP_HOST: '127.0.0.1', SMTP_PORT: String(ports.smtp), NODE_PATH: `${root}node_modules` }, timeout: 20_000 }, (err, stdout, stderr) =>
           resolve({ code: err ? 1 : 0, out: stdout + stderr }),

@@ -34,7 +34,7 @@ describe('npm pack', () => {
     expect(packed.code, packed.out).toBe(0);
     const [info] = JSON.parse(packed.out.slice(packed.out.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     const paths = info!.files.map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(['dist/src/cli.js', 'dist/src/testing/index.js', 'dist/src/testing/index.d.ts', 'schema/scenario.schema.json', 'scenarios/gmail.yaml', 'README.md']));
+    expect(paths).toEqual(expect.arrayContaining(['dist/src/cli.js', 'dist/src/testing/index.js', 'dist/src/testing/index.d.ts', 'dist/src/http/page/assets/index.html', 'dist/src/http/page/assets/app.js', 'schema/scenario.schema.json', 'scenarios/gmail.yaml', 'README.md']));
     expect(paths.some((p) => p.startsWith('test/') || (p.startsWith('src/') && p.endsWith('.ts')))).toBe(false);
 
     const app = join(dir, 'app');

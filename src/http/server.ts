@@ -14,6 +14,7 @@ import type { RouteContext } from './context.js';
 import { installErrorHandlers } from './errors.js';
 import { Hub } from './hub.js';
 import { createMetrics } from './metrics.js';
+import { pageRoutes } from './page/index.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { eventRoutes } from './routes/events.js';
 import { messageRoutes } from './routes/messages.js';
@@ -88,6 +89,7 @@ export async function startHttp(mx: MockMxServer, options: HttpOptions): Promise
   catalogRoutes(app, context);
   eventRoutes(app, context, options.heartbeatMs ?? 15_000);
   serviceRoutes(app, context, createMetrics(mx, hub));
+  await pageRoutes(app, context);
   for (const plugin of options.plugins ?? []) await plugin(app, context);
 
   // event streams and waiting requests end before the listener stops accepting

@@ -4,12 +4,10 @@
  * advanced between attempts; nothing here sleeps. Every refusal is checked on the wire and in
  * the session transcript, with the id of the rule that made it.
  */
-import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import type { SessionRecord, TranscriptLine } from '../../src/store/sessions.js';
+import { run, which } from '../helpers/clients.js';
 import { serve } from '../helpers/server.js';
 import { Telnet } from '../helpers/telnet.js';
 
@@ -139,47 +137,7 @@ const replyText = (response: string) =>
     .map((l) => l.replace(/^\d{3}[ -](?:\d\.\d{1,3}\.\d{1,3} )?/, ''))
     .join(' ');
 
-// --- external programs --------------------------------------------------------------------------
-
-function which(cmd: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (!dir) continue;
-    const file = join(dir, cmd);
-    try {
-      accessSync(file, constants.X_OK);
-      return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-interface RunResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs a program to completion (killed after timeoutMs), never through a shell. */
-async function run(file: string, args: readonly string[], timeoutMs = 15_000): Promise<RunResult> {
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await new Promise<RunResult>((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`${file} ${args.join(' ')} did not finish within ${timeoutMs} ms\n${stdout}\n${stderr}`)), timeoutMs);
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  } finally {
-    clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-}
+// --- sessions -----------------------------------------------------------------------------------
 
 /** Resolves when the server has seen session `id` end (it has updated its per-IP count by then). */
 function sessionEnded(server: Server, id: string): Promise<SessionRecord> {

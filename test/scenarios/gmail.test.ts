@@ -6,196 +6,34 @@
  * Gmail catalog entry laid out the way Gmail lays it out (wrapped, help URL on the last line,
  * `<token> - gsmtp`), and the connection is checked to close exactly when the entry says so.
  */
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { accessSync, constants } from 'node:fs';
-import { connect as netConnect, createServer, type Server as NetServer, type Socket } from 'node:net';
-import { delimiter, join } from 'node:path';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import nodemailer from 'nodemailer';
-import { afterEach, describe, expect, it } from 'vitest';
-import { findEntry } from '../../src/catalog/index.js';
-import { styleLines } from '../../src/catalog/style.js';
-import { fillPlaceholders, wireLines } from '../../src/smtp/write.js';
+import { describe, expect, it } from 'vitest';
 import { serve } from '../helpers/server.js';
 import { cmd, dialog, Telnet, type WireReply } from '../helpers/telnet.js';
+import {
+  catalogReplies,
+  dataReply,
+  EICAR,
+  expectClosed,
+  expectNodemailerSaw,
+  expectOpen,
+  firstRefusal,
+  GMAIL_TOKEN,
+  GTUBE,
+  messageBuilder,
+  nodemailerSend,
+  parseReplies,
+  PLAIN,
+  sendRefusedRaw,
+  swaks,
+  tap,
+} from './helpers.js';
 
-// ---------------------------------------------------------------------------------------------
-// expected bytes
-
-const GMAIL_TOKEN = /^[0-9a-f]{13}-[0-9a-f]{11}si\d{7}[a-z]{3}\.\d{3}$/;
-
-/** The catalog entry's reply as the wire must carry it, with the session token taken from `raw`. */
-function expectedBytes(raw: string, id: string, values: Record<string, string> = {}): string {
-  const entry = findEntry(id);
-  if (!entry) throw new Error(`no catalog entry ${id}`);
-  const last = raw.replace(/\r\n$/, '').split('\r\n').at(-1) ?? '';
-  const gmailToken = / (\S+) - gsmtp$/.exec(last)?.[1] ?? '';
-  if (entry.provider === 'gmail') expect(gmailToken, `Gmail token on the last line of ${JSON.stringify(raw)}`).toMatch(GMAIL_TOKEN);
-  const text = fillPlaceholders(entry.text, values);
-  expect(text, `the test gives every placeholder of ${id} a value`).not.toMatch(/\{[a-zA-Z]+\}/);
-  const lines = styleLines(entry.provider, [text], { gmailToken, microsoftServer: '' });
-  return wireLines(entry.code, entry.enhanced, lines)
-    .map((l) => `${l}\r\n`)
-    .join('');
-}
-
-function expectEntry(reply: WireReply | undefined, id: string, values: Record<string, string> = {}): void {
-  expect(reply, `a reply for ${id}`).toBeDefined();
-  expect(reply!.raw).toBe(expectedBytes(reply!.raw, id, values));
-}
-
-/** The connection must stay usable (non-closing entries): NOOP gets 250. */
-async function expectOpen(t: Telnet): Promise<void> {
-  await t.expect('NOOP', '250');
-  t.close();
-}
-
-/** The server must close the connection (close: true or 421 entries), with nothing after the reply. */
-async function expectClosed(t: Telnet): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the server did not close the connection (pending: ${JSON.stringify(t.pending())})`)), 5000);
-  });
-  try {
-    await Promise.race([t.closed, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-  expect(t.pending()).toBe('');
-}
-
-// ---------------------------------------------------------------------------------------------
-// a recording TCP relay: real clients talk to the server through it, and it keeps the server's bytes
-
-interface Tap {
-  readonly port: number;
-  /** Every byte the server sent, on every connection, in order (latin1). */
-  fromServer(): string;
-}
-
-const taps: { server: NetServer; sockets: Set<Socket> }[] = [];
-
-afterEach(async () => {
-  for (const { server, sockets } of taps.splice(0)) {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-});
-
-async function tap(target: number): Promise<Tap> {
-  let received = '';
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = netConnect({ port: target, host: '127.0.0.1' });
-    sockets.add(client);
-    sockets.add(upstream);
-    upstream.on('data', (chunk: Buffer) => {
-      received += chunk.toString('latin1');
-      client.write(chunk);
-    });
-    client.on('data', (chunk: Buffer) => upstream.write(chunk));
-    upstream.on('end', () => client.end());
-    client.on('end', () => upstream.end());
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-  });
-  taps.push({ server, sockets });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  return { port, fromServer: () => received };
-}
-
-/** Splits a byte stream into whole SMTP replies. */
-function parseReplies(stream: string): WireReply[] {
-  const out: WireReply[] = [];
-  const re = /(?:\d{3}-[^\r\n]*\r\n)*\d{3}(?: [^\r\n]*)?\r\n/y;
-  let at = 0;
-  for (let m = re.exec(stream); m; m = re.exec(stream)) {
-    out.push({ code: Number(m[0].slice(0, 3)), lines: m[0].split('\r\n').slice(0, -1), raw: m[0] });
-    at = re.lastIndex;
-  }
-  expect(stream.slice(at), 'the server sent only whole replies').toBe('');
-  return out;
-}
-
-/** The server's answer to the message data: the reply after the 354. */
-function dataReply(t: Tap): WireReply | undefined {
-  const replies = parseReplies(t.fromServer());
-  const i = replies.findIndex((r) => r.code === 354);
-  return i < 0 ? undefined : replies[i + 1];
-}
+const { expectedBytes, expectEntry } = catalogReplies('gmail');
 
 // ---------------------------------------------------------------------------------------------
 // clients
-
-type SmtpError = Error & { responseCode?: number; response?: string; code?: string; command?: string };
-type MailOptions = Parameters<ReturnType<typeof nodemailer.createTransport>['sendMail']>[0];
-
-/** One message through nodemailer in plain text (ignoreTLS): resolves with the info or the error. */
-async function nodemailerSend(port: number, mail: MailOptions, extra: Record<string, unknown> = {}) {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port,
-    ignoreTLS: true,
-    connectionTimeout: 5000,
-    greetingTimeout: 5000,
-    socketTimeout: 10_000,
-    ...extra,
-  } as Parameters<typeof nodemailer.createTransport>[0]);
-  try {
-    return { info: await transport.sendMail(mail), err: undefined };
-  } catch (err) {
-    return { info: undefined, err: err as SmtpError };
-  } finally {
-    transport.close();
-  }
-}
-
-/** nodemailer's view of a refusal: the code, and the reply text lines joined with LF. */
-function expectNodemailerSaw(err: SmtpError | undefined, reply: WireReply): void {
-  expect(err, 'nodemailer reports the refusal').toBeDefined();
-  expect(err!.responseCode).toBe(reply.code);
-  expect(err!.response).toBe(reply.lines.join('\n'));
-}
-
-function which(cmdName: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, cmdName), constants.X_OK);
-      return join(dir, cmdName);
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-/** Runs swaks to completion (killed after 15 s), never through a shell. */
-async function swaks(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const file = which('swaks');
-  expect(file, 'install swaks (apt-get install swaks)').toBeTruthy();
-  const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await new Promise((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`swaks did not finish\n${stdout}\n${stderr}`)), 15_000);
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  } finally {
-    clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-}
 
 /** A line reader over the TLS side of a session upgraded with STARTTLS. */
 class TlsWire {
@@ -277,24 +115,14 @@ const BASE_HEADERS: readonly string[] = Object.freeze([
 ]);
 
 /** A hand-built RFC 5322 message (CRLF): the base headers minus `without`, plus `extra`. */
-function message(extra: readonly string[] = [], without: readonly string[] = [], body = 'Hello Bob,\r\n\r\nthe report is attached.\r\n'): string {
-  const drop = new Set(without.map((n) => n.toLowerCase()));
-  const headers = [...BASE_HEADERS.filter((h) => !drop.has(h.slice(0, h.indexOf(':')).toLowerCase())), ...extra];
-  return `${headers.join('\r\n')}\r\n\r\n${body}`;
-}
+const message = messageBuilder(BASE_HEADERS, 'Hello Bob,\r\n\r\nthe report is attached.\r\n');
 
 /** Folds a long value at its spaces onto continuation lines (the value's bytes, unfolded, stay the same). */
 const fold = (value: string) => value.replace(/ /g, '\r\n ');
 
-const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
-const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
-
 /** Sends `raw` through nodemailer (via a recording relay) and checks the reply is exactly `id`. */
 async function expectRawRefused(port: number, raw: string, id: string, values: Record<string, string> = {}): Promise<void> {
-  const relay = await tap(port);
-  const { info, err } = await nodemailerSend(relay.port, { envelope: { from: FROM, to: [TO] }, raw });
-  expect(info, 'the message is refused').toBeUndefined();
-  const reply = dataReply(relay);
+  const { err, reply } = await sendRefusedRaw(port, { from: FROM, to: [TO] }, raw);
   expectEntry(reply, id, values);
   expectNodemailerSaw(err, reply!);
   expect(err!.command).toBe('DATA');
@@ -543,7 +371,7 @@ describe('gmail: unknown recipient (swaks)', () => {
     const base = ['--server', '127.0.0.1', '--port', String(relay.port), '--helo', 'swaks.client.test', '--from', FROM, '--timeout', '10'];
     const r = await swaks([...base, '--to', 'carol@example.net']);
     expect(r.code, r.stdout + r.stderr).toBe(24);
-    const refusal = parseReplies(relay.fromServer()).find((x) => x.code >= 400);
+    const refusal = firstRefusal(relay);
     expectEntry(refusal, 'gmail.user-unknown');
     // swaks shows the same lines it received
     for (const line of refusal!.lines) expect(r.stdout).toContain(`<** ${line}\n`);
@@ -748,7 +576,6 @@ describe('gmail: GTUBE body (swaks)', () => {
 
 // =============================================================================================
 
-const PLAIN = (user: string, pass: string) => Buffer.from(`\0${user}\0${pass}`).toString('base64');
 const SUBMITTER = 'sender@gmail.test';
 const APP_PASSWORD = 'app-password';
 

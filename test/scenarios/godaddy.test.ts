@@ -4,185 +4,29 @@
  * GoDaddy catalog entry (one line, IB code at the end of the text), and the connection is
  * checked to close exactly when the entry says so.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { accessSync, constants } from 'node:fs';
-import { connect as netConnect, createServer, type Server as NetServer, type Socket } from 'node:net';
-import { delimiter, join } from 'node:path';
 import nodemailer from 'nodemailer';
-import { afterEach, describe, expect, it } from 'vitest';
-import { findEntry } from '../../src/catalog/index.js';
-import { styleLines } from '../../src/catalog/style.js';
-import { fillPlaceholders, wireLines } from '../../src/smtp/write.js';
+import { describe, expect, it } from 'vitest';
 import { serve } from '../helpers/server.js';
-import { cmd, dialog, Telnet, type WireReply } from '../helpers/telnet.js';
+import { cmd, dialog, Telnet } from '../helpers/telnet.js';
+import {
+  catalogReplies,
+  dataReply,
+  EICAR,
+  expectClosed,
+  expectNodemailerSaw,
+  expectOpen,
+  firstRefusal,
+  GTUBE,
+  messageBuilder,
+  nodemailerSend,
+  PLAIN,
+  sendRefusedRaw,
+  swaks,
+  tap,
+  type SmtpError,
+} from './helpers.js';
 
-// ---------------------------------------------------------------------------------------------
-// expected bytes
-
-function expectedBytes(id: string, values: Record<string, string> = {}): string {
-  const entry = findEntry(id);
-  if (!entry) throw new Error(`no catalog entry ${id}`);
-  expect(entry.provider).toBe('godaddy');
-  const text = fillPlaceholders(entry.text, values);
-  expect(text, `the test gives every placeholder of ${id} a value`).not.toMatch(/\{[a-zA-Z]+\}/);
-  const lines = styleLines(entry.provider, [text], { gmailToken: '', microsoftServer: '' });
-  return wireLines(entry.code, entry.enhanced, lines)
-    .map((l) => `${l}\r\n`)
-    .join('');
-}
-
-function expectEntry(reply: WireReply | undefined, id: string, values: Record<string, string> = {}): void {
-  expect(reply, `a reply for ${id}`).toBeDefined();
-  expect(reply!.raw).toBe(expectedBytes(id, values));
-}
-
-async function expectOpen(t: Telnet): Promise<void> {
-  await t.expect('NOOP', '250');
-  t.close();
-}
-
-async function expectClosed(t: Telnet): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the server did not close the connection (pending: ${JSON.stringify(t.pending())})`)), 5000);
-  });
-  try {
-    await Promise.race([t.closed, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-  expect(t.pending()).toBe('');
-}
-
-// ---------------------------------------------------------------------------------------------
-// a recording TCP relay between a real client and the server
-
-interface Tap {
-  readonly port: number;
-  fromServer(): string;
-}
-
-const taps: { server: NetServer; sockets: Set<Socket> }[] = [];
-
-afterEach(async () => {
-  for (const { server, sockets } of taps.splice(0)) {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-});
-
-async function tap(target: number): Promise<Tap> {
-  let received = '';
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    const upstream = netConnect({ port: target, host: '127.0.0.1' });
-    sockets.add(client);
-    sockets.add(upstream);
-    upstream.on('data', (chunk: Buffer) => {
-      received += chunk.toString('latin1');
-      client.write(chunk);
-    });
-    client.on('data', (chunk: Buffer) => upstream.write(chunk));
-    upstream.on('end', () => client.end());
-    client.on('end', () => upstream.end());
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    client.on('close', () => upstream.destroy());
-  });
-  taps.push({ server, sockets });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  return { port, fromServer: () => received };
-}
-
-function parseReplies(stream: string): WireReply[] {
-  const out: WireReply[] = [];
-  const re = /(?:\d{3}-[^\r\n]*\r\n)*\d{3}(?: [^\r\n]*)?\r\n/y;
-  let at = 0;
-  for (let m = re.exec(stream); m; m = re.exec(stream)) {
-    out.push({ code: Number(m[0].slice(0, 3)), lines: m[0].split('\r\n').slice(0, -1), raw: m[0] });
-    at = re.lastIndex;
-  }
-  expect(stream.slice(at), 'the server sent only whole replies').toBe('');
-  return out;
-}
-
-/** The first refusal (4xx/5xx) the server sent through the relay. */
-const firstRefusal = (t: Tap) => parseReplies(t.fromServer()).find((r) => r.code >= 400);
-
-/** The reply to the message data: the one after the 354. */
-function dataReply(t: Tap): WireReply | undefined {
-  const replies = parseReplies(t.fromServer());
-  const i = replies.findIndex((r) => r.code === 354);
-  return i < 0 ? undefined : replies[i + 1];
-}
-
-// ---------------------------------------------------------------------------------------------
-// clients
-
-type SmtpError = Error & { responseCode?: number; response?: string; code?: string; command?: string };
-type MailOptions = Parameters<ReturnType<typeof nodemailer.createTransport>['sendMail']>[0];
-
-async function nodemailerSend(port: number, mail: MailOptions) {
-  const transport = nodemailer.createTransport({
-    host: '127.0.0.1',
-    port,
-    ignoreTLS: true,
-    connectionTimeout: 5000,
-    greetingTimeout: 5000,
-    socketTimeout: 10_000,
-  } as Parameters<typeof nodemailer.createTransport>[0]);
-  try {
-    return { info: await transport.sendMail(mail), err: undefined };
-  } catch (err) {
-    return { info: undefined, err: err as SmtpError };
-  } finally {
-    transport.close();
-  }
-}
-
-function expectNodemailerSaw(err: SmtpError | undefined, reply: WireReply): void {
-  expect(err, 'nodemailer reports the refusal').toBeDefined();
-  expect(err!.responseCode).toBe(reply.code);
-  expect(err!.response).toBe(reply.lines.join('\n'));
-}
-
-function which(cmdName: string): string | undefined {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, cmdName), constants.X_OK);
-      return join(dir, cmdName);
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-async function swaks(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const file = which('swaks');
-  expect(file, 'install swaks (apt-get install swaks)').toBeTruthy();
-  const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await new Promise((resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`swaks did not finish\n${stdout}\n${stderr}`)), 15_000);
-      child.once('error', reject);
-      child.once('close', (code) => resolve({ code, stdout, stderr }));
-    });
-  } finally {
-    clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-}
+const { expectEntry } = catalogReplies('godaddy');
 
 // ---------------------------------------------------------------------------------------------
 // messages
@@ -200,25 +44,13 @@ const BASE_HEADERS: readonly string[] = Object.freeze([
   'Content-Type: text/plain; charset=us-ascii',
 ]);
 
-function message(extra: readonly string[] = [], without: readonly string[] = [], body = 'Hello Jane,\r\n\r\nyour order has shipped.\r\n'): string {
-  const drop = new Set(without.map((n) => n.toLowerCase()));
-  const headers = [...BASE_HEADERS.filter((h) => !drop.has(h.slice(0, h.indexOf(':')).toLowerCase())), ...extra];
-  return `${headers.join('\r\n')}\r\n\r\n${body}`;
-}
-
-const GTUBE = 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X';
-const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
+const message = messageBuilder(BASE_HEADERS, 'Hello Jane,\r\n\r\nyour order has shipped.\r\n');
 
 async function expectRawRefused(port: number, raw: string, id: string, values: Record<string, string> = {}): Promise<void> {
-  const relay = await tap(port);
-  const { info, err } = await nodemailerSend(relay.port, { envelope: { from: FROM, to: [TO] }, raw });
-  expect(info, 'the message is refused').toBeUndefined();
-  const reply = dataReply(relay);
+  const { err, reply } = await sendRefusedRaw(port, { from: FROM, to: [TO] }, raw);
   expectEntry(reply, id, values);
   expectNodemailerSaw(err, reply!);
 }
-
-const PLAIN = (user: string, pass: string) => Buffer.from(`\0${user}\0${pass}`).toString('base64');
 
 // =============================================================================================
 
