@@ -50,8 +50,15 @@ export function buildZone(table: Readonly<Record<string, Partial<Record<RecordTy
 
 export type Resolver = (name: string, type: string) => Promise<unknown[]>;
 
+/** A DNS miss is routine here (most names are not in the table): no stack trace to capture. */
 function dnsError(code: 'ENOTFOUND' | 'ENODATA', name: string, type: string): Error {
-  return Object.assign(new Error(`query${type} ${code} ${name}`), { code, hostname: name });
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return Object.assign(new Error(`query${type} ${code} ${name}`), { code, hostname: name });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 /** A resolver shaped like `dns.promises.resolve` (TXT as string[][]), for mailauth. */

@@ -144,6 +144,8 @@ export interface CompiledScenario {
   /** Known mailboxes by lower-case address. */
   readonly mailboxes: ReadonlyMap<string, Mailbox>;
   readonly rules: readonly CompiledRule[];
+  /** The non-event rules of each stage, in order: a decision only walks its own stage's. */
+  readonly rulesByStage: ReadonlyMap<Stage, readonly CompiledRule[]>;
   /** Stages that some rule can answer at, so the adapter skips building facts elsewhere. */
   readonly activeStages: ReadonlySet<Stage>;
   /** How deep the adapter must analyse messages for the rules (0, 1 headers, 2 body). */

@@ -98,7 +98,7 @@ export function compileLayers(layers: readonly Layer[]): { scenario?: CompiledSc
   return { scenario, problems };
 }
 
-type ScenarioBase = Omit<CompiledScenario, 'rules' | 'activeStages' | 'messageDepth' | 'eventRules' | 'authNeeds'>;
+type ScenarioBase = Omit<CompiledScenario, 'rules' | 'rulesByStage' | 'activeStages' | 'messageDepth' | 'eventRules' | 'authNeeds'>;
 
 /**
  * A scenario with the given rules, and everything derived from them recomputed: used at load
@@ -108,6 +108,7 @@ export function withRules(base: ScenarioBase, rules: readonly CompiledRule[]): C
   return Object.freeze({
     ...base,
     rules: Object.freeze([...rules]),
+    rulesByStage: new Map(STAGES.map((stage) => [stage, Object.freeze(rules.filter((r) => !r.readsEvent && r.stages.has(stage)))])),
     // event rules only run when an event happens, so they do not make a stage active
     activeStages: new Set<Stage>(rules.filter((r) => !r.readsEvent).flatMap((r) => [...r.stages])),
     messageDepth: rules.reduce<Depth>((d, r) => (r.stages.has('message') && r.messageDepth > d ? r.messageDepth : d), 0),

@@ -28,6 +28,15 @@ export function parsePattern(source: string): Parsed<Matcher> {
       return fail(`bad regex ${source}: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
     }
   }
+  // the common globs ("bob@*", "*@example.com", "*invoice*") need no regex: plain string tests are cheaper
+  const simple = /^(\*?)([^*?]+)(\*?)$/.exec(source);
+  if (simple && (simple[1] || simple[3])) {
+    const core = simple[2]!.toLowerCase();
+    const [, lead, , trail] = simple;
+    const test =
+      lead && trail ? (v: string) => v.toLowerCase().includes(core) : lead ? (v: string) => v.toLowerCase().endsWith(core) : (v: string) => v.toLowerCase().startsWith(core);
+    return ok({ source, test });
+  }
   if (/[*?]/.test(source)) {
     const body = source
       .split('')

@@ -330,7 +330,7 @@ export class MockConnection extends SMTPConnection {
   private decideAt(stage: Stage, facts: () => Facts): Decision {
     const scenario = this.rt.scenario();
     if (!scenario.activeStages.has(stage)) return NO_DECISION;
-    return this.decideWith(scenario.rules, facts());
+    return this.decideWith(scenario.rulesByStage.get(stage) ?? [], facts());
   }
 
   /** Runs the engine and applies the state updates it asks for, in the same tick (no races). */

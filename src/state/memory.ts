@@ -6,7 +6,8 @@ import type { StateEntry, StateStore, StateUpdate } from './types.js';
 
 type Slot =
   | { kind: 'counter'; value: number; expiresAt?: number }
-  | { kind: 'window'; hits: number[]; windowMs: number }
+  /** Hits in time order; `head` skips those already out of the window, so a hit costs O(1) and a count O(log n). */
+  | { kind: 'window'; hits: number[]; head: number; windowMs: number }
   | { kind: 'entry'; value: number; expiresAt: number };
 
 export class MemoryStateStore implements StateStore {
@@ -23,9 +24,7 @@ export class MemoryStateStore implements StateStore {
   windowCount(key: string, windowMs: number, now: number): number {
     const slot = this.slots.get(key);
     if (slot?.kind !== 'window') return 0;
-    let n = 0;
-    for (const at of slot.hits) if (at > now - windowMs && at <= now) n++;
-    return n;
+    return firstAfter(slot.hits, now, slot.head) - firstAfter(slot.hits, now - windowMs, slot.head);
   }
 
   entry(key: string, now: number): number | undefined {
@@ -44,9 +43,22 @@ export class MemoryStateStore implements StateStore {
         }
         case 'hit': {
           const slot = this.slots.get(u.key);
-          const hits = slot?.kind === 'window' ? slot.hits.filter((at) => at > now - u.windowMs) : [];
-          hits.push(now);
-          this.write(u.key, { kind: 'window', hits, windowMs: u.windowMs });
+          if (slot?.kind === 'window' && (slot.hits.length === 0 || slot.hits[slot.hits.length - 1]! <= now)) {
+            // the clock only moves forward: drop expired hits from the front, append at the back
+            slot.head = firstAfter(slot.hits, now - u.windowMs, slot.head);
+            if (slot.head > 64 && slot.head * 2 > slot.hits.length) {
+              slot.hits = slot.hits.slice(slot.head);
+              slot.head = 0;
+            }
+            slot.hits.push(now);
+            slot.windowMs = u.windowMs;
+            this.write(u.key, slot);
+          } else {
+            const hits = slot?.kind === 'window' ? slot.hits.slice(slot.head).filter((at) => at > now - u.windowMs) : [];
+            hits.push(now);
+            hits.sort((a, b) => a - b);
+            this.write(u.key, { kind: 'window', hits, head: 0, windowMs: u.windowMs });
+          }
           break;
         }
         case 'set':
@@ -64,7 +76,7 @@ export class MemoryStateStore implements StateStore {
     for (const [key, slot] of this.slots) {
       if (!key.startsWith(prefix)) continue;
       if (slot.kind === 'window') {
-        const live = slot.hits.filter((at) => at > now - slot.windowMs);
+        const live = slot.hits.slice(slot.head).filter((at) => at > now - slot.windowMs);
         if (live.length) out.push({ key, kind: 'window', value: live.length, expiresAt: Math.max(...live) + slot.windowMs });
       } else if (slot.expiresAt === undefined || slot.expiresAt > now) {
         out.push({ key, kind: slot.kind, value: slot.value, ...(slot.expiresAt === undefined ? {} : { expiresAt: slot.expiresAt }) });
@@ -103,4 +115,16 @@ export class MemoryStateStore implements StateStore {
     this.slots.set(key, slot);
     if (this.slots.size > this.maxKeys) this.slots.delete(this.slots.keys().next().value!);
   }
+}
+
+/** The index of the first hit later than `t` (hits are in time order), searching from `from`. */
+function firstAfter(hits: readonly number[], t: number, from: number): number {
+  let lo = from;
+  let hi = hits.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (hits[mid]! > t) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
