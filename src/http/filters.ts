@@ -13,6 +13,8 @@ export interface MessageFilter {
   text?: string;
   rule?: string;
   outcome?: string;
+  /** "true": only notices mockmx sent (DSNs, auto-replies); "false": only received mail. */
+  outbound?: string;
 }
 
 export interface RefusalFilter {
@@ -35,6 +37,7 @@ export const messageFilterSchema = {
   text: { type: 'string', description: 'plain-text or HTML body contains' },
   rule: { type: 'string', description: 'id of a rule that answered in its transaction (at MAIL, RCPT, DATA or the message) contains' },
   outcome: { type: 'string', description: 'its transaction’s replies contain (the final 250, or a refused recipient’s code, enhanced code, text or rule), or "accepted"/"refused"' },
+  outbound: { type: 'string', enum: ['true', 'false'], description: 'true: only bounces and auto-replies mockmx sent; false: only received mail' },
 } as const;
 
 export const refusalFilterSchema = {
@@ -50,6 +53,7 @@ export const refusalFilterSchema = {
 const replyWords = (r: WireReply) => [String(r.code), r.enhanced, r.text, r.rule, ...r.recipients];
 
 export async function matchesMessage(m: StoredMessage, session: SessionRecord | undefined, f: MessageFilter): Promise<boolean> {
+  if (f.outbound !== undefined && !!m.outbound !== (f.outbound === 'true')) return false;
   const t = f.rule !== undefined || f.outcome !== undefined ? transactionOf(m, session) : undefined;
   if (f.rule !== undefined && !any([m.rule, t?.reply?.rule, ...(t?.replies ?? []).map((r) => r.rule)], f.rule)) return false;
   if (f.outcome !== undefined) {

@@ -59,6 +59,8 @@ export function messageSummary(m: StoredMessage, p: ParsedMessage, session: Sess
     size: m.size,
     envelope: m.envelope,
     ...(m.rule ? { rule: m.rule } : {}),
+    // a notice mockmx sent: a DSN or an auto-reply, what it is about, where it went
+    ...(m.outbound ? { outbound: m.outbound } : {}),
     subject: p.subject,
     ...(p.from ? { from: p.from } : {}),
     to: p.to,

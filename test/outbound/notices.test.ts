@@ -232,3 +232,24 @@ describe('a provider scenario, a real client, a second listener', () => {
     expect(dsn!.envelope.mailFrom).toBe('');
   });
 });
+
+describe('visible over HTTP', () => {
+  it('the API marks notices as outbound and filters on it', async () => {
+    const { startHttp } = await import('../../src/http/index.js');
+    const server = await serve();
+    const http = await startHttp(server, { host: '127.0.0.1', port: 0 });
+    try {
+      await send(server.smtp.port, 'gmail.user-unknown+bounce@gmail.test');
+      await server.outbound.flush();
+      const all = (await (await fetch(`${http.url}/api/v1/messages`)).json()) as { items: { id: string; outbound?: { kind: string; about: string } }[] };
+      expect(all.items).toHaveLength(2);
+      const sent = (await (await fetch(`${http.url}/api/v1/messages?outbound=true`)).json()) as typeof all;
+      expect(sent.items).toHaveLength(1);
+      expect(sent.items[0]!.outbound).toMatchObject({ kind: 'dsn-failure' });
+      const received = (await (await fetch(`${http.url}/api/v1/messages?outbound=false`)).json()) as typeof all;
+      expect(received.items.map((m) => m.id)).toEqual([sent.items[0]!.outbound!.about]);
+    } finally {
+      await http.close();
+    }
+  });
+});

@@ -375,6 +375,8 @@ function messageItem(m) {
         { class: 'row sub' },
         h('span', null, `${m.id} · ${bytes(m.size)}`, m.attachments ? ` · ${plural(m.attachments, 'attachment')}` : ''),
         refused ? h('span', { class: 'temp-text' }, `${refused} refused in its transaction`) : null,
+        // notices mockmx sent itself: what they are, and where they went
+        m.outbound ? h('span', { class: 'temp-text', title: m.outbound.delivery }, `sent by mockmx: ${m.outbound.kind} about ${m.outbound.about}`) : null,
       ),
     ),
   );
