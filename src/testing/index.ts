@@ -5,6 +5,7 @@
  */
 import { startServer, type MockMxServer, type ServerOptions } from '../app.js';
 import type { CompiledScenario } from '../engine/scenario.js';
+import { refusalsOf } from '../http/transcript.js';
 import { loadScenarioText } from '../scenario/load.js';
 import type { RuleSpec } from '../scenario/schema.js';
 import type { StateEntry } from '../state/types.js';
@@ -102,27 +103,20 @@ async function messageMatches(m: StoredMessage, filter: MessageFilter): Promise<
   return matches(filter.subject, parsed.subject) && (filter.text === undefined || (typeof filter.text === 'string' ? text.includes(filter.text) : filter.text.test(text)));
 }
 
-/** Refusals, read from the transcripts: every reply line group with a 4xx/5xx code. */
+/** Refusals, read from the transcripts (every reply with a 4xx/5xx code), oldest first. */
 export function rejectionsOf(sessions: readonly SessionRecord[]): Rejection[] {
-  const out: Rejection[] = [];
-  for (const s of [...sessions].reverse()) {
-    let command: string | undefined;
-    let group: { at: number; code: number; enhanced?: string; text: string[]; rule?: string } | undefined;
-    for (const line of s.transcript) {
-      if (line.direction === 'in') command = line.text;
-      if (line.direction !== 'out') continue;
-      const m = /^(\d{3})([ -])(?:([245]\.\d{1,3}\.\d{1,3}) )?(.*)$/.exec(line.text);
-      if (!m) continue;
-      const code = Number(m[1]);
-      group ??= { at: line.at, code, ...(m[3] ? { enhanced: m[3] } : {}), text: [], ...(line.rule ? { rule: line.rule } : {}) };
-      group.text.push(m[4] ?? '');
-      if (m[2] === ' ') {
-        if (code >= 400) out.push({ sessionId: s.id, ...group, ...(command !== undefined ? { command } : {}) });
-        group = undefined;
-      }
-    }
-  }
-  return out;
+  return [...sessions].reverse().flatMap((s) =>
+    refusalsOf(s).map((r) => ({
+      sessionId: r.sessionId,
+      at: r.at,
+      code: r.code,
+      ...(r.enhanced ? { enhanced: r.enhanced } : {}),
+      // the lines without their code and enhanced code
+      text: r.lines.map((l) => l.slice(4 + (r.enhanced ? r.enhanced.length + 1 : 0))),
+      ...(r.rule ? { rule: r.rule } : {}),
+      ...(r.command !== undefined ? { command: r.command } : {}),
+    })),
+  );
 }
 
 function rejectionMatches(r: Rejection, f: RejectionFilter): boolean {
