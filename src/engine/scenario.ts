@@ -114,6 +114,8 @@ export interface ServerSettings {
   readonly idleTimeoutMs: number;
   readonly recipients: 'any' | 'known';
   readonly magicRecipients: boolean;
+  /** DSN is advertised (and its MAIL/RCPT parameters honoured). */
+  readonly dsn: boolean;
   /** Where notices are delivered over SMTP; undefined: kept only. */
   readonly bounceTo?: { readonly host: string; readonly port: number };
   readonly tls: { readonly starttls: 'offered' | 'required' | 'off'; readonly implicit: boolean };

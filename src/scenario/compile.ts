@@ -152,6 +152,7 @@ function mergeServer(specs: ServerSpec[]): ServerSettings {
     idleTimeoutMs: s.idleTimeout === undefined ? 300_000 : msOf(s.idleTimeout),
     recipients: s.recipients ?? 'any',
     magicRecipients: s.magicRecipients ?? true,
+    dsn: s.dsn ?? true,
     ...(s.bounceTo ? { bounceTo: Object.freeze(hostPort(s.bounceTo)) } : {}),
     tls: Object.freeze({ starttls: s.tls?.starttls ?? 'offered', implicit: s.tls?.implicit ?? false }),
     limits: Object.freeze({

@@ -246,6 +246,7 @@ export const ServerSchema = strict({
     .optional()
     .describe('"any" accepts every recipient; "known" only the listed mailboxes (others: 550 5.1.1).'),
   magicRecipients: z.boolean().optional().describe('Replay catalog entries for recipients named after their id.'),
+  dsn: z.boolean().optional().describe('Advertise DSN (RFC 3461: NOTIFY, RET, ENVID, ORCPT) in EHLO. Default true; Gmail’s MX does not.'),
   bounceTo: z
     .string()
     .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, 'write host:port, e.g. 127.0.0.1:2526')

@@ -47,7 +47,6 @@ export class MockSmtpServer extends SMTPServer {
       logger: false,
       disableReverseLookup: true,
       hideENHANCEDSTATUSCODES: false,
-      hideDSN: false,
       authRequiredMessage: 'Authentication required',
     };
     applyScenario(options, runtime.scenario());
@@ -195,6 +194,7 @@ function applyScenario(options: SMTPServerOptions, scenario: CompiledScenario): 
     banner: s.banner,
     size: s.size || undefined,
     maxRecipients: s.maxRecipients,
+    hideDSN: !s.dsn,
     maxClients: s.maxConnections || undefined,
     // smtp-server's own guard (10 commands before AUTH), only where AUTH is required
     maxAllowedUnauthenticatedCommands: s.auth.required ? 10 : false,

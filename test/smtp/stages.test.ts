@@ -267,3 +267,18 @@ describe('the transcript names the rule that answered', () => {
     expect(session.heloName).toBe('client.test');
   });
 });
+
+describe('DSN advertisement', () => {
+  it('is on by default and off for Gmail’s MX, as the real one', async () => {
+    const plain = await serve();
+    const gmail = await serve('gmail');
+    const ehloOf = async (port: number) => {
+      const t = await dialog(port, []);
+      const lines = (await t.cmd('EHLO client.example.com')).lines;
+      t.close();
+      return lines;
+    };
+    expect(await ehloOf(plain.smtp.port)).toContain('250-DSN');
+    expect((await ehloOf(gmail.smtp.port)).some((l) => /DSN/.test(l))).toBe(false);
+  });
+});
