@@ -155,7 +155,8 @@ export function compileConditions(spec: ConditionsSpec, path: (string | number)[
   }
   if (spec.rcpt !== undefined) {
     const ms = matchers(spec.rcpt, at('rcpt'));
-    add('rcpt', (f) => recipients(f).some((r) => anyMatch(ms, r)));
+    // at RCPT only the recipient being added counts: no list to build
+    add('rcpt', (f) => (f.stage === 'rcpt' && f.rcpt !== undefined ? anyMatch(ms, f.rcpt) : f.envelope.rcptTo.some((r) => anyMatch(ms, r))));
   }
   if (spec.rcptDomain !== undefined) {
     const ms = matchers(spec.rcptDomain, at('rcptDomain'));

@@ -17,6 +17,20 @@ export interface Matcher {
 
 const REGEX_LITERAL = /^\/(.*)\/([a-z]*)$/s;
 
+/**
+ * Lower case, remembering the last answer: a thousand rules testing the same recipient
+ * lower-case it once, not a thousand times.
+ */
+let lastIn = '';
+let lastOut = '';
+function lower(v: string): string {
+  if (v !== lastIn) {
+    lastIn = v;
+    lastOut = v.toLowerCase();
+  }
+  return lastOut;
+}
+
 export function parsePattern(source: string): Parsed<Matcher> {
   const literal = REGEX_LITERAL.exec(source);
   if (literal) {
@@ -34,7 +48,7 @@ export function parsePattern(source: string): Parsed<Matcher> {
     const core = simple[2]!.toLowerCase();
     const [, lead, , trail] = simple;
     const test =
-      lead && trail ? (v: string) => v.toLowerCase().includes(core) : lead ? (v: string) => v.toLowerCase().endsWith(core) : (v: string) => v.toLowerCase().startsWith(core);
+      lead && trail ? (v: string) => lower(v).includes(core) : lead ? (v: string) => lower(v).endsWith(core) : (v: string) => lower(v).startsWith(core);
     return ok({ source, test });
   }
   if (/[*?]/.test(source)) {
@@ -45,8 +59,8 @@ export function parsePattern(source: string): Parsed<Matcher> {
     const re = new RegExp(`^${body}$`, 'is');
     return ok({ source, test: (v) => re.test(v) });
   }
-  const lower = source.toLowerCase();
-  return ok({ source, test: (v) => v.toLowerCase() === lower });
+  const exact = source.toLowerCase();
+  return ok({ source, test: (v) => lower(v) === exact });
 }
 
 /** A numeric comparison such as `3`, `>= 3`, `< 10MB`, `!= 0`, or a range `2..5`. */
