@@ -2,7 +2,9 @@
  * A client that types SMTP line by line over a raw socket, the way a person in telnet would,
  * and reads each (possibly multi-line) reply whole.
  */
+import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { expect } from 'vitest';
 
 export interface WireReply {
@@ -73,6 +75,13 @@ export class Telnet {
         });
       });
     }
+  }
+
+  /** Continues the session over TLS, once the server has said 220 to STARTTLS. */
+  async startTls(servername = 'mockmx.test'): Promise<Telnet> {
+    const socket = tlsConnect({ socket: this.socket, rejectUnauthorized: false, servername });
+    await once(socket, 'secureConnect');
+    return new Telnet(socket);
   }
 
   /** Everything received and not yet read as a reply. */

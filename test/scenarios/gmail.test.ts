@@ -6,8 +6,6 @@
  * Gmail catalog entry laid out the way Gmail lays it out (wrapped, help URL on the last line,
  * `<token> - gsmtp`), and the connection is checked to close exactly when the entry says so.
  */
-import { once } from 'node:events';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { describe, expect, it } from 'vitest';
 import { serve } from '../helpers/server.js';
 import { cmd, dialog, Telnet, type WireReply } from '../helpers/telnet.js';
@@ -35,68 +33,6 @@ const { expectedBytes, expectEntry } = catalogReplies('gmail');
 // ---------------------------------------------------------------------------------------------
 // clients
 
-/** A line reader over the TLS side of a session upgraded with STARTTLS. */
-class TlsWire {
-  private buffer = '';
-  private waiters: (() => void)[] = [];
-  private ended = false;
-
-  private constructor(readonly socket: TLSSocket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      this.wake();
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      this.ended = true;
-      this.wake();
-    });
-  }
-
-  /** `t` has just been told `220` to STARTTLS. */
-  static async upgrade(t: Telnet): Promise<TlsWire> {
-    const socket = tlsConnect({ socket: t.socket, rejectUnauthorized: false, servername: 'smtp.gmail.com' });
-    await once(socket, 'secureConnect');
-    return new TlsWire(socket);
-  }
-
-  private wake(): void {
-    const ws = this.waiters;
-    this.waiters = [];
-    for (const w of ws) w();
-  }
-
-  async reply(timeoutMs = 5000): Promise<WireReply> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const m = /^(?:\d{3}-[^\r\n]*\r\n)*\d{3}(?: [^\r\n]*)?\r\n/.exec(this.buffer);
-      if (m) {
-        this.buffer = this.buffer.slice(m[0].length);
-        return { code: Number(m[0].slice(0, 3)), lines: m[0].split('\r\n').slice(0, -1), raw: m[0] };
-      }
-      if (this.ended) throw new Error(`TLS connection closed while waiting for a reply (buffer: ${JSON.stringify(this.buffer)})`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no reply within ${timeoutMs} ms over TLS (buffer: ${JSON.stringify(this.buffer)})`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  async cmd(line: string): Promise<WireReply> {
-    this.socket.write(`${line}\r\n`);
-    return this.reply();
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // messages
@@ -580,15 +516,15 @@ const SUBMITTER = 'sender@gmail.test';
 const APP_PASSWORD = 'app-password';
 
 /** A gmail-submission session on raw sockets, upgraded with STARTTLS and EHLO'd again. */
-async function secureSession(port: number): Promise<{ t: Telnet; s: TlsWire }> {
+async function secureSession(port: number): Promise<{ t: Telnet; s: Telnet }> {
   const t = await dialog(port, [cmd('EHLO client.example.com', '250'), cmd('STARTTLS', '220')]);
-  const s = await TlsWire.upgrade(t);
+  const s = await t.startTls('smtp.gmail.com');
   const ehlo = await s.cmd('EHLO client.example.com');
   expect(ehlo.lines[0]).toBe('250-smtp.gmail.com at your service, [127.0.0.1]');
   return { t, s };
 }
 
-async function expectTlsOpen(s: TlsWire): Promise<void> {
+async function expectTlsOpen(s: Telnet): Promise<void> {
   expect((await s.cmd('NOOP')).code).toBe(250);
   s.close();
 }
@@ -623,7 +559,7 @@ describe('gmail-submission', () => {
   it('after STARTTLS, EHLO offers AUTH LOGIN PLAIN XOAUTH2; MAIL before AUTH → gmail.auth-required', async () => {
     const server = await serve('gmail-submission');
     const t = await dialog(server.smtp.port, [cmd('EHLO client.example.com', '250'), cmd('STARTTLS', '220')]);
-    const s = await TlsWire.upgrade(t);
+    const s = await t.startTls('smtp.gmail.com');
     const ehlo = await s.cmd('EHLO client.example.com');
     expect(ehlo.lines.map((l) => l.slice(4))).toContain('AUTH LOGIN PLAIN XOAUTH2');
     expectEntry(await s.cmd(`MAIL FROM:<${SUBMITTER}>`), 'gmail.auth-required');

@@ -4,7 +4,6 @@
  * outcome, and the transcript names the rule on the lines it answered.
  */
 import { once } from 'node:events';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import type { MockMxServer } from '../../src/app.js';
@@ -94,68 +93,6 @@ async function onlySession(server: Server): Promise<SessionRecord> {
 
 const outLines = (r: SessionRecord) => r.transcript.filter((l) => l.direction === 'out');
 
-/** A line-by-line SMTP reader over a TLS socket, for the part of a raw dialog after STARTTLS. */
-class TlsLines {
-  private buffer = '';
-  private waiters: (() => void)[] = [];
-  private ended = false;
-
-  constructor(readonly socket: TLSSocket) {
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      this.wake();
-    });
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      this.ended = true;
-      this.wake();
-    });
-  }
-
-  /** Upgrades a Telnet session that just got `220` to STARTTLS. */
-  static async upgrade(t: Telnet): Promise<TlsLines> {
-    const socket = tlsConnect({ socket: t.socket, rejectUnauthorized: false, servername: 'mockmx.test' });
-    await once(socket, 'secureConnect');
-    return new TlsLines(socket);
-  }
-
-  private wake(): void {
-    const ws = this.waiters;
-    this.waiters = [];
-    for (const w of ws) w();
-  }
-
-  async reply(timeoutMs = 5000): Promise<WireReply> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const m = /^(?:\d{3}-[^\r\n]*\r\n)*\d{3}(?: [^\r\n]*)?\r\n/.exec(this.buffer);
-      if (m) {
-        this.buffer = this.buffer.slice(m[0].length);
-        return { code: Number(m[0].slice(0, 3)), lines: m[0].split('\r\n').slice(0, -1), raw: m[0] };
-      }
-      if (this.ended) throw new Error(`TLS connection closed while waiting for a reply (buffer: ${JSON.stringify(this.buffer)})`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no reply within ${timeoutMs} ms over TLS`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  async cmd(line: string): Promise<WireReply> {
-    this.socket.write(`${line}\r\n`);
-    return this.reply();
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -197,7 +134,7 @@ describe('STARTTLS', () => {
   it('after STARTTLS on a raw socket, EHLO no longer offers STARTTLS and the session is TLS', async () => {
     const server = await serve('default');
     const t = await dialog(server.smtp.port, [cmd('EHLO client.test', '250'), cmd('STARTTLS', '220 2.0.0 Ready to start TLS')]);
-    const s = await TlsLines.upgrade(t);
+    const s = await t.startTls();
     try {
       const ehlo = await s.cmd('EHLO client.test');
       expect(ehlo.code).toBe(250);
@@ -225,7 +162,7 @@ server:
       const refused = await t.cmd('MAIL FROM:<a@client.test>');
       expect(refused.lines).toEqual(['530 5.7.0 Must issue a STARTTLS command first']);
       await t.expect('STARTTLS', '220 2.0.0');
-      const s = await TlsLines.upgrade(t);
+      const s = await t.startTls();
       try {
         expect((await s.cmd('EHLO client.test')).code).toBe(250);
         expect((await s.cmd('MAIL FROM:<a@client.test>')).lines).toEqual(['250 2.1.0 Accepted']);
