@@ -1,19 +1,15 @@
 /** The CLI's --store, --watch and --bounce-to, through the real command. */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CLI, spawnTracked, startCli, stopCli } from './helpers/cli.js';
 import { serve, eventually } from './helpers/server.js';
 import { cmd, dialog } from './helpers/telnet.js';
 
-const CLI = new URL('../dist/src/cli.js', import.meta.url).pathname;
-const running = new Set<ChildProcess>();
 const dirs: string[] = [];
 
 afterEach(() => {
-  for (const p of running) p.kill('SIGKILL');
-  running.clear();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -21,45 +17,6 @@ function tempDir(): string {
   const d = mkdtempSync(join(tmpdir(), 'mockmx-cli-options-'));
   dirs.push(d);
   return d;
-}
-
-interface Cli {
-  proc: ChildProcess;
-  smtp: number;
-  http: number;
-  stderr: () => string;
-}
-
-/** Starts the CLI and waits (with a deadline) for its listener lines. */
-function startCli(args: string[]): Promise<Cli> {
-  const proc = spawn(process.execPath, [CLI, '--smtp-port', '0', '--http-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  running.add(proc);
-  let out = '';
-  let err = '';
-  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listener lines: ${out} ${err}`)), 15_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const smtp = /smtp listening on 127\.0\.0\.1:(\d+)/.exec(out);
-      const http = /http listening on 127\.0\.0\.1:(\d+)/.exec(out);
-      if (smtp && http) {
-        clearTimeout(timer);
-        resolve({ proc, smtp: Number(smtp[1]), http: Number(http[1]), stderr: () => err });
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`exited ${code}: ${err}`)));
-  });
-}
-
-function stop(cli: Cli): Promise<number | null> {
-  return new Promise((resolve) => {
-    cli.proc.once('exit', (code) => {
-      running.delete(cli.proc);
-      resolve(code);
-    });
-    cli.proc.kill('SIGTERM');
-  });
 }
 
 async function sendOne(port: number, to: string, body: string): Promise<void> {
@@ -73,7 +30,7 @@ describe('--store', () => {
     const dir = tempDir();
     const first = await startCli(['--store', dir]);
     await sendOne(first.smtp, 'bob@example.com', 'survives a restart');
-    expect(await stop(first)).toBe(0);
+    expect(await stopCli(first)).toBe(0);
     expect(readdirSync(join(dir, 'new'))).toHaveLength(1);
 
     const second = await startCli(['--store', dir]);
@@ -84,7 +41,7 @@ describe('--store', () => {
     expect(raw).toContain('survives a restart');
     const sessions = (await (await fetch(`http://127.0.0.1:${second.http}/api/v1/sessions`)).json()) as { sessions?: unknown[]; items?: unknown[] };
     expect((sessions.sessions ?? sessions.items ?? []).length).toBeGreaterThanOrEqual(1);
-    await stop(second);
+    await stopCli(second);
   });
 });
 
@@ -107,7 +64,7 @@ describe('--watch', () => {
     writeFileSync(file, 'name: live\nrules:\n  - { whne: {}, then: accept }\n');
     await eventually(() => (/scenario not reloaded, the running one stays:\n.*live\.yaml:3:\d+: unknown key "whne"/.test(cli.stderr()) ? true : undefined), 10_000);
     expect(await rcpt()).toBe(550);
-    await stop(cli);
+    await stopCli(cli);
   });
 });
 
@@ -122,12 +79,11 @@ describe('--bounce-to', () => {
     }, 10_000);
     expect(dsn!.envelope).toEqual({ mailFrom: '', rcptTo: ['a@example.com'] });
     expect(dsn!.raw.toString()).toMatch(/Status: 5\.1\.1/);
-    await stop(cli);
+    await stopCli(cli);
   });
 
   it('rejects a malformed value naming the flag', async () => {
-    const proc = spawn(process.execPath, [CLI, '--bounce-to', 'nowhere'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    running.add(proc);
+    const proc = spawnTracked([CLI, '--bounce-to', 'nowhere']);
     let err = '';
     proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((r) => proc.once('exit', r));

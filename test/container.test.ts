@@ -3,11 +3,12 @@
  * each other and against mockmx's options, and mockmx is started with the command, the
  * environment and the health check the image uses.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { OPTIONS } from '../src/config.js';
+import { startCli } from './helpers/cli.js';
 import { serve } from './helpers/server.js';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -96,22 +97,9 @@ describe('the image’s command, environment and health check', () => {
       NODE_ENV: 'production',
     };
     const [cmd, ...args] = jsonArray('CMD');
-    const proc = spawn(cmd === 'node' ? process.execPath : cmd!, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(cmd).toBe('node');
+    const { proc, ...ports } = await startCli([], { argv: args, cwd: root, env });
     try {
-      const ports = await new Promise<{ smtp: number; http: number }>((resolve, reject) => {
-        let out = '';
-        const timer = setTimeout(() => reject(new Error(`no listener lines: ${out}`)), 15_000);
-        proc.stdout!.on('data', (d: Buffer) => {
-          out += d.toString();
-          const smtp = /smtp listening on 127\.0\.0\.1:(\d+)/.exec(out);
-          const http = /http listening on 127\.0\.0\.1:(\d+)/.exec(out);
-          if (smtp && http) {
-            clearTimeout(timer);
-            resolve({ smtp: Number(smtp[1]), http: Number(http[1]) });
-          }
-        });
-        proc.once('exit', (code) => reject(new Error(`exited ${code}`)));
-      });
       const health = jsonArray('HEALTHCHECK');
       const healthy = await new Promise<number>((resolve) =>
         execFile(process.execPath, health.slice(1), { env: { ...env, MOCKMX_HTTP_PORT: String(ports.http) }, timeout: 10_000 }, (err) => resolve(err ? 1 : 0)),

@@ -2,41 +2,20 @@
  * Restart without loss: with --store, a SIGKILL at a random point during a load leaves every
  * message that got its 250 readable after a restart, and nothing half-written.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../src/engine/random.js';
+import { exited, startCli } from '../helpers/cli.js';
 import { Telnet } from '../helpers/telnet.js';
 
-const CLI = new URL('../../dist/src/cli.js', import.meta.url).pathname;
-const procs = new Set<ChildProcess>();
 const dirs: string[] = [];
 afterEach(() => {
-  for (const p of procs) p.kill('SIGKILL');
-  procs.clear();
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function start(store: string): Promise<{ proc: ChildProcess; smtp: number; http: number }> {
-  const proc = spawn(process.execPath, [CLI, '--smtp-port', '0', '--http-port', '0', '--store', store], { stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.add(proc);
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no listener lines: ${out}`)), 15_000);
-    proc.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const smtp = /smtp listening on 127\.0\.0\.1:(\d+)/.exec(out);
-      const http = /http listening on 127\.0\.0\.1:(\d+)/.exec(out);
-      if (smtp && http) {
-        clearTimeout(timer);
-        resolve({ proc, smtp: Number(smtp[1]), http: Number(http[1]) });
-      }
-    });
-    proc.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
-  });
-}
+const start = (store: string) => startCli(['--store', store]);
 
 /** One message per session; resolves with its marker when the 250 arrived, undefined otherwise. */
 async function sendOne(port: number, marker: string): Promise<string | undefined> {
@@ -72,8 +51,7 @@ describe('--store survives SIGKILL', () => {
       if (i % 10 === 9) await Promise.all(sends.slice(i - 9));
     }
     await Promise.all(sends);
-    // killed by a signal, a process has a signalCode and no exitCode
-    await new Promise((r) => (first.proc.exitCode !== null || first.proc.signalCode !== null ? r(null) : first.proc.once('exit', r)));
+    await exited(first.proc);
 
     const second = await start(dir);
     const listing = (await (await fetch(`http://127.0.0.1:${second.http}/api/v1/messages?limit=500`)).json()) as { items: { id: string; envelope: { rcptTo: string[] } }[] };
