@@ -19,6 +19,7 @@ import { MemoryMessageStore } from './store/memory.js';
 import { MaildirMessageStore } from './store/maildir.js';
 import { TranscriptLog } from './store/transcript-log.js';
 import { OutboundQueue } from './outbound/queue.js';
+import { LARGE_MESSAGE_BYTES, Spool } from './spool/body.js';
 import { MemoryStateStore } from './state/memory.js';
 import type { StateEntry } from './state/types.js';
 import { SessionStore, type SessionRecord, type TranscriptLine } from './store/sessions.js';
@@ -47,6 +48,13 @@ export interface ServerOptions {
   readonly bounceTo?: { readonly host: string; readonly port: number };
   /** Keep messages in a Maildir and transcripts as JSON lines in this directory (reloaded at start). */
   readonly store?: string;
+  /**
+   * Message bodies over this many bytes are written to a temporary file as they arrive, and
+   * kept there (or copied into the Maildir), so large messages do not live in memory. Default 1 MiB.
+   */
+  readonly spoolAboveBytes?: number;
+  /** Where the spool directory is made. Default: the system's temporary directory. */
+  readonly spoolDir?: string;
 }
 
 export interface Endpoint {
@@ -130,6 +138,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
   const sessions = new SessionStore({ maxSessions, maxLines: 10_000, now }, transcriptLog ? transcriptLog.events(sessionEvents) : sessionEvents);
   transcriptLog?.restoreInto(sessions);
   const state = new MemoryStateStore();
+  const spool = new Spool(options.spoolAboveBytes ?? LARGE_MESSAGE_BYTES, options.spoolDir);
   const ipConnections = new Map<string, number>();
   let sessionIndex = 0;
 
@@ -151,18 +160,20 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     now,
     mailboxUsage: (address) => state.count(`${MAILBOX_PREFIX}${address.toLowerCase()}`, now()),
     openSession: (info) => sessions.open(info),
+    spool,
     deliver: async (message: AcceptedMessage) => {
+      const { body } = message;
       const stored = await messages.add({
         sessionId: message.sessionId,
         envelope: { mailFrom: message.mailFrom, rcptTo: message.rcptTo },
-        raw: message.raw,
+        ...(body.buffer ? { raw: body.buffer } : { spooled: { path: body.path!, size: body.size } }),
         ...(message.rule ? { rule: message.rule } : {}),
         ...(message.authHeaders ? { authenticationResults: message.authHeaders } : {}),
       });
       // quotas fill as messages are accepted; the usage is rule state like any other
       const usage = message.rcptTo
         .filter((rcpt) => scenario.mailboxes.has(rcpt.toLowerCase()))
-        .map((rcpt) => ({ op: 'count' as const, key: `${MAILBOX_PREFIX}${rcpt.toLowerCase()}`, by: message.raw.length }));
+        .map((rcpt) => ({ op: 'count' as const, key: `${MAILBOX_PREFIX}${rcpt.toLowerCase()}`, by: body.size }));
       state.apply(usage, now());
       events.emit('message', stored);
       return { id: stored.id };
@@ -251,6 +262,8 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       await Promise.all(listeners.map((l) => l.shutdown(graceMs)));
       // the transcripts of the sessions the shutdown ended are written before we return
       await transcriptLog?.flush();
+      // the in-memory store's large messages live in the spool: they end with the server
+      await spool.remove();
     },
   };
 }

@@ -3,6 +3,7 @@
  * at connect, SPF at MAIL, DKIM/DMARC/ARC for the message. Results are plain facts for rules
  * and the Authentication-Results lines mockmx records on each captured message.
  */
+import type { Readable } from 'node:stream';
 import { authenticate, spf, type DNSResolver } from 'mailauth';
 import type { AuthResult, MessageAuthFacts, PtrFacts, SpfFacts } from '../engine/facts.js';
 import { reverseName, type Resolver } from './zone.js';
@@ -43,11 +44,12 @@ export async function checkSpf(input: SpfInput): Promise<SpfFacts> {
 }
 
 export interface MessageAuthInput extends SpfInput {
-  readonly raw: Buffer;
+  /** The whole message, or a stream of it (read once, never held whole). */
+  readonly message: Buffer | Readable;
 }
 
 export async function checkMessage(input: MessageAuthInput): Promise<MessageAuthFacts> {
-  const res = await authenticate(input.raw, {
+  const res = await authenticate(input.message, {
     sender: input.sender,
     ip: input.ip.replace(/^::ffff:/i, ''),
     helo: input.helo,

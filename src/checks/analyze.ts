@@ -3,11 +3,12 @@
  * test-string searches. Never rejects: whatever the bytes, the result is a MessageAnalysis,
  * with `malformed` set when they cannot be read as a message.
  */
+import { withFirst } from '../spool/body.js';
 import { parseHeaderSection, type HeaderSection } from './header-section.js';
 import { analyzeSection } from './headers.js';
 import { htmlToText } from './html-text.js';
 import { mimeHead, parseMime, type MimeFacts } from './mime.js';
-import { EICAR, EICAR_BYTES, GTUBE, GTUBE_BYTES } from './signatures.js';
+import { EICAR, EICAR_BYTES, GTUBE, GTUBE_BYTES, StreamScanner } from './signatures.js';
 import type { AnalyzeInput, HeaderAnalysis, MessageAnalysis } from './types.js';
 
 const LF = 0x0a;
@@ -34,9 +35,9 @@ const NO_MIME: MimeFacts = Object.freeze({
 });
 
 /** Header facts for input our own code failed on (a bug, not a message property): nothing known. */
-function blankHeaders(raw: Buffer): HeaderAnalysis {
+function blankHeaders(raw: Buffer, size = raw.length): HeaderAnalysis {
   return {
-    size: raw.length,
+    size,
     headerBytes: 0,
     headers: new Map(),
     writtenNames: new Map(),
@@ -57,13 +58,53 @@ function blankHeaders(raw: Buffer): HeaderAnalysis {
   };
 }
 
-function combine(raw: Buffer, head: HeaderAnalysis, section: HeaderSection | null, bodyStart: number, mime: MimeFacts): MessageAnalysis {
+/** What a scan of the body bytes after `raw` found (a spooled message's remainder). */
+interface RestScan {
+  readonly gtube: boolean;
+  readonly eicar: boolean;
+  readonly bareLf: boolean;
+}
+const NOTHING_FOUND: RestScan = { gtube: false, eicar: false, bareLf: false };
+
+/**
+ * Reads `rest` through, handing each chunk on as it goes: the MIME parser reads the same
+ * iterator and may stop early, so whatever it leaves is scanned here to the end.
+ */
+class RestScanner {
+  private readonly scanner = new StreamScanner([GTUBE_BYTES, EICAR_BYTES]);
+  private bareLf = false;
+  private lastByte: number;
+  readonly chunks: AsyncGenerator<Buffer, void, undefined>;
+
+  constructor(source: AsyncIterable<Buffer>, previous: Buffer) {
+    this.lastByte = previous.length > 0 ? previous[previous.length - 1]! : LF;
+    this.scanner.write(previous.subarray(-GTUBE_BYTES.length));
+    this.chunks = this.tap(source);
+  }
+
+  private async *tap(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer, void, undefined> {
+    for await (const chunk of source) {
+      if (chunk.length === 0) continue;
+      this.scanner.write(chunk);
+      if (!this.bareLf) this.bareLf = (chunk[0] === LF && this.lastByte !== CR) || hasBareLf(chunk, 1);
+      this.lastByte = chunk[chunk.length - 1]!;
+      yield chunk;
+    }
+  }
+
+  async finish(): Promise<RestScan> {
+    for await (const _ of this.chunks); // the parser may have stopped early: scan to the end
+    return { gtube: this.scanner.has(0), eicar: this.scanner.has(1), bareLf: this.bareLf };
+  }
+}
+
+function combine(raw: Buffer, head: HeaderAnalysis, section: HeaderSection | null, bodyStart: number, mime: MimeFacts, rest: RestScan): MessageAnalysis {
   let text = mime.text;
   if (mime.html !== '' && !/\S/.test(text)) text = htmlToText(mime.html); // no copy of a long text
   // raw body search: catches plain inclusion (and parts mailparser could not decode)
   const body = raw.subarray(bodyStart);
-  const gtube = mime.gtube || body.includes(GTUBE_BYTES) || text.includes(GTUBE) || mime.html.includes(GTUBE);
-  const eicar = mime.eicar || body.includes(EICAR_BYTES) || text.includes(EICAR) || mime.html.includes(EICAR);
+  const gtube = mime.gtube || rest.gtube || body.includes(GTUBE_BYTES) || text.includes(GTUBE) || mime.html.includes(GTUBE);
+  const eicar = mime.eicar || rest.eicar || body.includes(EICAR_BYTES) || text.includes(EICAR) || mime.html.includes(EICAR);
   return {
     ...head,
     text,
@@ -74,10 +115,11 @@ function combine(raw: Buffer, head: HeaderAnalysis, section: HeaderSection | nul
     blockedAttachments: mime.blockedAttachments,
     malformed: head.malformed || mime.failed,
     truncated: mime.truncated,
-    bareLineFeeds: (section?.bareLf ?? false) || hasBareLf(raw, section?.bodyStart ?? 0),
+    bareLineFeeds: (section?.bareLf ?? false) || rest.bareLf || hasBareLf(raw, section?.bodyStart ?? 0),
   };
 }
 
+/** Whole messages, and large ones as their start plus the rest read once from a spool file. */
 export async function analyzeMessage(input: AnalyzeInput): Promise<MessageAnalysis> {
   const raw = input.raw;
   let head: HeaderAnalysis;
@@ -86,21 +128,24 @@ export async function analyzeMessage(input: AnalyzeInput): Promise<MessageAnalys
     section = parseHeaderSection(raw);
     head = analyzeSection(input, section);
   } catch {
-    head = blankHeaders(raw);
+    head = blankHeaders(raw, input.size);
   }
   // Without a separator a malformed message has no trustworthy header/body split: treat every
   // byte as body, so test strings and text are still found in it.
   const bodyStart = section && (section.separator || !head.malformed) ? section.bodyStart : 0;
+  const rest = input.rest ? new RestScanner(input.rest(), raw) : undefined;
   let mime: MimeFacts;
   try {
     const mimeHeader = section && bodyStart > 0 ? mimeHead(raw, section) : Buffer.from('\r\n');
-    mime = await parseMime(mimeHeader, raw.subarray(bodyStart));
+    const start = raw.subarray(bodyStart);
+    mime = await parseMime(mimeHeader, rest ? withFirst(start, rest.chunks) : start);
   } catch {
     mime = NO_MIME;
   }
+  const found = rest ? await rest.finish().catch(() => NOTHING_FOUND) : NOTHING_FOUND;
   try {
-    return combine(raw, head, section, bodyStart, mime);
+    return combine(raw, head, section, bodyStart, mime, found);
   } catch {
-    return combine(raw, head, null, 0, NO_MIME);
+    return combine(raw, head, null, 0, NO_MIME, found);
   }
 }

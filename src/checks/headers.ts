@@ -167,8 +167,9 @@ export function analyzeSection(input: AnalyzeInput, section: HeaderSection): Hea
 
   const duplicateHeaders = SINGLE_FIELDS.filter((n) => (counts.get(n) ?? 0) > 1);
   const fromCount = counts.get('from') ?? 0;
+  const size = input.size ?? raw.length;
   const malformed =
-    raw.length === 0 ||
+    size === 0 ||
     section.emptySection ||
     section.leadingContinuation ||
     section.nul ||
@@ -177,7 +178,7 @@ export function analyzeSection(input: AnalyzeInput, section: HeaderSection): Hea
     (!section.separator && section.junkCount > 0);
 
   return {
-    size: raw.length,
+    size,
     headerBytes: section.headerBytes,
     headers,
     writtenNames,

@@ -18,6 +18,11 @@ export const LIMITS = Object.freeze({
    * uses): mailsplit's own default, where even a fully nested tree is still cheap.
    */
   mimeNodesUnbounded: 1_000,
+  /**
+   * Encoded bytes of text and HTML parts decoded into the `text` fact, over all parts; the rest
+   * is still scanned for the test strings but not kept, so a 100 MB text body costs no 100 MB string.
+   */
+  textBytes: 2 * 1024 * 1024,
   /** Longest encoded text accepted in one RFC 2047 encoded-word (real ones are ≤ 75 characters). */
   encodedWordText: 4_096,
 });

@@ -54,6 +54,7 @@ export function mimeHead(raw: Buffer, section: HeaderSection): Buffer {
 interface SplitterChunk {
   readonly type?: unknown;
   readonly parentNode?: SplitterChunk | null;
+  readonly value?: Buffer;
 }
 type Done = (err?: Error | null) => void;
 type ProcessChunk = (this: MailParser, data: SplitterChunk, done: Done) => void;
@@ -72,23 +73,48 @@ function depthOf(node: SplitterChunk, cap: number): number {
 }
 
 /**
- * A MailParser that refuses nodes nested deeper than `LIMITS.mimeDepth`. Deep trees are the
- * costly case: mailsplit gives every node a part number as long as its depth (quadratic time
- * and memory) and mailparser walks the tree recursively (stack overflow). Guessing the depth
- * from the bytes is not safe: `multipart\/mixed` and `"multi"part/mixed` are multipart too.
- * Refusing here, before the node is used, bounds the work whatever the spelling.
+ * A MailParser with two bounds of ours.
+ *
+ * It refuses nodes nested deeper than `LIMITS.mimeDepth`. Deep trees are the costly case:
+ * mailsplit gives every node a part number as long as its depth (quadratic time and memory) and
+ * mailparser walks the tree recursively (stack overflow). Guessing the depth from the bytes is
+ * not safe: `multipart\/mixed` and `"multi"part/mixed` are multipart too. Refusing here, before
+ * the node is used, bounds the work whatever the spelling.
+ *
+ * It stops feeding text parts once `LIMITS.textBytes` of them were decoded: mailparser keeps
+ * every text part whole in memory. Attachments are streamed, so they get every byte.
  */
-class DepthBoundedParser extends MailParser {
+class BoundedParser extends MailParser {
+  textBytes = 0;
+  textTruncated = false;
+
   processChunk(data: SplitterChunk, done: Done): void {
     if (data.type === 'node' && depthOf(data, LIMITS.mimeDepth) > LIMITS.mimeDepth) {
       done(Object.assign(new Error('MIME nesting too deep'), { code: 'EMAXLEN' }));
       return;
     }
+    const node = (this as unknown as { curnode?: { isAttachment?: boolean } | false }).curnode;
+    if (data.type === 'body' && node && node.isAttachment === false && data.value) {
+      // cut at exactly the cap, so the text kept does not depend on how the bytes were chunked
+      const room = LIMITS.textBytes - this.textBytes;
+      if (data.value.length > room) {
+        this.textTruncated = true;
+        this.textBytes = LIMITS.textBytes;
+        if (room <= 0) return void setImmediate(done);
+        data = { ...data, value: data.value.subarray(0, room) };
+      } else {
+        this.textBytes += data.value.length;
+      }
+    }
     baseProcessChunk!.call(this, data, done);
   }
 }
 
-export function parseMime(head: Buffer, body: Buffer): Promise<MimeFacts> {
+/**
+ * The body is a Buffer, or chunks read one at a time (a spooled message). Reading stops when
+ * the parser gives up; the caller may go on reading the same iterator.
+ */
+export function parseMime(head: Buffer, body: Buffer | AsyncIterator<Buffer>): Promise<MimeFacts> {
   const depthBounded = typeof baseProcessChunk === 'function';
   const options: MailParserOptions & { maxChildNodes: number } = {
     skipHtmlToText: true, // htmlToText is ours: linear and bounded
@@ -99,7 +125,7 @@ export function parseMime(head: Buffer, body: Buffer): Promise<MimeFacts> {
   };
 
   return new Promise((resolve) => {
-    const parser = depthBounded ? new DepthBoundedParser(options) : new MailParser(options);
+    const parser = depthBounded ? new BoundedParser(options) : new MailParser(options);
     let text = '';
     let html = '';
     const attachments: AttachmentInfo[] = [];
@@ -114,7 +140,8 @@ export function parseMime(head: Buffer, body: Buffer): Promise<MimeFacts> {
     const settle = (failed: boolean, truncated: boolean) => {
       if (settled) return;
       settled = true;
-      resolve({ text, html, attachments, attachmentCount, blockedAttachments: blocked.toArray(), eicar, gtube, failed, truncated });
+      const textTruncated = parser instanceof BoundedParser && parser.textTruncated;
+      resolve({ text, html, attachments, attachmentCount, blockedAttachments: blocked.toArray(), eicar, gtube, failed, truncated: truncated || textTruncated });
     };
     // the parser ends before the last attachment stream may have drained: wait for both
     const maybeDone = () => {
@@ -210,18 +237,33 @@ export function parseMime(head: Buffer, body: Buffer): Promise<MimeFacts> {
     // Fed in slices, honouring backpressure, and not at all once settled: mailsplit splits a
     // whole write without waiting for its reader, so one big write would let it run through
     // a hostile body (and its quadratic deep-tree bookkeeping) after the parser has given up.
-    let offset = 0;
-    const feed = guarded(() => {
-      while (!settled && offset < body.length) {
-        const slice = body.subarray(offset, offset + FEED_BYTES);
-        offset += slice.length;
-        if (!parser.write(slice)) {
-          parser.once('drain', feed);
-          return;
+    const writeSlices = (chunk: Buffer, then: () => void): void => {
+      let offset = 0;
+      const next = guarded(() => {
+        while (!settled && offset < chunk.length) {
+          const slice = chunk.subarray(offset, offset + FEED_BYTES);
+          offset += slice.length;
+          if (!parser.write(slice)) {
+            parser.once('drain', next);
+            return;
+          }
         }
-      }
-      if (!settled) parser.end();
-    });
+        if (!settled) then();
+      });
+      next();
+    };
+    const end = guarded(() => parser.end());
+    const feed = Buffer.isBuffer(body)
+      ? () => writeSlices(body, end)
+      : () => {
+          const pull = (): void => {
+            body.next().then(
+              guarded((r: IteratorResult<Buffer>) => (settled ? undefined : r.done ? parser.end() : writeSlices(r.value, pull))),
+              fail,
+            );
+          };
+          pull();
+        };
     try {
       parser.write(head);
     } catch (err) {

@@ -5,8 +5,16 @@
  */
 
 export interface AnalyzeInput {
-  /** The message after DATA: dot-unstuffed, normally CRLF line endings (bare LF is tolerated). */
+  /**
+   * The message after DATA: dot-unstuffed, normally CRLF line endings (bare LF is tolerated).
+   * For a message too large to hold, its first bytes (the header section and some body), with
+   * `size` and `rest` giving the remainder.
+   */
   readonly raw: Buffer;
+  /** Bytes in the whole message, when `raw` is only its start. */
+  readonly size?: number;
+  /** The bytes after `raw`, read once, when `raw` is only the start. */
+  readonly rest?: () => AsyncIterable<Buffer>;
   /** Envelope recipients (RCPT TO), used for the Delivered-To loop check. */
   readonly rcptTo: readonly string[];
   /** The client asked for SMTPUTF8 in MAIL FROM, so UTF-8 in header values is allowed. */

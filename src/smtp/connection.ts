@@ -19,6 +19,7 @@ import type { Stage } from '../engine/stages.js';
 import { analyzeHeaders, analyzeMessage } from '../checks/index.js';
 import type { Depth } from '../engine/content.js';
 import { messagePlaceholders } from './values.js';
+import { readHead, receiveBody, type MessageBody } from '../spool/body.js';
 import { styleContext, styleLines, type StyleContext } from '../catalog/style.js';
 import { entryReply, findEntry, type CatalogEntry } from '../catalog/index.js';
 import { classifyServerReply, type EventName } from '../engine/events.js';
@@ -107,6 +108,8 @@ export class MockConnection extends SMTPConnection {
   /** Received-SPF and Authentication-Results lines for the message being answered. */
   private authHeaders: string | undefined;
   private lastChunk: Buffer | undefined;
+  /** The message being answered, until a store takes it or it is refused. */
+  private body: MessageBody | undefined;
   /** Runs while a line has started but not ended (see watchSocket). */
   private lineTimer: NodeJS.Timeout | undefined;
   private watched: Socket | TLSSocket | undefined;
@@ -150,6 +153,7 @@ export class MockConnection extends SMTPConnection {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     clearTimeout(this.lineTimer);
+    this.releaseBody();
     if (!this.ended) {
       this.ended = true;
       this.log.end();
@@ -802,45 +806,58 @@ export class MockConnection extends SMTPConnection {
 
   onMessageStage(stream: SMTPServerDataStream, cb: ErrCallback): void {
     const limit = this.rt.scenario().server.size;
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    stream.on('data', (chunk: Buffer) => {
-      bytes += chunk.length;
-      // past the limit only count: the message is refused, so holding it would only cost memory
-      if (!limit || bytes <= limit) chunks.push(chunk);
-    });
     stream.on('error', () => undefined); // the client went away; smtp-server closes the session
-    stream.on('end', () => {
-      this.log.line('in', `<${bytes} bytes of message data>`);
-      if (limit && bytes > limit) {
-        this.messageValues = { size: String(bytes) };
-        return this.refuse(cb, 'message-too-big', TOO_BIG_REPLY);
-      }
-      this.finishMessage(unstuffLeadingDot(Buffer.concat(chunks, bytes)), cb).catch((err: unknown) => {
-        this.rt.reportError(err, 'message');
-        this.viaCallback(cb, RULE_ERROR_REPLY, 'error');
-      });
-    });
+    receiveBody(stream, { limit, spool: this.rt.spool, fixStart: unstuffLeadingDot }).then(
+      ({ bytes, body }) => {
+        this.log.line('in', `<${bytes} bytes of message data>`);
+        if (!body) {
+          this.messageValues = { size: String(bytes) };
+          return this.refuse(cb, 'message-too-big', TOO_BIG_REPLY);
+        }
+        this.body = body;
+        this.finishMessage(body, (err) => {
+          this.releaseBody();
+          cb(err);
+        }).catch((err: unknown) => {
+          this.releaseBody();
+          // a spool file read after the session closed and removed it: nobody is waiting
+          if (this._closed && body.path) return;
+          this.rt.reportError(err, 'message');
+          this.viaCallback(cb, RULE_ERROR_REPLY, 'error');
+        });
+      },
+      () => undefined, // the client went away mid-message; smtp-server closes the session
+    );
   }
 
-  private async finishMessage(raw: Buffer, cb: ErrCallback): Promise<void> {
+  /** Removes the current message's spool file unless a store took it. */
+  private releaseBody(): void {
+    const body = this.body;
+    this.body = undefined;
+    if (body) void body.discard();
+  }
+
+  private async finishMessage(body: MessageBody, cb: ErrCallback): Promise<void> {
     const scenario = this.rt.scenario();
     // a magic recipient's entry may quote anything the analysis knows
     const depth: Depth = this.magic.has(this.session.envelope) ? 2 : scenario.activeStages.has('message') ? scenario.messageDepth : 0;
-    const analysed = await this.analyse(raw, depth);
-    const authentication = scenario.authNeeds.message ? await this.authenticate(raw, scenario) : undefined;
+    // what notices quote and header checks read; the whole message unless it was spooled
+    const head = body.buffer ?? (await readHead(body));
+    const analysed = await this.analyse(body, head, depth);
+    const authentication = scenario.authNeeds.message ? await this.authenticate(body, scenario) : undefined;
     const message: MessageFacts = authentication ? { ...analysed, authentication } : analysed;
     this.messageValues = messagePlaceholders(message, scenario.server);
     this.authHeaders = authentication?.headers;
     const store = (rule?: string, answer?: Reply, notice?: NoticeSpec) => {
       const envelope = this.session.envelope;
-      this.store(raw, rule).then(
+      this.store(body, rule).then(
         (id) => {
-          this.sendNotices(id, raw, envelope, message, notice ? { notice, ...(rule ? { rule } : {}) } : undefined);
+          this.sendNotices(id, { head, whole: body.buffer !== undefined }, envelope, message, notice ? { notice, ...(rule ? { rule } : {}) } : undefined);
           this.viaCallback(cb, answer ?? reply(250, '2.0.0', `OK: queued as ${id}`), rule);
         },
         (err: unknown) => {
-          this.rt.reportError(err, 'store');
+          if (err !== SESSION_CLOSED) this.rt.reportError(err, 'store');
+          void body.discard();
           this.viaCallback(cb, STORE_ERROR_REPLY);
         },
       );
@@ -849,7 +866,7 @@ export class MockConnection extends SMTPConnection {
       normal: () => {
         const entry = this.magic.get(this.session.envelope);
         if (entry?.stage === 'message') return this.viaCallback(cb, entryReply(entry), `magic:${entry.id}`);
-        const full = this.quotaRefusal(raw.length);
+        const full = this.quotaRefusal(body.size);
         if (full) return this.refuse(cb, 'mailbox-quota-exceeded', full);
         store();
       },
@@ -866,15 +883,21 @@ export class MockConnection extends SMTPConnection {
     });
   }
 
-  private authenticate(raw: Buffer, scenario: CompiledScenario): Promise<MessageAuthFacts> {
+  private authenticate(body: MessageBody, scenario: CompiledScenario): Promise<MessageAuthFacts> {
     const sender = this.session.envelope.mailFrom ? this.session.envelope.mailFrom.address : '';
-    return checkMessage({ raw, sender, ip: this.remoteAddress, helo: this.hostNameAppearsAs || '', mta: scenario.server.hostname, resolver: zoneResolver(scenario.zone) });
+    const message = body.buffer ?? body.stream();
+    return checkMessage({ message, sender, ip: this.remoteAddress, helo: this.hostNameAppearsAs || '', mta: scenario.server.hostname, resolver: zoneResolver(scenario.zone) });
   }
 
   /** Only as deep as the rules read: most scenarios need no parse at all. */
-  private async analyse(raw: Buffer, depth: Depth): Promise<MessageFacts> {
-    if (depth === 0) return { size: raw.length };
-    const input = { raw, rcptTo: this.session.envelope.rcptTo.map((a) => a.address), smtpUtf8: !!this.session.envelope.smtpUtf8 };
+  private async analyse(body: MessageBody, head: Buffer, depth: Depth): Promise<MessageFacts> {
+    if (depth === 0) return { size: body.size };
+    const input = {
+      raw: head,
+      ...(body.buffer ? {} : { size: body.size, rest: () => body.chunks(head.length) }),
+      rcptTo: this.session.envelope.rcptTo.map((a) => a.address),
+      smtpUtf8: !!this.session.envelope.smtpUtf8,
+    };
     return depth === 1 ? analyzeHeaders(input) : analyzeMessage(input);
   }
 
@@ -890,13 +913,17 @@ export class MockConnection extends SMTPConnection {
     return undefined;
   }
 
-  private async store(raw: Buffer, rule?: string): Promise<string> {
+  /** The store owns the body from here: a session closing now must not remove its file. */
+  private async store(body: MessageBody, rule?: string): Promise<string> {
+    // a spooled body whose session closed is gone (no one can be told 250 any more)
+    if (body.path && this.body !== body) throw SESSION_CLOSED;
+    this.body = undefined;
     const envelope = this.session.envelope;
     const { id } = await this.rt.deliver({
       sessionId: this.log.id,
       mailFrom: envelope.mailFrom ? envelope.mailFrom.address : '',
       rcptTo: envelope.rcptTo.map((a) => a.address),
-      raw,
+      body,
       ...(rule ? { rule } : {}),
       ...(this.authHeaders ? { authHeaders: this.authHeaders } : {}),
     });
@@ -908,7 +935,7 @@ export class MockConnection extends SMTPConnection {
    * (a message-stage rule) and any per recipient (rcpt-stage rules, magic recipients),
    * honouring the client's NOTIFY, RET, ENVID and ORCPT (RFC 3461).
    */
-  private sendNotices(about: string, raw: Buffer, envelope: SMTPServerSession['envelope'], message: MessageFacts, whole?: { notice: NoticeSpec; rule?: string }): void {
+  private sendNotices(about: string, original: { head: Buffer; whole: boolean }, envelope: SMTPServerSession['envelope'], message: MessageFacts, whole?: { notice: NoticeSpec; rule?: string }): void {
     const perRcpt = this.notices.get(envelope);
     const rcpts = envelope.rcptTo;
     const jobs: { notice: NoticeSpec; recipients: typeof rcpts }[] = [];
@@ -917,7 +944,7 @@ export class MockConnection extends SMTPConnection {
     if (!jobs.length) return;
     const sender = envelope.mailFrom ? envelope.mailFrom.address : '';
     const now = this.rt.now();
-    const headerFacts = message.headers ? message : analyzeHeaders({ raw, rcptTo: [], smtpUtf8: !!envelope.smtpUtf8 });
+    const headerFacts = message.headers ? message : analyzeHeaders({ raw: original.head, rcptTo: [], smtpUtf8: !!envelope.smtpUtf8 });
     const headers = headerFacts.headers!;
     const dsn = (envelope as { dsn?: { ret?: string | null; envid?: string | null } }).dsn;
     for (const job of jobs) {
@@ -935,8 +962,9 @@ export class MockConnection extends SMTPConnection {
         diagnostic: r ? wireLines(r.code, r.enhanced, this.texts(r)) : [],
         ...(r?.style ? { provider: r.style } : {}),
         ...(dsn?.envid ? { envid: dsn.envid } : {}),
-        ret: dsn?.ret === 'HDRS' ? 'HDRS' : 'FULL',
-        original: raw,
+        // a spooled message is too large to return whole (RFC 3462 lets a DSN carry its headers)
+        ret: dsn?.ret === 'HDRS' || !original.whole ? 'HDRS' : 'FULL',
+        original: original.head,
         ...(headerFacts.subject !== undefined ? { originalSubject: headerFacts.subject } : {}),
         ...(headers.get('message-id')?.[0] ? { originalMessageId: headers.get('message-id')![0]! } : {}),
         originalHeaders: headers,
@@ -990,3 +1018,8 @@ function credentialsMatch(user: { user: string; password?: string; token?: strin
 function unstuffLeadingDot(raw: Buffer): Buffer {
   return raw.length >= 3 && raw[0] === 0x0a && raw[1] === 0x2e && raw[2] === 0x2e ? Buffer.concat([raw.subarray(0, 1), raw.subarray(2)]) : raw;
 }
+
+const SESSION_CLOSED = new Error('the session closed before its message was stored');
+const MAX_HEAD_BYTES = 16 * 1024 * 1024;
+const BLANK_LINE = Buffer.from('\r\n\r\n');
+const BARE_BLANK_LINE = Buffer.from('\n\n');

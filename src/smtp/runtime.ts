@@ -7,6 +7,7 @@ import type { Decision, DecideInput } from '../engine/decide.js';
 import type { CompiledScenario } from '../engine/scenario.js';
 import type { StateStore } from '../state/types.js';
 import type { NoticeRequest } from '../outbound/queue.js';
+import type { MessageBody, Spool } from '../spool/body.js';
 
 export type LineDirection = 'in' | 'out' | 'note';
 
@@ -33,7 +34,8 @@ export interface AcceptedMessage {
   readonly sessionId: string;
   readonly mailFrom: string;
   readonly rcptTo: readonly string[];
-  readonly raw: Buffer;
+  /** In memory, or in a spool file the store takes over. */
+  readonly body: MessageBody;
   /** The rule that accepted it, if one did. */
   readonly rule?: string;
   /** Received-SPF and Authentication-Results lines, when authentication was checked. */
@@ -54,6 +56,8 @@ export interface SmtpRuntime {
   /** Bytes stored so far for a mailbox (for quotas). */
   mailboxUsage(address: string): number;
   openSession(info: SessionInfo): SessionLog;
+  /** Where message bodies too large for memory are written while they arrive. */
+  readonly spool: Spool;
   deliver(message: AcceptedMessage): Promise<{ id: string }>;
   /** Queues a notice (DSN or auto-reply) to send later. */
   notify(request: NoticeRequest): void;

@@ -3,7 +3,8 @@
  * are on disk before they count (write + fsync, then rename), JSON-lines files that survive a
  * torn last line, and a queue that runs one mutation at a time.
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 export const isErrno = (err: unknown, ...codes: string[]): boolean =>
@@ -14,6 +15,17 @@ export async function writeFileDurable(path: string, data: Uint8Array | string, 
   const handle = await open(path, flag);
   try {
     await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Copies a file and fsyncs the copy (a spooled message into a Maildir's tmp/). */
+export async function copyFileDurable(from: string, to: string): Promise<void> {
+  await copyFile(from, to, constants.COPYFILE_EXCL);
+  const handle = await open(to, 'r+');
+  try {
     await handle.sync();
   } finally {
     await handle.close();

@@ -51,9 +51,10 @@
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { appendLinesDurable, fsyncDir, isErrno, readJsonLines, replaceFileDurable, SerialQueue, writeFileDurable } from './durable.js';
+import { appendLinesDurable, copyFileDurable, fsyncDir, isErrno, readJsonLines, replaceFileDurable, SerialQueue, writeFileDurable } from './durable.js';
 import { locateMaildirFile, locateMaildirFileSync, maildirKey, maildirName, recoverMessage, scanMaildir, type MaildirFile } from './maildir-files.js';
-import { parseMessage } from './parse.js';
+import { parseMessage, parseSpooledMessage } from './parse.js';
+import { fileBody, LARGE_MESSAGE_BYTES, memoryBody } from '../spool/body.js';
 import type { Envelope, MessageStore, NewMessage, ParsedMessage, StoredMessage } from './types.js';
 
 export const MAILDIR_INDEX_FILE = 'mockmx-index.jsonl';
@@ -85,7 +86,7 @@ interface IndexedMessage {
 }
 
 /** The data of a StoredMessage, everything but `raw` and `parsed`. */
-type MessageData = Omit<StoredMessage, 'raw' | 'parsed'>;
+type MessageData = Omit<StoredMessage, 'raw' | 'parsed' | 'rawStream'>;
 
 interface Entry {
   readonly record: IndexedMessage;
@@ -97,7 +98,7 @@ interface Entry {
 }
 
 /** Fields of NewMessage/StoredMessage this store handles itself; any other field goes to `extra`. */
-const OWN_FIELDS = new Set(['sessionId', 'envelope', 'raw', 'rule', 'authenticationResults', 'id', 'receivedAt', 'size', 'parsed']);
+const OWN_FIELDS = new Set(['sessionId', 'envelope', 'raw', 'spooled', 'rule', 'authenticationResults', 'id', 'receivedAt', 'size', 'parsed', 'rawStream']);
 
 const idFor = (sequence: number) => `m${sequence.toString(36).padStart(6, '0')}`;
 const sequenceOf = (id: string): number | undefined => {
@@ -203,7 +204,8 @@ export class MaildirMessageStore implements MessageStore {
 
   async add(message: NewMessage): Promise<StoredMessage> {
     // our own copy: the file and the cached message stay what was received even if the caller reuses its buffer
-    const raw = Buffer.from(message.raw);
+    const raw = message.spooled ? undefined : Buffer.from(message.raw);
+    const spooled = message.spooled;
     const extra: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(message)) if (!OWN_FIELDS.has(k) && v !== undefined) extra[k] = v;
     // through JSON now, so what is in memory is exactly what a restart reads back
@@ -218,17 +220,19 @@ export class MaildirMessageStore implements MessageStore {
         id,
         file,
         receivedAt: this.now(),
-        size: raw.length,
+        size: raw ? raw.length : spooled!.size,
         sessionId: message.sessionId,
         envelope,
         ...(message.rule !== undefined ? { rule: message.rule } : {}),
         ...(message.authenticationResults !== undefined ? { authenticationResults: message.authenticationResults } : {}),
         ...(extraJson ? { extra: extraJson } : {}),
       };
-      await this.deliver(file, raw, JSON.stringify(record));
+      await this.deliver(file, raw ?? spooled!.path, JSON.stringify(record));
+      if (spooled) await unlink(spooled.path).catch(() => undefined);
       const entry: Entry = { record, data: dataOf(record), location: { folder: 'new', name: file } };
       this.entries.set(id, entry);
-      const stored = this.remember(entry, this.whole(entry, raw));
+      // a spooled message is large: it is read from its file when wanted, never cached whole
+      const stored = raw ? this.remember(entry, this.whole(entry, raw)) : this.lazy(entry);
       await this.evictBeyondBound();
       await this.compactIfSparse();
       return stored;
@@ -415,11 +419,12 @@ export class MaildirMessageStore implements MessageStore {
     return entries.length;
   }
 
-  /** tmp/ (fsynced) → index line (fsynced) → new/ (directory fsynced). */
-  private async deliver(file: string, raw: Buffer, indexLine: string): Promise<void> {
+  /** tmp/ (fsynced) → index line (fsynced) → new/ (directory fsynced). The bytes, or a file to copy them from. */
+  private async deliver(file: string, bytes: Buffer | string, indexLine: string): Promise<void> {
     const tmpPath = join(this.dir, 'tmp', file);
     try {
-      await writeFileDurable(tmpPath, raw);
+      if (typeof bytes === 'string') await copyFileDurable(bytes, tmpPath);
+      else await writeFileDurable(tmpPath, bytes);
       await appendLinesDurable(this.indexPath, [indexLine]);
       this.indexLines++;
       await rename(tmpPath, join(this.dir, 'new', file));
@@ -516,7 +521,7 @@ export class MaildirMessageStore implements MessageStore {
   /** A whole message, bytes in hand; parsed once per object. */
   private whole(entry: Entry, raw: Buffer): StoredMessage {
     let parsed: Promise<ParsedMessage> | undefined;
-    return Object.freeze({ ...entry.data, raw, parsed: () => (parsed ??= parseMessage(raw)) });
+    return Object.freeze({ ...entry.data, raw, rawStream: () => memoryBody(raw).stream(), parsed: () => (parsed ??= parseMessage(raw)) });
   }
 
   /** A message whose bytes are read on first use: `raw` synchronously, parsed() asynchronously. */
@@ -531,7 +536,10 @@ export class MaildirMessageStore implements MessageStore {
     };
     const message = { ...entry.data } as Record<string, unknown>;
     Object.defineProperty(message, 'raw', { enumerable: true, configurable: false, get: () => (raw ??= this.readRawSync(entry)) });
-    message.parsed = () => (parsed ??= load().then(parseMessage));
+    message.rawStream = () => (raw ? memoryBody(raw).stream() : fileBody(this.pathOf(entry.location), entry.record.size).stream());
+    // a large message streams through the parser rather than being read whole
+    const large = entry.record.size > LARGE_MESSAGE_BYTES;
+    message.parsed = () => (parsed ??= large && !raw ? parseSpooledMessage(fileBody(this.pathOf(entry.location), entry.record.size)) : load().then(parseMessage));
     return Object.freeze(message) as unknown as StoredMessage;
   }
 

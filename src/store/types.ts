@@ -1,4 +1,5 @@
 /** What mockmx keeps: accepted messages and session transcripts. */
+import type { Readable } from 'node:stream';
 import type { OutboundInfo } from '../outbound/queue.js';
 
 export interface Envelope {
@@ -26,10 +27,10 @@ export interface ParsedMessage {
   readonly attachments: readonly AttachmentSummary[];
 }
 
-export interface NewMessage {
+/** What is known about a message besides its bytes. */
+export interface MessageMeta {
   readonly sessionId: string;
   readonly envelope: Envelope;
-  readonly raw: Buffer;
   /** The rule that accepted it, if a rule did. */
   readonly rule?: string;
   /**
@@ -41,11 +42,30 @@ export interface NewMessage {
   readonly outbound?: OutboundInfo;
 }
 
-export interface StoredMessage extends NewMessage {
+/** A message too large for memory, written to a file while it arrived. */
+export interface SpooledFile {
+  readonly path: string;
+  readonly size: number;
+}
+
+/**
+ * The bytes come in memory (`raw`) or in a spool file (`spooled`). A store that is given a
+ * spooled file owns it from then on: it keeps it, or copies and removes it.
+ */
+export type NewMessage = MessageMeta & ({ readonly raw: Buffer; readonly spooled?: undefined } | { readonly spooled: SpooledFile; readonly raw?: undefined });
+
+export interface StoredMessage extends MessageMeta {
   readonly id: string;
   readonly receivedAt: number;
   readonly size: number;
-  /** Parses the raw message (once; later calls share the result). */
+  /**
+   * The message as received. For a large message kept in a file this reads the file each time
+   * it is used (synchronously): prefer rawStream() for those.
+   */
+  readonly raw: Buffer;
+  /** The message as received, read as a stream: no copy of a large message in memory. */
+  rawStream(): Readable;
+  /** Parses the raw message (once; later calls share the result). Text of a large message is capped. */
   parsed(): Promise<ParsedMessage>;
 }
 

@@ -3,8 +3,12 @@
  * `messageStoreContract(name, make)`; `make` builds a fresh, empty store holding at most
  * `maxMessages` messages.
  */
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MessageStore, NewMessage, StoredMessage } from '../../src/store/types.js';
+import type { MessageMeta, MessageStore, NewMessage, StoredMessage } from '../../src/store/types.js';
 
 export interface MakeStoreOptions {
   readonly maxMessages: number;
@@ -22,7 +26,10 @@ export function rawMessage(subject: string, body = 'Hello.\r\n'): Buffer {
   );
 }
 
-export function newMessage(n: number, extra: Partial<NewMessage> = {}): NewMessage {
+/** A message given in memory (the contract's spooled cases build their own). */
+type InMemory = MessageMeta & { readonly raw: Buffer };
+
+export function newMessage(n: number, extra: Partial<InMemory> = {}): InMemory {
   return {
     sessionId: `s-${n}`,
     envelope: { mailFrom: `sender${n}@client.test`, rcptTo: [`rcpt${n}@example.test`, `other${n}@example.org`] },
@@ -234,5 +241,66 @@ export function messageStoreContract(name: string, make: MakeStore): void {
       const b = await store.add(newMessage(2));
       expect((await store.list()).map((m) => m.id)).toEqual([b.id]);
     });
+
+    describe('a spooled message (too large for memory, handed over as a file)', () => {
+      it('keeps its bytes, readable as raw and as a stream, with size and parsed view', async () => {
+        const store = await fresh();
+        const { path, bytes } = await spoolFile(1);
+        const stored = await store.add({ sessionId: 's-big', envelope: { mailFrom: 'big@client.test', rcptTo: ['r@example.test'] }, spooled: { path, size: bytes.length } });
+        expect(stored.size).toBe(bytes.length);
+        expect(stored.raw.equals(bytes)).toBe(true);
+        expect((await streamed(stored)).equals(bytes)).toBe(true);
+        const again = (await store.get(stored.id))!;
+        expect((await streamed(again)).equals(bytes)).toBe(true);
+        expect(again.raw.equals(bytes)).toBe(true);
+        expect((await store.list()).map((m) => m.id)).toEqual([stored.id]);
+        const parsed = await stored.parsed();
+        expect(parsed.subject).toBe('spooled 1');
+        expect(parsed.from).toBe('alice@client.test');
+        expect(parsed.to).toEqual(['bob@example.test']);
+        expect(parsed.text.startsWith('Line 0 of a long text.')).toBe(true);
+        expect(parsed.attachments).toEqual([{ filename: 'data.bin', contentType: 'application/octet-stream', size: ATTACHMENT_BYTES }]);
+      });
+
+      it('owns the file: once the message is deleted the spool file is gone', async () => {
+        const store = await fresh();
+        const { path, bytes } = await spoolFile(2);
+        const stored = await store.add({ sessionId: 's', envelope: { mailFrom: '', rcptTo: ['r@example.test'] }, spooled: { path, size: bytes.length } });
+        expect(await store.delete(stored.id)).toBe(true);
+        expect(existsSync(path)).toBe(false);
+      });
+
+      it('an evicted spooled message leaves no file behind', async () => {
+        const store = await make({ maxMessages: 1 });
+        const { path, bytes } = await spoolFile(3);
+        await store.add({ sessionId: 's', envelope: { mailFrom: '', rcptTo: ['r@example.test'] }, spooled: { path, size: bytes.length } });
+        await store.add(newMessage(4));
+        expect(existsSync(path)).toBe(false);
+        expect(await store.count()).toBe(1);
+      });
+    });
   });
+}
+
+const ATTACHMENT_BYTES = 1_500_000;
+
+/** A 3 MB multipart message (long text, large base64 attachment) written to its own temp file. */
+async function spoolFile(n: number): Promise<{ path: string; bytes: Buffer }> {
+  const text = Array.from({ length: 20_000 }, (_, i) => `Line ${i} of a long text.`).join('\r\n');
+  const attachment = Buffer.alloc(ATTACHMENT_BYTES, n).toString('base64').replace(/.{76}/g, '$&\r\n');
+  const bytes = Buffer.from(
+    `From: Alice <alice@client.test>\r\nTo: bob@example.test\r\nSubject: spooled ${n}\r\nMIME-Version: 1.0\r\n` +
+      `Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${text}\r\n` +
+      `--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename="data.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n${attachment}\r\n--b--\r\n`,
+  );
+  const dir = await mkdtemp(join(tmpdir(), 'mockmx-contract-spool-'));
+  const path = join(dir, `${n}.eml`);
+  await writeFile(path, bytes);
+  return { path, bytes };
+}
+
+async function streamed(m: StoredMessage): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of m.rawStream()) parts.push(c as Buffer);
+  return Buffer.concat(parts);
 }

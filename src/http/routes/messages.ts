@@ -108,7 +108,7 @@ export function messageRoutes(app: FastifyInstance, { mx, hub }: RouteContext): 
     },
     async (request, reply) => {
       const m = await get(request.params.id);
-      return reply.type('message/rfc822').header('content-disposition', disposition('inline', `${m.id}.eml`)).send(m.raw);
+      return reply.type('message/rfc822').header('content-length', m.size).header('content-disposition', disposition('inline', `${m.id}.eml`)).send(m.rawStream());
     },
   );
 
@@ -125,7 +125,7 @@ export function messageRoutes(app: FastifyInstance, { mx, hub }: RouteContext): 
     },
     async (request, reply) => {
       const m = await get(request.params.id);
-      const parsed = await simpleParser(m.raw, { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
+      const parsed = await simpleParser(m.rawStream(), { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
       const a = parsed.attachments[request.params.index];
       if (!a) throw notFound(`attachment ${request.params.index} of message ${m.id}`, { attachments: parsed.attachments.length });
       return reply
