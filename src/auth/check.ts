@@ -48,6 +48,22 @@ export interface MessageAuthInput extends SpfInput {
   readonly message: Buffer | Readable;
 }
 
+const SIGNATURE_FIELD = /(?:^|\n)(?:dkim-signature|arc-[a-z-]*)[ \t]*:/i;
+
+/**
+ * The header section of `start` (the message, or its first bytes with the whole header section)
+ * when no field in it is a DKIM or ARC signature: then nothing in the body can change a result,
+ * so mailauth need not read it. Undefined when the body matters or the section does not end in `start`.
+ */
+export function unsignedHeaderSection(start: Buffer, whole: boolean): Buffer | undefined {
+  const crlf = start.indexOf('\r\n\r\n');
+  const lf = start.indexOf('\n\n');
+  const end = crlf === -1 ? (lf === -1 ? -1 : lf + 2) : lf === -1 || crlf < lf ? crlf + 4 : lf + 2;
+  if (end === -1 && !whole) return undefined;
+  const section = end === -1 ? start : start.subarray(0, end);
+  return SIGNATURE_FIELD.test(section.toString('latin1')) ? undefined : section;
+}
+
 export async function checkMessage(input: MessageAuthInput): Promise<MessageAuthFacts> {
   const res = await authenticate(input.message, {
     sender: input.sender,

@@ -10,7 +10,7 @@ import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticat
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Decision } from '../engine/decide.js';
 import type { Facts, MessageAuthFacts, MessageFacts, PtrFacts, SpfFacts } from '../engine/facts.js';
-import { checkMessage, checkPtr, checkSpf } from '../auth/check.js';
+import { checkMessage, checkPtr, checkSpf, unsignedHeaderSection } from '../auth/check.js';
 import { hasMailRecords, zoneResolver } from '../auth/zone.js';
 import { isPositive, type Reply } from '../engine/reply.js';
 import type { Action, CompiledRule, CompiledScenario, NoticeSpec } from '../engine/scenario.js';
@@ -844,7 +844,7 @@ export class MockConnection extends SMTPConnection {
     // what notices quote and header checks read; the whole message unless it was spooled
     const head = body.buffer ?? (await readHead(body));
     const analysed = await this.analyse(body, head, depth);
-    const authentication = scenario.authNeeds.message ? await this.authenticate(body, scenario) : undefined;
+    const authentication = scenario.authNeeds.message ? await this.authenticate(body, head, scenario) : undefined;
     const message: MessageFacts = authentication ? { ...analysed, authentication } : analysed;
     this.messageValues = messagePlaceholders(message, scenario.server);
     this.authHeaders = authentication?.headers;
@@ -883,9 +883,10 @@ export class MockConnection extends SMTPConnection {
     });
   }
 
-  private authenticate(body: MessageBody, scenario: CompiledScenario): Promise<MessageAuthFacts> {
+  private authenticate(body: MessageBody, head: Buffer, scenario: CompiledScenario): Promise<MessageAuthFacts> {
     const sender = this.session.envelope.mailFrom ? this.session.envelope.mailFrom.address : '';
-    const message = body.buffer ?? body.stream();
+    // unsigned mail (most of it): the header section decides everything, the body need not be read
+    const message = unsignedHeaderSection(head, body.buffer !== undefined) ?? body.buffer ?? body.stream();
     return checkMessage({ message, sender, ip: this.remoteAddress, helo: this.hostNameAppearsAs || '', mta: scenario.server.hostname, resolver: zoneResolver(scenario.zone) });
   }
 

@@ -13,6 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { StateEntry, StateStore, StateUpdate } from '../../src/state/types.js';
+import { seededRandom } from '../../src/engine/random.js';
 
 export type MakeStateStore = (opts: { maxKeys?: number }) => StateStore;
 
@@ -465,6 +466,34 @@ export function stateStoreContract(name: string, make: MakeStateStore): void {
           { key: 'k1', kind: 'counter', value: 10 },
           { key: 'k2', kind: 'counter', value: 10 },
         ]);
+      });
+
+      it('under random churn (rewrites, deletes, resets) always forgets exactly the least recently written key', () => {
+        const max = 40;
+        const s = fresh({ maxKeys: max });
+        const model: string[] = []; // write order, stalest first
+        const random = seededRandom(9);
+        const pick = () => `k${Math.floor(random() * 100)}`;
+        for (let i = 0; i < 4000; i++) {
+          const key = pick();
+          const r = random();
+          if (r < 0.1) {
+            s.apply([{ op: 'delete', key }], T0 + i);
+            if (model.includes(key)) model.splice(model.indexOf(key), 1);
+          } else if (r < 0.102) {
+            s.reset();
+            model.length = 0;
+          } else if (r < 0.11) {
+            s.reset('k1');
+            for (let j = model.length - 1; j >= 0; j--) if (model[j]!.startsWith('k1')) model.splice(j, 1);
+          } else {
+            s.apply([{ op: 'count', key }], T0 + i);
+            if (model.includes(key)) model.splice(model.indexOf(key), 1);
+            model.push(key);
+            if (model.length > max) model.shift();
+          }
+          expect(keysOf(s.list(T0 + i)), `after step ${i}`).toEqual([...model].sort());
+        }
       });
 
       it('stays within the bound over a flood of distinct keys, keeping the newest', () => {
