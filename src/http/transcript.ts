@@ -1,112 +1,20 @@
 /**
  * Reads a session transcript back as SMTP: which reply answered which command, what was
  * refused (and for whom), how many messages went through, and how the session ended.
- * Everything here is derived from the lines the adapter logged; nothing is stored twice.
+ * Everything here is derived from the lines the adapter logged; the outcome comes from the
+ * store's running tally of them, so it still counts lines no longer kept in memory.
  */
-import type { SessionRecord, TranscriptLine } from '../store/sessions.js';
+import { tallyOf, type SessionRecord, type TranscriptLine } from '../store/sessions.js';
+import { DATA_LINE, ReplyReader, verbOf, type WireReply } from '../store/transcript-reader.js';
 import type { StoredMessage } from '../store/types.js';
 
-/** One reply as written, its lines gathered (a multi-line `550-…` / `550 …` is one reply). */
-export interface WireReply {
-  readonly code: number;
-  readonly enhanced?: string;
-  /** The reply's text without code and enhanced code, lines joined by a space. */
-  readonly text: string;
-  /** The lines exactly as sent. */
-  readonly lines: readonly string[];
-  readonly rule?: string;
-  readonly at: number;
-  /** Transcript index of its first and last line. */
-  readonly first: number;
-  readonly last: number;
-  /** The client line it answered (absent for the greeting). */
-  readonly command?: string;
-  /** Transcript index of that client line. */
-  readonly commandIndex?: number;
-  /** The transaction's envelope sender when it was sent (after MAIL). */
-  readonly sender?: string;
-  /**
-   * Whom it concerns: at RCPT the recipient being added; for DATA and the message, the
-   * recipients accepted in the transaction.
-   */
-  readonly recipients: readonly string[];
-}
-
-const REPLY_LINE = /^(\d{3})(?:([ -])(.*))?$/;
-const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?: |$)/;
-const DATA_LINE = /^<(\d+) bytes of message data>$/;
-const ADDRESS = /^(?:MAIL\s+FROM|RCPT\s+TO)\s*:\s*<([^<>]*)>/i;
-
-export const isMessageData = (command: string | undefined): boolean => command !== undefined && DATA_LINE.test(command);
-const verbOf = (command: string) => (command.split(' ')[0] ?? '').toUpperCase();
-const addressOf = (command: string) => ADDRESS.exec(command)?.[1] ?? command.replace(/^\S+\s*(?:FROM|TO)?\s*:?\s*/i, '').trim();
+export { isMessageData, type WireReply } from '../store/transcript-reader.js';
 
 /** Every reply of a transcript in order, each with the command it answered and the transaction around it. */
 export function repliesOf(transcript: readonly TranscriptLine[]): WireReply[] {
+  const reader = new ReplyReader();
   const replies: WireReply[] = [];
-  let command: { text: string; index: number } | undefined;
-  let answered = true;
-  let sender: string | undefined;
-  let recipients: string[] = [];
-  let pending: { lines: string[]; texts: string[]; code: number; enhanced?: string; rule?: string; at: number; first: number } | undefined;
-
-  transcript.forEach((line, index) => {
-    if (line.direction === 'in') {
-      command = { text: line.text, index };
-      answered = false;
-      const verb = verbOf(line.text);
-      if (verb === 'MAIL') {
-        // a new transaction, whose sender counts once MAIL is accepted
-        sender = undefined;
-        recipients = [];
-      } else if (verb === 'RSET' || verb === 'HELO' || verb === 'EHLO' || verb === 'LHLO') {
-        sender = undefined;
-        recipients = [];
-      }
-      return;
-    }
-    if (line.direction !== 'out') return;
-    const m = REPLY_LINE.exec(line.text);
-    if (!m) return;
-    const code = Number(m[1]);
-    const rest = m[3] ?? '';
-    const enhanced = ENHANCED.exec(rest)?.[1];
-    const text = enhanced ? rest.slice(enhanced.length).trimStart() : rest;
-    pending ??= { lines: [], texts: [], code, ...(enhanced ? { enhanced } : {}), at: line.at, first: index };
-    pending.lines.push(line.text);
-    pending.texts.push(text);
-    if (line.rule && !pending.rule) pending.rule = line.rule;
-    if (m[2] === '-') return;
-
-    // the reply is complete
-    const cmd = command && !answered ? command : undefined;
-    answered = true;
-    const verb = cmd ? verbOf(cmd.text) : '';
-    const about =
-      verb === 'RCPT' && cmd ? [addressOf(cmd.text)] : cmd && (verb === 'DATA' || isMessageData(cmd.text)) ? [...recipients] : [];
-    const from = verb === 'MAIL' && cmd ? addressOf(cmd.text) : sender;
-    if (verb === 'MAIL' && pending.code < 400) sender = from;
-    replies.push({
-      code: pending.code,
-      ...(pending.enhanced ? { enhanced: pending.enhanced } : {}),
-      text: pending.texts.join(' '),
-      lines: pending.lines,
-      ...(pending.rule ? { rule: pending.rule } : {}),
-      at: pending.at,
-      first: pending.first,
-      last: index,
-      ...(cmd ? { command: cmd.text, commandIndex: cmd.index } : {}),
-      ...(from !== undefined ? { sender: from } : {}),
-      recipients: about,
-    });
-    if (verb === 'RCPT' && cmd && pending.code < 400) recipients.push(addressOf(cmd.text));
-    // after the message's answer the transaction is over
-    if (cmd && isMessageData(cmd.text)) {
-      sender = undefined;
-      recipients = [];
-    }
-    pending = undefined;
-  });
+  for (const line of transcript) if (reader.read(line)) replies.push(reader.reply());
   return replies;
 }
 
@@ -141,9 +49,9 @@ export interface SessionOutcome {
   readonly lastRefusal?: Refusal;
 }
 
-export function refusalOf(sessionId: string, r: WireReply): Refusal {
+export function refusalOf(sessionId: string, r: WireReply, lineNumber = r.first): Refusal {
   return {
-    id: `${sessionId}:${r.first}`,
+    id: `${sessionId}:${lineNumber}`,
     sessionId,
     at: r.at,
     code: r.code,
@@ -157,24 +65,25 @@ export function refusalOf(sessionId: string, r: WireReply): Refusal {
   };
 }
 
-/** The refusals of a session, in the order they were sent. */
+/** A kept line's number among all the lines the session logged, so ids stay put when older lines leave memory. */
+function lineNumberOf(record: SessionRecord, position: number): number {
+  const elided = record.elided;
+  return elided && position > elided.after ? position - 1 + elided.count : position;
+}
+
+/** The refusals of a session that are still in its transcript in memory, in the order they were sent. */
 export function refusalsOf(record: SessionRecord): Refusal[] {
   return repliesOf(record.transcript)
     .filter((r) => r.code >= 400)
-    .map((r) => refusalOf(record.id, r));
+    .map((r) => refusalOf(record.id, r, lineNumberOf(record, r.first)));
 }
 
+/** From the store's running tally: whole even when lines have left memory, and O(1) for a session it keeps. */
 export function outcomeOf(record: SessionRecord): SessionOutcome {
-  const replies = repliesOf(record.transcript);
-  const messages = replies.filter((r) => r.code < 400 && isMessageData(r.command)).length;
-  const refused = replies.filter((r) => r.code >= 400);
-  const last = refused.at(-1);
-  const base = { messages, refusals: refused.length, ...(last ? { lastRefusal: refusalOf(record.id, last) } : {}) };
+  const { messages, refusals, lastRefusal, dropped } = tallyOf(record);
+  const base = { messages, refusals, ...(lastRefusal ? { lastRefusal: refusalOf(record.id, lastRefusal) } : {}) };
   if (record.endedAt === undefined) return { status: 'open', ...base };
-  const dropped =
-    record.transcript.some((l) => l.direction === 'note' && /^connection (dropped|reset)\b/.test(l.text)) ||
-    record.transcript.findLast((l) => l.direction !== 'note')?.direction === 'in';
-  const status: SessionStatus = dropped ? 'dropped' : messages ? 'delivered' : refused.length ? 'rejected' : 'closed';
+  const status: SessionStatus = dropped ? 'dropped' : messages ? 'delivered' : refusals ? 'rejected' : 'closed';
   return { status, ...base };
 }
 
@@ -196,8 +105,9 @@ export interface MessageTransaction {
 export function transactionOf(message: StoredMessage, session: SessionRecord | undefined): MessageTransaction | undefined {
   if (!session) return undefined;
   const t = session.transcript;
+  const { from, floor } = keptRange(session, message.receivedAt);
   let dataIndex = -1;
-  for (let i = t.length - 1; i >= 0; i--) {
+  for (let i = t.length - 1; i >= from; i--) {
     const line = t[i]!;
     if (line.direction === 'in' && line.at <= message.receivedAt && DATA_LINE.exec(line.text)?.[1] === String(message.size)) {
       dataIndex = i;
@@ -206,8 +116,21 @@ export function transactionOf(message: StoredMessage, session: SessionRecord | u
   }
   if (dataIndex < 0) return undefined;
   let start = dataIndex;
-  while (start > 0 && !(t[start]!.direction === 'in' && verbOf(t[start]!.text) === 'MAIL')) start--;
+  const first = dataIndex >= floor ? floor : 0;
+  while (start > first && !(t[start]!.direction === 'in' && verbOf(t[start]!.text) === 'MAIL')) start--;
   const replies = repliesOf(t).filter((r) => r.commandIndex !== undefined && r.commandIndex >= start && r.commandIndex <= dataIndex);
   const reply = replies.find((r) => r.commandIndex === dataIndex);
   return { ...(reply ? { reply } : {}), refused: replies.filter((r) => r.code >= 400), replies, dataIndex };
+}
+
+/**
+ * Where a message's lines can be in a transcript whose middle left memory: not in the head when
+ * it came after the head's last line (they were in the middle; another message of the same size
+ * there is not it), and its transaction does not reach back across the note (`floor`).
+ */
+function keptRange(session: SessionRecord, receivedAt: number): { from: number; floor: number } {
+  const elided = session.elided;
+  if (!elided) return { from: 0, floor: 0 };
+  const headEnd = session.transcript[elided.after - 1]?.at ?? Number.NEGATIVE_INFINITY;
+  return { from: receivedAt > headEnd ? elided.after + 1 : 0, floor: elided.after + 1 };
 }

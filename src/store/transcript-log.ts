@@ -10,17 +10,22 @@
  *   …
  *   await log.flush();                   // on shutdown, so the last lines are written
  *
- * Only finished sessions are written (on sessionEnded); a session cut off by a crash is not.
+ * Only finished sessions are written (on sessionEnded), whole: the lines a long session's
+ * record no longer keeps in memory (SessionStore's line budget) are appended as they leave to
+ * `<dir>/sessions.open/<id>.jsonl`, and put back in place when the session is written. A
+ * session cut off by a crash is not written (its leftover file is removed at the next open).
  * The file keeps the latest `maxSessions` sessions: when it holds more than twice that many
  * lines, it is rewritten (atomically) with the latest ones only. A torn last line (a crash
  * mid-append) or a line that is not a session is skipped on load, and the file rewritten.
  */
-import { join, resolve } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { appendLinesDurable, readJsonLines, replaceFileDurable, SerialQueue } from './durable.js';
-import type { SessionEvents, SessionRecord, SessionStore, TranscriptLine } from './sessions.js';
+import { wholeTranscript, type SessionEvents, type SessionRecord, type SessionStore, type TranscriptLine } from './sessions.js';
 
 export const TRANSCRIPT_LOG_FILE = 'sessions.jsonl';
+/** Lines of sessions still open that left memory, a file per session, until the session is written. */
+export const TRANSCRIPT_SPOOL_DIR = 'sessions.open';
 
 export interface TranscriptLogOptions {
   /** How many sessions the file keeps (the latest); default 1000, as the app's SessionStore. */
@@ -48,6 +53,11 @@ function asRecord(v: unknown): SessionRecord | undefined {
   if (typeof v.clientIp !== 'string' || typeof v.clientPort !== 'number' || (v.listener !== 'smtp' && v.listener !== 'smtps')) return undefined;
   if (!Array.isArray(v.transcript) || !v.transcript.every(isLine)) return undefined;
   return v as unknown as SessionRecord;
+}
+
+/** The lines a session spooled, in order; none when there is no file. */
+async function readSpool(path: string): Promise<TranscriptLine[]> {
+  return (await readJsonLines(path)).values.filter(isLine);
 }
 
 /** The number in a SessionStore id (`s` + base 36), for ordering and for continuing the sequence. */
@@ -85,6 +95,8 @@ export class TranscriptLog {
   private readonly maxSessions: number;
   private readonly onError: (err: unknown) => void;
 
+  private spoolReady: Promise<unknown> | undefined;
+
   private constructor(
     /** The JSON-lines file (absolute). */
     readonly path: string,
@@ -105,27 +117,57 @@ export class TranscriptLog {
     await mkdir(resolve(dir), { recursive: true });
     const path = join(resolve(dir), TRANSCRIPT_LOG_FILE);
     const { records, lines, damaged } = await readSessions(path, max);
+    await rm(join(resolve(dir), TRANSCRIPT_SPOOL_DIR), { recursive: true, force: true });
     const log = new TranscriptLog(path, options, Object.freeze(records), lines);
     if (damaged || lines > max) await log.rewrite(records);
     return log;
   }
 
-  /** Appends one session (a snapshot taken now) and fsyncs; resolves once it is on disk. */
+  /**
+   * Appends one session (a snapshot taken now) and fsyncs; resolves once it is on disk. A record
+   * whose middle left memory is written whole, its spooled lines put back in place.
+   */
   append(record: SessionRecord): Promise<void> {
-    const line = JSON.stringify(record);
+    if (!record.elided) {
+      const line = JSON.stringify(record);
+      return this.queue.run(() => this.write(line));
+    }
+    const { transcript, elided, ...rest } = record;
+    const kept = { transcript: [...transcript], elided };
     return this.queue.run(async () => {
-      await appendLinesDurable(this.path, [line]);
-      this.lines++;
-      if (this.lines > 2 * this.maxSessions) {
-        const { records } = await readSessions(this.path, this.maxSessions);
-        await this.rewrite(records);
-      }
+      const spool = this.spoolPath(record.id);
+      await this.write(JSON.stringify({ ...rest, transcript: wholeTranscript(kept, await readSpool(spool)) }));
+      await rm(spool, { force: true });
     });
   }
 
+  private async write(line: string): Promise<void> {
+    await appendLinesDurable(this.path, [line]);
+    this.lines++;
+    if (this.lines > 2 * this.maxSessions) {
+      const { records } = await readSessions(this.path, this.maxSessions);
+      await this.rewrite(records);
+    }
+  }
+
+  /** Keeps lines of an open session that left memory until the session is written (no fsync: a crash loses the session anyway). */
+  private spool(id: string, lines: readonly TranscriptLine[]): Promise<void> {
+    const text = lines.map((l) => `${JSON.stringify(l)}\n`).join('');
+    return this.queue.run(async () => {
+      this.spoolReady ??= mkdir(dirname(this.spoolPath(id)), { recursive: true });
+      await this.spoolReady;
+      await appendFile(this.spoolPath(id), text);
+    });
+  }
+
+  private spoolPath(id: string): string {
+    return join(dirname(this.path), TRANSCRIPT_SPOOL_DIR, `${encodeURIComponent(id)}.jsonl`);
+  }
+
   /**
-   * SessionStore events that append each session as it ends, passing every event on to `next`
-   * first. A write that fails goes to `onError`; it never throws into the session.
+   * SessionStore events that append each session as it ends (and spool the lines a long one
+   * drops from memory), passing every event on to `next` first. A write that fails goes to
+   * `onError`; it never throws into the session.
    */
   events(next?: SessionEvents): SessionEvents {
     return {
@@ -134,6 +176,10 @@ export class TranscriptLog {
       sessionEnded: (record) => {
         next?.sessionEnded(record);
         this.append(record).catch(this.onError);
+      },
+      linesDropped: (record, lines) => {
+        next?.linesDropped?.(record, lines);
+        this.spool(record.id, lines).catch(this.onError);
       },
     };
   }

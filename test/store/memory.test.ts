@@ -98,18 +98,20 @@ describe('SessionStore', () => {
     expect(calls.lines.map(([, l]) => l)).toEqual(record.transcript);
   });
 
-  it('stops a transcript at maxLines, the last kept line saying so', () => {
+  it('past maxLines keeps the first lines and the latest, a note between counting the rest', () => {
     const t = 42;
     const { calls, events } = recorder();
-    const store = new SessionStore({ maxSessions: 10, maxLines: 5, now: () => t }, events);
+    const dropped: string[][] = [];
+    const store = new SessionStore({ maxSessions: 10, maxLines: 8, now: () => t }, { ...events, linesDropped: (_, lines) => dropped.push(lines.map((l) => l.text)) });
     const log = store.open(info(1));
     for (let i = 1; i <= 12; i++) log.line('in', `NOOP ${i}`);
     const record = store.get(log.id)!;
-    expect(record.transcript).toHaveLength(5);
-    expect(record.transcript.slice(0, 4).map((l) => l.text)).toEqual(['NOOP 1', 'NOOP 2', 'NOOP 3', 'NOOP 4']);
-    expect(record.transcript[4]).toEqual({ at: 42, direction: 'note', text: 'transcript truncated at 5 lines' });
-    // listeners see what the transcript keeps, no more and nothing else
-    expect(calls.lines.map(([, l]) => l)).toEqual(record.transcript);
+    expect(record.transcript.map((l) => l.text)).toEqual(['NOOP 1', 'NOOP 2', '7 lines not kept in memory (the first 2 are above, the latest below)', 'NOOP 10', 'NOOP 11', 'NOOP 12']);
+    expect(record.transcript[2]).toEqual({ at: 42, direction: 'note', text: expect.any(String) });
+    expect(record.elided).toEqual({ after: 2, count: 7 });
+    // listeners see every line as it is logged, and the ones that leave memory, in order
+    expect(calls.lines.map(([, l]) => l.text)).toEqual(Array.from({ length: 12 }, (_, i) => `NOOP ${i + 1}`));
+    expect(dropped).toEqual([['NOOP 3', 'NOOP 4', 'NOOP 5', 'NOOP 6'], ['NOOP 7', 'NOOP 8', 'NOOP 9']]);
   });
 
   it('update merges what becomes known; end stamps endedAt and fires "sessionEnd"', () => {
