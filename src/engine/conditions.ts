@@ -100,10 +100,53 @@ function matchers(spec: string | string[], path: (string | number)[]): Matcher[]
 const anyMatch = (ms: Matcher[], value: string | undefined) => value !== undefined && ms.some((m) => m.test(value));
 const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
 const senderText = (f: Facts) => (f.envelope.mailFrom === '' ? '<>' : f.envelope.mailFrom);
-/** At rcpt only the recipient being added counts; later any recipient may match. */
-const recipients = (f: Facts): readonly string[] => (f.stage === 'rcpt' && f.rcpt !== undefined ? [f.rcpt] : f.envelope.rcptTo);
+/** At rcpt only the recipient being added counts (a lone string: no list to build); later any recipient may match. */
+const recipients = (f: Facts): FieldValues => (f.stage === 'rcpt' && f.rcpt !== undefined ? f.rcpt : f.envelope.rcptTo);
 const authUser = (f: Facts) => f.auth?.user ?? f.session.authUser;
 const authMechanism = (f: Facts) => f.auth?.mechanism ?? f.session.authMechanism;
+
+/** The texts a condition reads: none, one, or several of which any may match. */
+export type FieldValues = string | readonly string[] | undefined;
+
+export function someValue(values: FieldValues, test: (value: string) => boolean): boolean {
+  if (values === undefined) return false;
+  return typeof values === 'string' ? test(values) : values.some(test);
+}
+
+/**
+ * A text fact that patterns test: where its values come from, and which part of each is
+ * tested. Both the condition and the rule index read it from here, so they cannot disagree.
+ */
+export interface TextField {
+  readonly name: TextFieldName;
+  readonly values: (f: Facts) => FieldValues;
+  readonly part?: (value: string) => string;
+}
+
+export type TextFieldName = 'helo' | 'authUser' | 'authMechanism' | 'sender' | 'senderDomain' | 'rcpt' | 'rcptDomain' | 'verb' | 'arg' | 'ptrName';
+
+const TEXT_FIELDS: { readonly [K in TextFieldName]: TextField } = {
+  helo: { name: 'helo', values: (f) => f.session.heloName },
+  authUser: { name: 'authUser', values: authUser },
+  authMechanism: { name: 'authMechanism', values: authMechanism },
+  sender: { name: 'sender', values: senderText },
+  // the null sender has no domain
+  senderDomain: { name: 'senderDomain', values: (f) => f.envelope.mailFrom || undefined, part: domainOf },
+  rcpt: { name: 'rcpt', values: recipients },
+  rcptDomain: { name: 'rcptDomain', values: recipients, part: domainOf },
+  verb: { name: 'verb', values: (f) => f.command?.verb },
+  arg: { name: 'arg', values: (f) => f.command?.arg },
+  ptrName: { name: 'ptrName', values: (f) => f.session.ptr?.name },
+};
+
+/** A text condition: some value of the field matches some pattern. Indexable when every pattern has a key. */
+function textCondition(field: TextField, ms: Matcher[]): Condition {
+  const { part } = field;
+  const one = part ? (v: string) => anyMatch(ms, part(v)) : (v: string) => anyMatch(ms, v);
+  const keys = ms.map((m) => m.key);
+  const index = keys.every((k) => k !== undefined) ? { index: Object.freeze({ field, keys: Object.freeze(keys) }) } : {};
+  return { key: field.name, test: (f) => someValue(field.values(f), one), ...index };
+}
 
 /** Flags are set on, and read from, the client IP unless a rule says otherwise. */
 export const FLAG_PER: readonly CountKey[] = ['ip'];
@@ -115,6 +158,10 @@ export function compileConditions(spec: ConditionsSpec, path: (string | number)[
   const out: Condition[] = [];
   const add = (key: string, test: Condition['test']) => out.push({ key, test });
   const at = (key: string) => [...path, key];
+  const text = (name: TextFieldName) => {
+    const written = spec[name];
+    if (written !== undefined) out.push(textCondition(TEXT_FIELDS[name], matchers(written, at(name))));
+  };
 
   if (spec.ip !== undefined) {
     const list = Array.isArray(spec.ip) ? spec.ip : [spec.ip];
@@ -125,43 +172,21 @@ export function compileConditions(spec: ConditionsSpec, path: (string | number)[
     const want = spec.tls;
     add('tls', (f) => f.session.tls === want);
   }
-  if (spec.helo !== undefined) {
-    const ms = matchers(spec.helo, at('helo'));
-    add('helo', (f) => anyMatch(ms, f.session.heloName));
-  }
+  text('helo');
   if (spec.authenticated !== undefined) {
     const want = spec.authenticated;
     add('authenticated', (f) => (f.session.authUser !== undefined) === want);
   }
-  if (spec.authUser !== undefined) {
-    const ms = matchers(spec.authUser, at('authUser'));
-    add('authUser', (f) => anyMatch(ms, authUser(f)));
-  }
-  if (spec.authMechanism !== undefined) {
-    const ms = matchers(spec.authMechanism, at('authMechanism'));
-    add('authMechanism', (f) => anyMatch(ms, authMechanism(f)));
-  }
+  text('authUser');
+  text('authMechanism');
   if (spec.authValid !== undefined) {
     const want = spec.authValid;
     add('authValid', (f) => f.auth?.valid === want);
   }
-  if (spec.sender !== undefined) {
-    const ms = matchers(spec.sender, at('sender'));
-    add('sender', (f) => anyMatch(ms, senderText(f)));
-  }
-  if (spec.senderDomain !== undefined) {
-    const ms = matchers(spec.senderDomain, at('senderDomain'));
-    add('senderDomain', (f) => !!f.envelope.mailFrom && anyMatch(ms, domainOf(f.envelope.mailFrom)));
-  }
-  if (spec.rcpt !== undefined) {
-    const ms = matchers(spec.rcpt, at('rcpt'));
-    // at RCPT only the recipient being added counts: no list to build
-    add('rcpt', (f) => (f.stage === 'rcpt' && f.rcpt !== undefined ? anyMatch(ms, f.rcpt) : f.envelope.rcptTo.some((r) => anyMatch(ms, r))));
-  }
-  if (spec.rcptDomain !== undefined) {
-    const ms = matchers(spec.rcptDomain, at('rcptDomain'));
-    add('rcptDomain', (f) => recipients(f).some((r) => anyMatch(ms, domainOf(r))));
-  }
+  text('sender');
+  text('senderDomain');
+  text('rcpt');
+  text('rcptDomain');
   if (spec.rcptCount !== undefined) {
     const cmp = must(parseComparison(spec.rcptCount), at('rcptCount'));
     add('rcptCount', (f) => cmp.test(f.envelope.rcptTo.length));
@@ -189,14 +214,8 @@ export function compileConditions(spec: ConditionsSpec, path: (string | number)[
     const flags = wanted.map((w) => ({ name: w.name, per: perList(w.per) ?? FLAG_PER }));
     add('flagged', (f, env) => flags.some((flag) => env.state.entry(stateKey('flag', flag.name, flag.per, f), env.now) !== undefined));
   }
-  if (spec.verb !== undefined) {
-    const ms = matchers(spec.verb, at('verb'));
-    add('verb', (f) => anyMatch(ms, f.command?.verb));
-  }
-  if (spec.arg !== undefined) {
-    const ms = matchers(spec.arg, at('arg'));
-    add('arg', (f) => anyMatch(ms, f.command?.arg));
-  }
+  text('verb');
+  text('arg');
   if (spec.size !== undefined) {
     const cmp: Comparison = must(parseComparison(spec.size), at('size'));
     add('size', (f) => {
@@ -241,10 +260,7 @@ export function compileConditions(spec: ConditionsSpec, path: (string | number)[
     const wanted = oneOf(spec.ptr);
     add('ptr', (f) => f.session.ptr !== undefined && wanted.has(f.session.ptr.result));
   }
-  if (spec.ptrName !== undefined) {
-    const ms = matchers(spec.ptrName, at('ptrName'));
-    add('ptrName', (f) => anyMatch(ms, f.session.ptr?.name));
-  }
+  text('ptrName');
   if (spec.senderDomainExists !== undefined) {
     const want = spec.senderDomainExists;
     add('senderDomainExists', (f, env) => {
@@ -254,7 +270,7 @@ export function compileConditions(spec: ConditionsSpec, path: (string | number)[
   }
   if (spec.rcptDomainExists !== undefined) {
     const want = spec.rcptDomainExists;
-    add('rcptDomainExists', (f, env) => recipients(f).some((r) => env.domainExists?.(domainOf(r)) === want));
+    add('rcptDomainExists', (f, env) => someValue(recipients(f), (r) => env.domainExists?.(domainOf(r)) === want));
   }
   if (spec.spf !== undefined) {
     const wanted = oneOf(spec.spf);

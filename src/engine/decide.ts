@@ -5,6 +5,7 @@
  */
 import type { StateUpdate, StateView } from '../state/types.js';
 import type { Facts } from './facts.js';
+import { rulesToTry } from './index-rules.js';
 import { stateKey } from './keys.js';
 import type { Action, CompiledRule } from './scenario.js';
 
@@ -18,6 +19,7 @@ export interface Decision {
 
 export interface DecideInput {
   readonly facts: Facts;
+  /** In order; a list from `indexRules` (as in CompiledScenario.rulesByStage) is answered from its index. */
   readonly rules: readonly CompiledRule[];
   readonly state: StateView;
   /** Milliseconds since the epoch, from the caller's (injectable) clock. */
@@ -34,7 +36,8 @@ const GREYLIST_PER = ['ip', 'sender', 'rcpt'] as const;
 export function decide({ facts, rules, state, now, random, domainExists }: DecideInput): Decision {
   const updates: StateUpdate[] = [];
   const env = { state, now, ...(domainExists ? { domainExists } : {}) };
-  for (const rule of rules) {
+  // the index leaves out only rules whose conditions cannot hold, which would make no updates
+  for (const rule of rulesToTry(rules, facts)) {
     if (!rule.stages.has(facts.stage)) continue;
     if (!rule.conditions.every((c) => c.test(facts, env))) continue;
     if (!modifiersLetFire(rule, facts, state, now, random, updates)) continue;

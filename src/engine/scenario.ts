@@ -11,6 +11,8 @@ import type { Facts } from './facts.js';
 import type { Reply } from './reply.js';
 import type { Stage } from './stages.js';
 import type { AuthMechanism } from '../scenario/schema.js';
+import type { PatternKey } from '../scenario/values.js';
+import type { TextField } from './conditions.js';
 
 export type ActionKind = 'reply' | 'accept' | 'drop' | 'reset' | 'discard' | 'continue' | 'notice';
 
@@ -47,6 +49,13 @@ export interface Condition {
   /** The key as written in the scenario, for explanations. */
   readonly key: string;
   readonly test: (facts: Facts, env: ConditionEnv) => boolean;
+  /** Set when the condition can hold only if some value of `field` has one of `keys`: lets rules be indexed. */
+  readonly index?: ConditionIndex;
+}
+
+export interface ConditionIndex {
+  readonly field: TextField;
+  readonly keys: readonly PatternKey[];
 }
 
 export interface FlagSpec {
@@ -146,7 +155,7 @@ export interface CompiledScenario {
   /** Known mailboxes by lower-case address. */
   readonly mailboxes: ReadonlyMap<string, Mailbox>;
   readonly rules: readonly CompiledRule[];
-  /** The non-event rules of each stage, in order: a decision only walks its own stage's. */
+  /** The non-event rules of each stage, in order: a decision only tries its own stage's, and through their index (engine/index-rules.ts) only those that can hold. */
   readonly rulesByStage: ReadonlyMap<Stage, readonly CompiledRule[]>;
   /** Stages that some rule can answer at, so the adapter skips building facts elsewhere. */
   readonly activeStages: ReadonlySet<Stage>;

@@ -8,6 +8,7 @@ import { compileConditions, ConditionError, CONDITION_STAGES, depthOf, FLAG_PER,
 import { DEFAULT_LIMITS, type ContentLimits } from '../engine/content.js';
 import type { CountKey } from '../engine/keys.js';
 import type { Action, ActionKind, CompiledRule, CompiledScenario, Mailbox, NoticeSpec, ServerSettings } from '../engine/scenario.js';
+import { indexRules } from '../engine/index-rules.js';
 import { STAGES, type Stage } from '../engine/stages.js';
 import type { Problem } from './errors.js';
 import type { EventName } from '../engine/events.js';
@@ -108,11 +109,11 @@ export function withRules(base: ScenarioBase, rules: readonly CompiledRule[]): C
   return Object.freeze({
     ...base,
     rules: Object.freeze([...rules]),
-    rulesByStage: new Map(STAGES.map((stage) => [stage, Object.freeze(rules.filter((r) => !r.readsEvent && r.stages.has(stage)))])),
+    rulesByStage: new Map(STAGES.map((stage) => [stage, indexRules(rules.filter((r) => !r.readsEvent && r.stages.has(stage)))])),
     // event rules only run when an event happens, so they do not make a stage active
     activeStages: new Set<Stage>(rules.filter((r) => !r.readsEvent).flatMap((r) => [...r.stages])),
     messageDepth: rules.reduce<Depth>((d, r) => (r.stages.has('message') && r.messageDepth > d ? r.messageDepth : d), 0),
-    eventRules: Object.freeze(rules.filter((r) => r.readsEvent)),
+    eventRules: indexRules(rules.filter((r) => r.readsEvent)),
     authNeeds: Object.freeze({
       ptr: rules.some((r) => r.readsAuth.ptr),
       spf: rules.some((r) => r.readsAuth.spf),

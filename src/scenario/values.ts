@@ -13,7 +13,42 @@ const fail = <T>(error: string): Parsed<T> => ({ ok: false, error });
 export interface Matcher {
   readonly source: string;
   test(value: string): boolean;
+  /** What every value it matches has, once lower-cased; absent when that is not known (regexes, `*x*`). */
+  readonly key?: PatternKey;
 }
+
+/** A part of a lower-cased value: all of it, the text before its first `@`, or after its last. */
+export type KeyPart = 'whole' | 'local' | 'domain';
+
+/** A literal that part of every matching value equals: what lets rules be indexed (engine/index-rules.ts). */
+export interface PatternKey {
+  readonly part: KeyPart;
+  readonly text: string;
+}
+
+/** The part of an already lower-cased value; undefined for `local`/`domain` of a value without `@`. */
+export function partOf(lowered: string, part: KeyPart): string | undefined {
+  if (part === 'whole') return lowered;
+  const at = part === 'local' ? lowered.indexOf('@') : lowered.lastIndexOf('@');
+  if (at < 0) return undefined;
+  return part === 'local' ? lowered.slice(0, at) : lowered.slice(at + 1);
+}
+
+/**
+ * The key of a glob whose matches start with `head` and end with `tail` (its lower-cased
+ * literal ends): a head holding `@` fixes the local part, a tail holding `@` the domain.
+ */
+function globKey(head: string, tail: string): PatternKey | undefined {
+  if (head.includes('@')) return { part: 'local', text: head.slice(0, head.indexOf('@')) };
+  if (tail.includes('@')) return { part: 'domain', text: tail.slice(tail.lastIndexOf('@') + 1) };
+  return undefined;
+}
+
+/**
+ * A regex's `i` flag folds case differently from toLowerCase (it matches "µ" to "μ"), but for
+ * ASCII text the two agree and no other character folds onto ASCII: only ASCII ends give keys.
+ */
+const asciiLower = (text: string) => (/^[\x00-\x7f]*$/.test(text) ? text.toLowerCase() : '');
 
 const REGEX_LITERAL = /^\/(.*)\/([a-z]*)$/s;
 
@@ -23,7 +58,7 @@ const REGEX_LITERAL = /^\/(.*)\/([a-z]*)$/s;
  */
 let lastIn = '';
 let lastOut = '';
-function lower(v: string): string {
+export function lower(v: string): string {
   if (v !== lastIn) {
     lastIn = v;
     lastOut = v.toLowerCase();
@@ -49,7 +84,9 @@ export function parsePattern(source: string): Parsed<Matcher> {
     const [, lead, , trail] = simple;
     const test =
       lead && trail ? (v: string) => lower(v).includes(core) : lead ? (v: string) => lower(v).endsWith(core) : (v: string) => lower(v).startsWith(core);
-    return ok({ source, test });
+    // these test the lower-cased value, as keys are read, so any literal end gives a key
+    const key = lead && trail ? undefined : lead ? globKey('', core) : globKey(core, '');
+    return ok({ source, test, ...(key ? { key } : {}) });
   }
   if (/[*?]/.test(source)) {
     const body = source
@@ -57,10 +94,11 @@ export function parsePattern(source: string): Parsed<Matcher> {
       .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
       .join('');
     const re = new RegExp(`^${body}$`, 'is');
-    return ok({ source, test: (v) => re.test(v) });
+    const key = globKey(asciiLower(source.slice(0, source.search(/[*?]/))), asciiLower(source.slice(source.search(/[^*?]*$/))));
+    return ok({ source, test: (v) => re.test(v), ...(key ? { key } : {}) });
   }
   const exact = source.toLowerCase();
-  return ok({ source, test: (v) => lower(v) === exact });
+  return ok({ source, test: (v) => lower(v) === exact, key: { part: 'whole', text: exact } });
 }
 
 /** A numeric comparison such as `3`, `>= 3`, `< 10MB`, `!= 0`, or a range `2..5`. */
