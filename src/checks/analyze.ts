@@ -7,7 +7,7 @@ import { withFirst } from '../spool/body.js';
 import { parseHeaderSection, type HeaderSection } from './header-section.js';
 import { analyzeSection } from './headers.js';
 import { htmlToText } from './html-text.js';
-import { mimeHead, parseMime, type MimeFacts } from './mime.js';
+import { mimeHead, parseMime, plainTextFacts, type MimeFacts } from './mime.js';
 import { EICAR, EICAR_BYTES, GTUBE, GTUBE_BYTES, StreamScanner } from './signatures.js';
 import type { AnalyzeInput, HeaderAnalysis, MessageAnalysis } from './types.js';
 
@@ -136,9 +136,10 @@ export async function analyzeMessage(input: AnalyzeInput): Promise<MessageAnalys
   const rest = input.rest ? new RestScanner(input.rest(), raw) : undefined;
   let mime: MimeFacts;
   try {
-    const mimeHeader = section && bodyStart > 0 ? mimeHead(raw, section) : Buffer.from('\r\n');
     const start = raw.subarray(bodyStart);
-    mime = await parseMime(mimeHeader, rest ? withFirst(start, rest.chunks) : start);
+    const plain = !rest && section && bodyStart > 0 ? plainTextFacts(raw, section, start) : undefined;
+    const mimeHeader = () => (section && bodyStart > 0 ? mimeHead(raw, section) : Buffer.from('\r\n'));
+    mime = plain ?? (await parseMime(mimeHeader(), rest ? withFirst(start, rest.chunks) : start));
   } catch {
     mime = NO_MIME;
   }

@@ -10,8 +10,9 @@ import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticat
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Decision } from '../engine/decide.js';
 import type { Facts, MessageAuthFacts, MessageFacts, PtrFacts, SpfFacts } from '../engine/facts.js';
-import { checkMessage, checkPtr, checkSpf, unsignedHeaderSection } from '../auth/check.js';
-import { hasMailRecords, zoneResolver } from '../auth/zone.js';
+import { checkMessage, unsignedHeaderSection } from '../auth/check.js';
+import { authChecks } from '../auth/memo.js';
+import { hasMailRecords } from '../auth/zone.js';
 import { isPositive, type Reply } from '../engine/reply.js';
 import type { Action, CompiledRule, CompiledScenario, NoticeSpec } from '../engine/scenario.js';
 import type { NoticeRequest } from '../outbound/queue.js';
@@ -493,7 +494,7 @@ export class MockConnection extends SMTPConnection {
     // the greeting waits for reverse DNS, as a real MX's does (answered from the scenario)
     const wasPending = this._handlerPending;
     this._handlerPending = true;
-    checkPtr(this.remoteAddress, zoneResolver(scenario.zone)).then(
+    authChecks(scenario.zone).ptr(this.remoteAddress).then(
       (ptr) => {
         this._handlerPending = wasPending;
         this.ptrFacts = ptr;
@@ -656,7 +657,7 @@ export class MockConnection extends SMTPConnection {
     this.spfFacts = undefined;
     const scenario = this.rt.scenario();
     if (!scenario.authNeeds.spf) return this.mailDecision(address, cb);
-    checkSpf({ sender: address.address, ip: this.remoteAddress, helo: this.hostNameAppearsAs || '', mta: scenario.server.hostname, resolver: zoneResolver(scenario.zone) }).then(
+    authChecks(scenario.zone).spf({ sender: address.address, ip: this.remoteAddress, helo: this.hostNameAppearsAs || '', mta: scenario.server.hostname }).then(
       (result) => {
         this.spfFacts = result;
         this.note(`SPF ${result.result} for ${result.domain || '(no domain)'}`);
@@ -885,9 +886,12 @@ export class MockConnection extends SMTPConnection {
 
   private authenticate(body: MessageBody, head: Buffer, scenario: CompiledScenario): Promise<MessageAuthFacts> {
     const sender = this.session.envelope.mailFrom ? this.session.envelope.mailFrom.address : '';
+    const checks = authChecks(scenario.zone);
+    const envelope = { sender, ip: this.remoteAddress, helo: this.hostNameAppearsAs || '', mta: scenario.server.hostname };
     // unsigned mail (most of it): the header section decides everything, the body need not be read
-    const message = unsignedHeaderSection(head, body.buffer !== undefined) ?? body.buffer ?? body.stream();
-    return checkMessage({ message, sender, ip: this.remoteAddress, helo: this.hostNameAppearsAs || '', mta: scenario.server.hostname, resolver: zoneResolver(scenario.zone) });
+    const section = unsignedHeaderSection(head, body.buffer !== undefined);
+    if (section) return checks.unsignedMessage(section, envelope);
+    return checkMessage({ ...envelope, message: body.buffer ?? body.stream(), resolver: checks.resolver });
   }
 
   /** Only as deep as the rules read: most scenarios need no parse at all. */
