@@ -45,6 +45,7 @@ const USAGE = `npm run bench [-- options]
   --profile             also run the reused workload on mockmx default, gmail (and the 1,000-rule
                         scenario with the rules workload) under node --cpu-prof; print the top
                         functions by self time (profiles kept in bench/results/profiles/)
+  --profile-workload W  the workload profiled: reused (default) or new
   --soak MINUTES        also run mockmx default at half its measured peak for MINUTES, RSS every 5 s
   --soak-rate N         messages/second for the soak (default: half the measured reused peak)
   --timeout SECONDS     upper bound for any one run (default 300)
@@ -71,6 +72,7 @@ const { values: opt } = parseArgsOrExit({
     systems: { type: 'string' },
     extra: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    'profile-workload': { type: 'string', default: 'reused' },
     soak: { type: 'string' },
     'soak-rate': { type: 'string' },
     timeout: { type: 'string' },
@@ -1230,6 +1232,9 @@ async function soak(rate, minutes) {
   }
 }
 
+const PROFILE_REUSE = opt['profile-workload'] !== 'new';
+if (!['new', 'reused'].includes(opt['profile-workload'])) fatal('--profile-workload must be new or reused');
+
 async function profileRuns() {
   const dir = join(BENCH, 'results', 'profiles');
   mkdirSync(dir, { recursive: true });
@@ -1238,7 +1243,7 @@ async function profileRuns() {
     const sub = join(dir, system);
     rmSync(sub, { recursive: true, force: true });
     mkdirSync(sub, { recursive: true });
-    const run = await withSystem(system, (proc) => smtpSourceRun(system, proc, { messages: P.messages, reuse: true }), { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', sub] });
+    const run = await withSystem(system, (proc) => smtpSourceRun(system, proc, { messages: P.messages, reuse: PROFILE_REUSE }), { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', sub] });
     const file = readdirSync(sub).find((f) => f.endsWith('.cpuprofile'));
     if (!file) {
       out[system] = { error: 'no profile written' };
@@ -1483,7 +1488,7 @@ async function main() {
     }
   }
   if (opt.profile) {
-    log('bench: CPU profiles (reused workload under node --cpu-prof)');
+    log(`bench: CPU profiles (${PROFILE_REUSE ? 'reused' : 'new'} workload under node --cpu-prof)`);
     results.profiles = await profileRuns();
   }
   if (P.soakMinutes > 0) {
@@ -1525,7 +1530,7 @@ async function main() {
         text.push(`profile ${system}: ${p.error}`);
         continue;
       }
-      text.push(`profile ${system} (reused, ${fmt(p.msgsPerSecUnderProfiler)} msg/s under the profiler, ${fmt(p.totalMs)} ms busy incl. start-up; ${p.file}): self time by area`);
+      text.push(`profile ${system} (${PROFILE_REUSE ? 'reused' : 'new connection per message'}, ${fmt(p.msgsPerSecUnderProfiler)} msg/s under the profiler, ${fmt(p.totalMs)} ms busy incl. start-up; ${p.file}): self time by area`);
       text.push(`  ${p.byArea.map((a) => `${a.name} ${fmt(a.pct, 1)}%`).join(', ')}`);
       for (const f of p.topFunctions) text.push(`  ${fmt(f.pct, 1).padStart(5)}%  ${fmt(f.selfMs).padStart(6)} ms  ${f.name}`);
     }

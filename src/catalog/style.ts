@@ -60,7 +60,12 @@ export function wrap(text: string, width: number): string[] {
 
 /** Seeded per-session style values: the same seed and session order give the same tokens. */
 export function styleContext(random: () => number): StyleContext {
-  const pick = (alphabet: string, n: number) => Array.from({ length: n }, () => alphabet[Math.floor(random() * alphabet.length)]).join('');
+  // a plain loop: this runs for every session, and Array.from + join cost more than the rest of it
+  const pick = (alphabet: string, n: number) => {
+    let s = '';
+    for (let i = 0; i < n; i++) s += alphabet[Math.floor(random() * alphabet.length)];
+    return s;
+  };
   const hex = '0123456789abcdef';
   const digits = '0123456789';
   const lower = 'abcdefghijklmnopqrstuvwxyz';

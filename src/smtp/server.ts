@@ -38,6 +38,7 @@ export class MockSmtpServer extends SMTPServer {
   private readonly bySession = new WeakMap<SMTPServerSession, MockConnection>();
   /** Connections whose sockets have not closed yet (smtp-server's own set drops them at close()). */
   private readonly live = new Set<MockConnection>();
+  private accepted = 0;
 
   constructor(runtime: SmtpRuntime, listener: ListenerOptions) {
     const options: SMTPServerOptions = {
@@ -77,6 +78,17 @@ export class MockSmtpServer extends SMTPServer {
   /** Called when a connection's socket has closed and its transcript has ended. */
   forget(connection: MockConnection): void {
     this.live.delete(connection);
+  }
+
+  /**
+   * smtp-server names every connection from 10 bytes of crypto randomness (~10 µs, a few percent
+   * of a short session); nothing of mockmx reads that name, so a counter does, unless a PROXY
+   * header is expected (never, as configured: smtp-server's own path then).
+   */
+  override _handleProxy(socket: Socket, callback: Parameters<SMTPServer['_handleProxy']>[1]): void {
+    if (this._expectsProxyHeader(socket)) return super._handleProxy(socket, callback);
+    const id = `${this.listenerName}-${(++this.accepted).toString(36)}`;
+    setImmediate(() => callback(null, { id, ignore: false }));
   }
 
   override connect(socket: Socket | TLSSocket, socketOptions?: ConstructorParameters<typeof MockConnection>[2]): void {

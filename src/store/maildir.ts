@@ -54,6 +54,7 @@ import { join, resolve } from 'node:path';
 import { appendLinesDurable, copyFileDurable, fsyncDir, isErrno, readJsonLines, replaceFileDurable, SerialQueue, writeFileDurable } from './durable.js';
 import { locateMaildirFile, locateMaildirFileSync, maildirKey, maildirName, recoverMessage, scanMaildir, type MaildirFile } from './maildir-files.js';
 import { parseMessage, parseSpooledMessage } from './parse.js';
+import { Oldest } from '../util/oldest.js';
 import { fileBody, LARGE_MESSAGE_BYTES, memoryBody } from '../spool/body.js';
 import type { Envelope, MessageStore, NewMessage, ParsedMessage, StoredMessage } from './types.js';
 
@@ -160,6 +161,7 @@ const ADOPT_BATCH = 16;
 export class MaildirMessageStore implements MessageStore {
   /** Live messages, oldest first (a Map keeps insertion order). */
   private readonly entries = new Map<string, Entry>();
+  private readonly oldest = new Oldest(() => this.entries.values());
   /** Entries holding their whole message, least recently used first. */
   private readonly cached = new Set<Entry>();
   private cachedBytes = 0;
@@ -438,7 +440,7 @@ export class MaildirMessageStore implements MessageStore {
   private async evictBeyondBound(): Promise<void> {
     const touched = new Set<string>();
     while (this.entries.size > this.options.maxMessages) {
-      const oldest: Entry = this.entries.values().next().value!;
+      const oldest: Entry = this.oldest.take()!;
       this.forget(oldest);
       try {
         await this.removeFile(oldest);

@@ -4,6 +4,7 @@
  * metadata); the file is removed when the message is evicted, deleted or cleared.
  */
 import { readFileSync } from 'node:fs';
+import { Oldest } from '../util/oldest.js';
 import { fileBody, memoryBody, type MessageBody } from '../spool/body.js';
 import { parseMessage, parseSpooledMessage } from './parse.js';
 import type { MessageStore, NewMessage, ParsedMessage, StoredMessage } from './types.js';
@@ -21,6 +22,7 @@ interface Kept {
 export class MemoryMessageStore implements MessageStore {
   // a Map keeps insertion order, so the first key is always the oldest message
   private readonly messages = new Map<string, Kept>();
+  private readonly oldest = new Oldest(() => this.messages.keys());
   private sequence = 0;
   private readonly now: () => number;
 
@@ -47,7 +49,7 @@ export class MemoryMessageStore implements MessageStore {
       parsed: () => (parsed ??= body.buffer ? parseMessage(body.buffer) : parseSpooledMessage(body)),
     });
     this.messages.set(id, { message: stored, body });
-    while (this.messages.size > this.options.maxMessages) await this.drop(this.messages.keys().next().value!);
+    while (this.messages.size > this.options.maxMessages) await this.drop(this.oldest.take()!);
     return stored;
   }
 
@@ -65,6 +67,7 @@ export class MemoryMessageStore implements MessageStore {
 
   async clear(): Promise<void> {
     await Promise.all([...this.messages.keys()].map((id) => this.drop(id)));
+    this.oldest.reset();
   }
 
   async count(): Promise<number> {

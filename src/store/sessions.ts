@@ -1,4 +1,5 @@
 /** Session transcripts: every line in and out, stamped with time and the rule that answered. */
+import { Oldest } from '../util/oldest.js';
 import type { LineDirection, SessionInfo, SessionLog } from '../smtp/runtime.js';
 import { TranscriptTally } from './transcript-reader.js';
 
@@ -86,6 +87,8 @@ export class SessionStore {
   private readonly live = new Set<SessionRecord>();
   /** Kept ended sessions whose transcripts can go, in the order they ended. */
   private readonly ended = new Set<SessionRecord>();
+  private readonly oldestKept = new Oldest(() => this.sessions.values());
+  private readonly oldestEnded = new Oldest(() => this.ended.values());
   /** More sessions opened since the open ones were last fitted to their shares. */
   private openGrew = false;
 
@@ -159,8 +162,9 @@ export class SessionStore {
 
   /** Back within the budget: the oldest ended sessions' transcripts go first, then open sessions past their share. */
   private shed(): void {
-    for (const record of this.ended) {
-      if (this.total <= this.budget) return;
+    while (this.total > this.budget) {
+      const record = this.oldestEnded.take();
+      if (!record) break;
       this.ended.delete(record);
       this.dropTranscript(record);
     }
@@ -199,10 +203,7 @@ export class SessionStore {
   }
 
   private evictOverflow(): void {
-    for (const record of this.sessions.values()) {
-      if (this.sessions.size <= this.options.maxSessions) return;
-      this.forget(record);
-    }
+    while (this.sessions.size > this.options.maxSessions) this.forget(this.oldestKept.take()!);
   }
 
   /**
@@ -219,6 +220,8 @@ export class SessionStore {
     this.sessions.clear();
     this.total = 0;
     this.ended.clear();
+    this.oldestKept.reset();
+    this.oldestEnded.reset();
     for (const record of [...restored, ...current]) this.keep(record);
     this.evictOverflow();
     this.sequence = Math.max(this.sequence, ...restored.map((r) => sequenceOf(r.id)));
@@ -246,6 +249,8 @@ export class SessionStore {
     this.sessions.clear();
     this.total = 0;
     this.ended.clear();
+    this.oldestKept.reset();
+    this.oldestEnded.reset();
   }
 
   /** Lines the kept sessions hold in memory now (notes included). */

@@ -40,6 +40,12 @@ describe('smtp-server internals the adapter depends on', () => {
     expect(typeof (SMTPConnection.prototype as unknown as Record<string, unknown>)[name]).toBe('function');
   });
 
+  it('SMTPServer._handleProxy still only names the connection unless a PROXY header is expected', () => {
+    const proxy = SMTPServer.prototype._handleProxy.toString();
+    expect(proxy).toMatch(/if \(!this\._expectsProxyHeader\(socket\)\) \{\s*socketOptions\.ignore = [^;]+;\s*setImmediate\(\(\) => callback\(null, socketOptions\)\);\s*return;/);
+    expect(typeof SMTPServer.prototype._expectsProxyHeader).toBe('function');
+  });
+
   it('SMTPServer.connect builds the connection, so a subclass can swap it', () => {
     expect(SMTPServer.prototype.connect.toString()).toMatch(/new SMTPConnection\(this, socket, socketOptions\)[\s\S]*connection\.init\(\)/);
   });
