@@ -98,13 +98,18 @@ class RestScanner {
   }
 }
 
-function combine(raw: Buffer, head: HeaderAnalysis, section: HeaderSection | null, bodyStart: number, mime: MimeFacts, rest: RestScan): MessageAnalysis {
+/**
+ * `textIsBody`: the text is the body bytes with CRLF made LF (a plain single part); the test
+ * strings hold neither CR nor LF, so searching the bytes has searched the text too.
+ */
+function combine(raw: Buffer, head: HeaderAnalysis, section: HeaderSection | null, bodyStart: number, mime: MimeFacts, rest: RestScan, textIsBody = false): MessageAnalysis {
   let text = mime.text;
   if (mime.html !== '' && !/\S/.test(text)) text = htmlToText(mime.html); // no copy of a long text
   // raw body search: catches plain inclusion (and parts mailparser could not decode)
   const body = raw.subarray(bodyStart);
-  const gtube = mime.gtube || rest.gtube || body.includes(GTUBE_BYTES) || text.includes(GTUBE) || mime.html.includes(GTUBE);
-  const eicar = mime.eicar || rest.eicar || body.includes(EICAR_BYTES) || text.includes(EICAR) || mime.html.includes(EICAR);
+  const inText = (s: string) => !textIsBody && (text.includes(s) || mime.html.includes(s));
+  const gtube = mime.gtube || rest.gtube || body.includes(GTUBE_BYTES) || inText(GTUBE);
+  const eicar = mime.eicar || rest.eicar || body.includes(EICAR_BYTES) || inText(EICAR);
   return {
     ...head,
     text,
@@ -135,9 +140,10 @@ export async function analyzeMessage(input: AnalyzeInput): Promise<MessageAnalys
   const bodyStart = section && (section.separator || !head.malformed) ? section.bodyStart : 0;
   const rest = input.rest ? new RestScanner(input.rest(), raw) : undefined;
   let mime: MimeFacts;
+  let plain: MimeFacts | undefined;
   try {
     const start = raw.subarray(bodyStart);
-    const plain = !rest && section && bodyStart > 0 ? plainTextFacts(raw, section, start) : undefined;
+    plain = !rest && section && bodyStart > 0 ? plainTextFacts(raw, section, start) : undefined;
     const mimeHeader = () => (section && bodyStart > 0 ? mimeHead(raw, section) : Buffer.from('\r\n'));
     mime = plain ?? (await parseMime(mimeHeader(), rest ? withFirst(start, rest.chunks) : start));
   } catch {
@@ -145,7 +151,7 @@ export async function analyzeMessage(input: AnalyzeInput): Promise<MessageAnalys
   }
   const found = rest ? await rest.finish().catch(() => NOTHING_FOUND) : NOTHING_FOUND;
   try {
-    return combine(raw, head, section, bodyStart, mime, found);
+    return combine(raw, head, section, bodyStart, mime, found, plain !== undefined && mime === plain);
   } catch {
     return combine(raw, head, null, 0, NO_MIME, found);
   }

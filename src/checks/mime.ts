@@ -75,7 +75,8 @@ export function plainTextFacts(raw: Buffer, section: HeaderSection, body: Buffer
     if (f.nonAscii || f.control || raw.indexOf(0x0a, f.valueStart) < f.valueEnd) return undefined;
   }
   return {
-    text: body.toString('utf8').replace(/\r?\n/g, '\n'),
+    // what /\r?\n/g → '\n' gives (CRLF pairs cannot overlap), without the regex
+    text: body.toString('utf8').replaceAll('\r\n', '\n'),
     html: '',
     attachments: [],
     attachmentCount: 0,

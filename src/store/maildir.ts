@@ -40,6 +40,9 @@
  *     is a getter that reads the file (synchronously) on first use and keeps it, and whose
  *     parsed() reads it asynchronously. Listing a large store therefore costs no I/O until the
  *     bytes are wanted, and the memory held is what the caller holds.
+ *   - a large message (over 1 MiB: one that arrived spooled) is never read whole to be handed
+ *     out or cached: get() and list() give the lazy form, rawStream() streams the file and
+ *     parsed() streams it through the parser.
  * The price: touching `raw` on a listed message that was not cached blocks on a file read, and
  * throws if the message was deleted (or its file removed) before its bytes were read. parsed()
  * is parsed once per object: a cached message is one object (get() returns the same one, so
@@ -49,7 +52,7 @@
  * each compact the index without the other's lines.
  */
 import { readFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { appendLinesDurable, copyFileDurable, fsyncDir, isErrno, readJsonLines, replaceFileDurable, SerialQueue, writeFileDurable } from './durable.js';
 import { locateMaildirFile, locateMaildirFileSync, maildirKey, maildirName, recoverMessage, scanMaildir, type MaildirFile } from './maildir-files.js';
@@ -247,6 +250,16 @@ export class MaildirMessageStore implements MessageStore {
     if (entry.view) {
       this.touch(entry);
       return entry.view;
+    }
+    if (entry.record.size > LARGE_MESSAGE_BYTES) {
+      // a large message is not read whole to be handed out: its bytes are read when wanted
+      const present = await this.locate(entry);
+      if (this.entries.get(id) !== entry) return undefined;
+      if (!present) {
+        this.forget(entry);
+        return undefined;
+      }
+      return this.lazy(entry);
     }
     const raw = await this.readRaw(entry);
     if (this.entries.get(id) !== entry) return undefined; // deleted while we read
@@ -485,6 +498,19 @@ export class MaildirMessageStore implements MessageStore {
   }
 
   /** The file's bytes, following it to cur/ if a reader moved it; undefined if it is gone. */
+  /** Whether the message's file is still there (following a move to cur/). */
+  private async locate(entry: Entry): Promise<boolean> {
+    try {
+      await access(this.pathOf(entry.location));
+      return true;
+    } catch (err) {
+      if (!isErrno(err, 'ENOENT')) throw err;
+    }
+    const moved = await locateMaildirFile(this.dir, maildirKey(entry.record.file));
+    if (moved) entry.location = moved;
+    return moved !== undefined;
+  }
+
   private async readRaw(entry: Entry): Promise<Buffer | undefined> {
     try {
       return await readFile(this.pathOf(entry.location));

@@ -415,6 +415,27 @@ describe('MaildirMessageStore on disk', () => {
     expect(await store.get(a.id)).toBeUndefined();
     expect(await store.count()).toBe(0);
   });
+
+  it('a large message is handed out unread: get() reads its bytes only when asked, and follows a move to cur/', async () => {
+    const dir = await tempDir();
+    const store = await MaildirMessageStore.open(dir, { maxMessages: 10, cacheMessages: 0 });
+    const raw = rawMessage('large', `${'x'.repeat(998)}\r\n`.repeat(1500)); // 1.5 MB
+    const a = await store.add(newMessage(1, { raw }));
+    const file = store.fileOf(a.id)!;
+    await rm(file); // gone before anyone read it: get() must notice without reading it
+    expect(await store.get(a.id)).toBeUndefined();
+
+    const b = await store.add(newMessage(2, { raw }));
+    const moved = store.fileOf(b.id)!.replace('/new/', '/cur/') + ':2,S';
+    await rename(store.fileOf(b.id)!, moved);
+    const got = (await store.get(b.id))!;
+    expect(got.size).toBe(raw.length);
+    // the bytes are read when `raw` is touched, not by get(): a file rewritten in between shows
+    const rewritten = rawMessage('large', `${'y'.repeat(998)}\r\n`.repeat(1500));
+    await writeFile(moved, rewritten);
+    expect(got.raw.equals(rewritten)).toBe(true);
+    expect((await got.parsed()).subject).toBe('large');
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
