@@ -270,4 +270,30 @@ describe('the web page', () => {
       await page.close();
     }
   });
+  it('a large message (spooled to disk) shows its text and offers its raw form as a download only', async () => {
+    const { mx, url } = await serveHttp('default', { spoolAboveBytes: 64 * 1024 });
+    const { page, problems } = await open(`${url}/`);
+    try {
+      await page.locator('#live[data-state="live"]').waitFor();
+      const line = 'a line of a large message, repeated until it weighs three megabytes';
+      await send(mx, { subject: 'a large one', text: Array.from({ length: 45_000 }, () => line).join('\n') });
+      await page.locator('#list-pane [data-tab="messages"]').click();
+      const item = page.locator('#list-pane .item', { hasText: 'a large one' });
+      await item.waitFor();
+      await item.locator('a').click();
+      const message = page.locator('section.message');
+      await message.locator('.tabs [data-key="text"]').click();
+      expect((await message.locator('pre.body-text').textContent())?.startsWith(line)).toBe(true);
+      await message.locator('.tabs [data-key="raw"]').click();
+      expect(await message.locator('.raw-too-large').textContent()).toMatch(/^\d\.\d MB is too large to show here: download it\.$/);
+      expect(await message.locator('pre.raw').count()).toBe(0);
+      const href = await message.locator('a.download').getAttribute('href');
+      const raw = Buffer.from(await (await fetch(url + href)).arrayBuffer());
+      const [stored] = await mx.messages.list();
+      expect(raw.equals(stored!.raw)).toBe(true);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -173,6 +173,8 @@ const isEmpty = () => state.sessions.size === 0 && state.messages.size === 0;
 
 /** The page keeps the newest LIMIT of each (what one read of the API brings); older ones drop off. */
 const LIMIT = 500;
+/** Raw messages up to this size are shown in the page; larger ones only offered for download. */
+const RAW_SHOWN_UP_TO = 2 * 1024 * 1024;
 function prune(map, order) {
   if (map.size <= LIMIT) return;
   for (const item of [...map.values()].sort(order).slice(LIMIT)) map.delete(item.id);
@@ -683,12 +685,15 @@ async function showMessage(id, tab) {
     h('table', { class: 'headers' }, h('tbody', null, m.headers.map((x) => h('tr', null, h('th', null, x.key), h('td', null, x.value))))),
   );
   addTab('raw', 'Raw', () => {
+    const download = h('p', null, h('a', { href: withToken(m.links.raw), download: `${m.id}.eml` }, `Download ${m.id}.eml`));
+    // a browser tab holding a 100 MB <pre> is no use to anyone: large messages are downloaded
+    if (m.size > RAW_SHOWN_UP_TO) return h('div', null, download, h('p', { class: 'raw-too-large' }, `${bytes(m.size)} is too large to show here: download it.`));
     const pre = h('pre', { class: 'raw' }, 'loading…');
     api(`${API}/messages/${seg(m.id)}/raw`).then(
       (raw) => (pre.textContent = typeof raw === 'string' ? raw : JSON.stringify(raw)),
       (err) => (pre.textContent = `could not load it: ${err.message}`),
     );
-    return h('div', null, h('p', null, h('a', { href: withToken(m.links.raw), download: `${m.id}.eml` }, `Download ${m.id}.eml`)), pre);
+    return h('div', null, download, pre);
   });
   if (m.authenticationResults) addTab('auth', 'Authentication', () => h('pre', { class: 'raw' }, m.authenticationResults));
 
