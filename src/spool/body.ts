@@ -4,7 +4,7 @@
  * ends up with the body either hands its file to a message store or calls discard().
  */
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, unlink, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -86,8 +86,17 @@ export class Spool {
 
   /** A new file name in the spool directory (the file is not created). */
   async newPath(): Promise<string> {
-    this.dir ??= mkdtemp(join(this.parent, 'mockmx-spool-'));
+    this.dir ??= this.make();
     return join(await this.dir, `${process.pid}.${++this.sequence}.eml`);
+  }
+
+  /**
+   * The directory is named after this process, so one left behind by a process that was
+   * killed (SIGKILL leaves no chance to clean up) is recognised and removed here.
+   */
+  private async make(): Promise<string> {
+    await removeOrphans(this.parent);
+    return mkdtemp(join(this.parent, `${SPOOL_PREFIX}${process.pid}-`));
   }
 
   /** Removes the directory and every file still in it (at shutdown). */
@@ -96,6 +105,29 @@ export class Spool {
     const dir = await this.dir.catch(() => undefined);
     this.dir = undefined;
     if (dir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const SPOOL_PREFIX = 'mockmx-spool-';
+const SPOOL_DIR = /^mockmx-spool-(\d+)-/;
+
+/** Spool directories under `parent` whose process is gone. */
+export async function removeOrphans(parent: string): Promise<string[]> {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  const orphans = names.filter((name) => {
+    const pid = Number(SPOOL_DIR.exec(name)?.[1]);
+    return Number.isSafeInteger(pid) && pid > 0 && !isAlive(pid);
+  });
+  await Promise.all(orphans.map((name) => rm(join(parent, name), { recursive: true, force: true }).catch(() => undefined)));
+  return orphans;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM'; // alive, but someone else's
   }
 }
 

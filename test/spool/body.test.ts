@@ -3,7 +3,8 @@
  * backpressure, oversized ones are only counted, and a client that goes away leaves no file.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -177,6 +178,23 @@ describe('Spool', () => {
     expect(await readdir(parent)).toHaveLength(1);
     await spool.remove();
     expect(await readdir(parent)).toEqual([]);
+  });
+
+  it("removes spool directories left by processes that are gone (SIGKILL), and no one else's", async () => {
+    const { spool, parent } = await spoolIn(0);
+    // a process that has exited: its pid is free (reuse within this test is not a concern)
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const gone = Number(child.stdout);
+    await mkdir(join(parent, `mockmx-spool-${gone}-abc123`));
+    await writeFile(join(parent, `mockmx-spool-${gone}-abc123`, `${gone}.1.eml`), 'left behind');
+    await mkdir(join(parent, `mockmx-spool-${process.pid}-live12`)); // a live process (this one)
+    await mkdir(join(parent, 'mockmx-spool-unrelated'));
+    await mkdir(join(parent, 'something-else-1'));
+    await spool.newPath();
+    const left = (await readdir(parent)).sort();
+    expect(left).not.toContain(`mockmx-spool-${gone}-abc123`);
+    expect(left).toEqual(expect.arrayContaining([`mockmx-spool-${process.pid}-live12`, 'mockmx-spool-unrelated', 'something-else-1']));
+    expect(left.filter((n) => n.startsWith(`mockmx-spool-${process.pid}-`))).toHaveLength(2); // its own is named after it too
   });
 
   it('refuses a threshold that is not a non-negative integer', () => {
