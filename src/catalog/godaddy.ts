@@ -135,7 +135,8 @@ export const godaddy: readonly CatalogEntry[] = Object.freeze([
     id: 'godaddy.ib506-invalid-from-domain',
     code: 550,
     enhanced: null,
-    text: '{domain} From: Domain is invalid. Provide a valid From: IB506',
+    // at MAIL the envelope sender's domain; at the message stage the From header's (fromDomain falls back)
+    text: '{fromDomain} From: Domain is invalid. Provide a valid From: IB506',
     stage: 'mail',
     close: false,
     cause: "The sender's domain has no valid MX records or IP address, or its DNS lookup failed.",

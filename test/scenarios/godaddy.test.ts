@@ -173,9 +173,9 @@ describe('godaddy: message content (nodemailer)', () => {
     await expectRawRefused(server.smtp.port, message(['From: alice@[192.0.2.1]'], ['From']), 'godaddy.ib502-ip-from', { sender: FROM });
   });
 
-  it('a From with an invalid domain → godaddy.ib506-invalid-from-domain quoting the sender domain', async () => {
+  it('a From with an invalid domain → godaddy.ib506-invalid-from-domain quoting the From domain', async () => {
     const server = await serve('godaddy');
-    await expectRawRefused(server.smtp.port, message(['From: Alice <alice@example_com>'], ['From']), 'godaddy.ib506-invalid-from-domain', { domain: 'example.com' });
+    await expectRawRefused(server.smtp.port, message(['From: Alice <alice@example_com>'], ['From']), 'godaddy.ib506-invalid-from-domain', { fromDomain: 'example_com' });
   });
 
   it('a Delivered-To header naming the recipient → godaddy.message-looping', async () => {
