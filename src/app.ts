@@ -67,6 +67,8 @@ export interface MockMxEvents {
   line: [SessionRecord, TranscriptLine];
   sessionEnd: [SessionRecord];
   message: [StoredMessage];
+  /** The scenario in force changed: switched, replaced, or rules pushed or cleared. */
+  scenario: [CompiledScenario];
 }
 
 export interface MockMxServer {
@@ -227,6 +229,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       scenario = base;
       state.reset();
       for (const l of listeners) l.useScenario(scenario);
+      events.emit('scenario', scenario);
       return scenario;
     },
     addRules(rules) {
@@ -240,12 +243,14 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       pushed = [...compiled, ...pushed];
       scenario = withRules(base, [...pushed, ...base.rules]);
       for (const l of listeners) l.useScenario(scenario);
+      events.emit('scenario', scenario);
       return compiled.map((r) => r.id);
     },
     clearRules() {
       pushed = [];
       scenario = base;
       for (const l of listeners) l.useScenario(scenario);
+      events.emit('scenario', scenario);
     },
     resetState(prefix) {
       return state.reset(prefix);

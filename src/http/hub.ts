@@ -13,7 +13,7 @@ export class Hub {
 
   constructor(mx: MockMxServer) {
     this.fanout.setMaxListeners(0);
-    for (const name of ['session', 'line', 'sessionEnd', 'message'] as const) {
+    for (const name of ['session', 'line', 'sessionEnd', 'message', 'scenario'] as const) {
       const forward = (...args: unknown[]) => (this.fanout.emit as (n: string, ...a: unknown[]) => boolean)(name, ...args);
       mx.events.on(name, forward as never);
       this.detach.push(() => mx.events.off(name, forward as never));

@@ -30,9 +30,27 @@ describe('GET /api/v1/events', () => {
 
     // the client goes: its subscriptions go with it
     const base = 4; // the metrics' own
-    expect(http.subscriptions()).toBe(base + 4);
+    expect(http.subscriptions()).toBe(base + 5);
     stream.close();
     await eventually(() => (http.subscriptions() === base ? true : undefined));
+  });
+
+  it('says when the scenario in force changes: switched, replaced, rules pushed or cleared', async () => {
+    const { mx, url, api } = await serveHttp();
+    const stream = await openEvents(`${url}/api/v1/events?types=scenario`);
+    await stream.until(() => stream.comments.includes('connected to mockmx'));
+    expect((await api('/api/v1/scenario/name/gmail', { method: 'PUT' })).status).toBe(200);
+    const gmailRules = mx.scenario().rules.length;
+    mx.addRules({ when: { rcpt: 'x@*' }, then: '450 4.2.0 later' });
+    mx.clearRules();
+    mx.useScenario('default');
+    const events = await stream.until(() => stream.events.length >= 4);
+    expect(events.map((e) => e.data)).toEqual([
+      { name: 'gmail', rules: gmailRules },
+      { name: 'gmail', rules: gmailRules + 1 },
+      { name: 'gmail', rules: gmailRules },
+      { name: 'default', rules: mx.scenario().rules.length },
+    ]);
   });
 
   it('?types= picks event kinds; an unknown kind is 400', async () => {

@@ -218,6 +218,12 @@ describe('the web page', () => {
       expect(await page.locator('#scenario-badge').textContent()).toBe('scenario: gmail');
       expect(await page.locator('table.rules tbody tr').count()).toBe(mx.scenario().rules.length);
 
+      // switched elsewhere (the API, a test): the badge and the open scenario view follow
+      await page.locator('#live[data-state="live"]').waitFor();
+      mx.useScenario('godaddy');
+      await page.locator('h2', { hasText: 'Scenario godaddy' }).waitFor();
+      expect(await page.locator('#scenario-badge').textContent()).toBe('scenario: godaddy');
+
       // a scenario that extends another shows each rule in the file it is written in
       await page.locator('#scenario-select').selectOption('gmail-submission');
       await page.locator('form.switcher button[type="submit"]').click();

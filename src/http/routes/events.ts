@@ -1,7 +1,8 @@
 /**
  * `GET /api/v1/events`: Server-Sent Events as they happen — `session` (a client connected),
  * `line` (each transcript line: commands, replies with their rule, notes), `session-end`
- * (with the outcome) and `message` (accepted). Comment lines keep idle proxies from closing it.
+ * (with the outcome), `message` (accepted) and `scenario` (the scenario in force changed: switched,
+ * replaced, rules pushed or cleared). Comment lines keep idle proxies from closing it.
  */
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../errors.js';
@@ -9,7 +10,7 @@ import type { RouteContext } from '../context.js';
 import { outcomeOf } from '../transcript.js';
 import { API, lineJson, messageSummary, sessionHead } from '../views.js';
 
-export const EVENT_TYPES = ['session', 'line', 'session-end', 'message'] as const;
+export const EVENT_TYPES = ['session', 'line', 'session-end', 'message', 'scenario'] as const;
 type EventType = (typeof EVENT_TYPES)[number];
 
 export function eventRoutes(app: FastifyInstance, { mx, hub }: RouteContext, heartbeatMs: number): void {
@@ -18,7 +19,7 @@ export function eventRoutes(app: FastifyInstance, { mx, hub }: RouteContext, hea
     {
       schema: {
         tags: ['events'],
-        summary: 'Server-Sent Events: event: session | line | session-end | message, each with JSON data',
+        summary: 'Server-Sent Events: event: session | line | session-end | message | scenario, each with JSON data',
         querystring: { type: 'object', properties: { types: { type: 'string', description: `comma-separated subset of ${EVENT_TYPES.join(', ')} (default all)` } } },
         produces: ['text/event-stream'],
         response: { 200: { description: 'an endless text/event-stream', type: 'string' } },
@@ -61,6 +62,7 @@ export function eventRoutes(app: FastifyInstance, { mx, hub }: RouteContext, hea
         hub.on('line', (s, line) => send('line', { sessionId: s.id, index: s.transcript.lastIndexOf(line), ...lineJson(line) })),
         hub.on('sessionEnd', (s) => send('session-end', { ...sessionHead(s), outcome: outcomeOf(s) })),
         hub.on('message', (m) => send('message', m.parsed().then((p) => messageSummary(m, p, mx.sessions.get(m.sessionId))))),
+        hub.on('scenario', (s) => send('scenario', { name: s.name, rules: s.rules.length })),
       ];
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);
       const end = () => {

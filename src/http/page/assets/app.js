@@ -263,6 +263,11 @@ function connect() {
   events.addEventListener('line', (e) => onLine(JSON.parse(e.data)));
   events.addEventListener('session-end', (e) => onSessionEnd(JSON.parse(e.data)));
   events.addEventListener('message', (e) => onMessage(JSON.parse(e.data)));
+  // switched elsewhere (the API, a test, --watch): the badge follows, and an open scenario view
+  events.addEventListener('scenario', (e) => {
+    setScenarioName(JSON.parse(e.data).name);
+    if (location.hash.startsWith('#/scenario')) void route();
+  });
 }
 
 function setLive(status) {
