@@ -9,9 +9,10 @@ import type { CompiledScenario } from './engine/scenario.js';
 import { withRules } from './scenario/compile.js';
 import { ScenarioError } from './scenario/errors.js';
 import { loadScenario, loadScenarioText } from './scenario/load.js';
+import { parsePushedRules, PUSHED_RULES_FILE } from './scenario/pushed.js';
 import type { RuleSpec } from './scenario/schema.js';
 import type { CompiledRule } from './engine/scenario.js';
-import { parse as parseYaml, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import type { AcceptedMessage, SmtpRuntime } from './smtp/runtime.js';
 import { MockSmtpServer } from './smtp/server.js';
 import { selfSignedCertificate, type TlsMaterial } from './smtp/tls.js';
@@ -98,20 +99,6 @@ export interface MockMxServer {
   stateEntries(prefix?: string): StateEntry[];
   /** Stops listening; open sessions get 421 (busy ones after their current command, within graceMs). */
   close(graceMs?: number): Promise<void>;
-}
-
-/** Rules as YAML text: one rule (a mapping) or a list of them; problems come back located in the text. */
-function parseRulesText(text: string): RuleSpec[] {
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(text);
-  } catch (err) {
-    const pos = (err as { linePos?: { line: number; col: number }[] }).linePos?.[0];
-    throw new ScenarioError([{ code: 'MX_YAML', file: '<pushed rules>', line: pos?.line ?? 1, column: pos?.col ?? 1, message: (err as Error).message.split('\n')[0]! }]);
-  }
-  if (Array.isArray(parsed)) return parsed as RuleSpec[];
-  if (parsed && typeof parsed === 'object' && 'rules' in parsed) return (parsed as { rules: RuleSpec[] }).rules;
-  return [parsed as RuleSpec];
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<MockMxServer> {
@@ -233,13 +220,13 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       return scenario;
     },
     addRules(rules) {
-      const specs = (typeof rules === 'string' ? parseRulesText(rules) : Array.isArray(rules) ? rules : [rules]).map((r) =>
+      const specs = (typeof rules === 'string' ? parsePushedRules(rules) : Array.isArray(rules) ? rules : [rules]).map((r) =>
         typeof r === 'object' && r !== null && !('id' in r && r.id) ? { ...r, id: `pushed-${++pushSequence}` } : r,
       );
-      const compiled = loadScenarioText(stringify({ name: 'pushed', rules: specs }), '<pushed rules>').rules;
+      const compiled = loadScenarioText(stringify({ name: 'pushed', rules: specs }), PUSHED_RULES_FILE).rules;
       const ids = new Set([...pushed, ...base.rules].map((r) => r.id));
       const clash = compiled.find((r) => ids.has(r.id));
-      if (clash) throw new ScenarioError([{ code: 'MX_DUPLICATE', file: '<pushed rules>', line: 1, column: 1, message: `rule id "${clash.id}" is already in use` }]);
+      if (clash) throw new ScenarioError([{ code: 'MX_DUPLICATE', file: PUSHED_RULES_FILE, line: 1, column: 1, message: `rule id "${clash.id}" is already in use` }]);
       pushed = [...compiled, ...pushed];
       scenario = withRules(base, [...pushed, ...base.rules]);
       for (const l of listeners) l.useScenario(scenario);

@@ -6,7 +6,8 @@ import type { ParsedMessage, StoredMessage } from '../store/types.js';
 import { outcomeOf, repliesOf, transactionOf, type MessageTransaction, type Refusal, type WireReply } from './transcript.js';
 
 export const API = '/api/v1';
-export const PUSHED_FILE = '<pushed rules>';
+import { PUSHED_RULES_FILE } from '../scenario/pushed.js';
+export const PUSHED_FILE = PUSHED_RULES_FILE;
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -40,4 +40,24 @@ describe('pushed rules', () => {
     expect(server.scenario().rules).toHaveLength(0);
     expect(await rcptCode(server.smtp.port, 'bob@x.test')).toBe(250);
   });
+  it('problems in pushed YAML text are located in that text, for one rule, a list and a rules document', async () => {
+    const server = await serve();
+    const problemOf = (text: string) => {
+      try {
+        server.addRules(text);
+      } catch (err) {
+        return (err as ScenarioError).problems[0];
+      }
+      throw new Error('accepted');
+    };
+    // one rule: line 2, the reply name starts at column 7
+    expect(problemOf('when: { rcpt: "bob@*" }\nthen: gmail.tls-requird\n')).toMatchObject({ file: '<pushed rules>', line: 2, column: 7, code: 'MX_UNKNOWN_REPLY' });
+    // a list: the second rule's `then` on line 4, column 9
+    expect(problemOf('- id: a\n  then: accept\n- id: b\n  then: gmail.tls-requird\n')).toMatchObject({ line: 4, column: 9, code: 'MX_UNKNOWN_REPLY' });
+    // a rules document
+    expect(problemOf('rules:\n  - when: { rcpt: "x@*" }\n    then: gmail.tls-requird\n')).toMatchObject({ line: 3, column: 11, code: 'MX_UNKNOWN_REPLY' });
+    // an unknown key, reported at the key
+    expect(problemOf('when: { rcpt: "bob@*" }\nthen: accept\ntimez: 2\n')).toMatchObject({ line: 3, column: 1 });
+    expect(server.scenario().rules).toHaveLength(0);
+  });
 });
