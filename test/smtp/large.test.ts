@@ -7,6 +7,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EICAR, GTUBE } from '../../src/checks/signatures.js';
@@ -144,6 +145,20 @@ describe('messages larger than the spool threshold', () => {
     const after = await send(server.smtp.port, { text: 'still here' });
     expect(after.ok, after.response).toBe(true);
     expect(await server.messages.count()).toBe(1);
+  });
+
+  it('a bounce of a spooled message returns its header section only (too large to return whole)', async () => {
+    const server = await largeServer();
+    const sent = await send(server.smtp.port, { to: 'godaddy.storage-limit+bounce@coolexample.com', subject: 'large and bounced', text: `${text(2)}\nTHE-LAST-LINE` });
+    expect(sent.ok, sent.response).toBe(true);
+    // the queue sends a due notice by itself; flush() sends it now if it has not gone yet
+    await server.outbound.flush();
+    const dsn = await eventually(async () => (await server.messages.list()).find((m) => m.outbound));
+    const parsed = await simpleParser(dsn!.raw, { keepDeliveryStatus: true });
+    const headers = parsed.attachments.find((a) => a.contentType === 'text/rfc822-headers');
+    expect(headers!.content.toString()).toContain('Subject: large and bounced');
+    expect(dsn!.size).toBeLessThan(64 * 1024);
+    expect(dsn!.raw.toString()).not.toContain('THE-LAST-LINE');
   });
 
   it('closing the server removes the spool directory with the messages kept in it', async () => {
