@@ -4,7 +4,7 @@
  * Everything here is derived from the lines the adapter logged; the outcome comes from the
  * store's running tally of them, so it still counts lines no longer kept in memory.
  */
-import { tallyOf, type SessionRecord, type TranscriptLine } from '../store/sessions.js';
+import { tallyOf, transactionsOf, type SessionRecord, type TranscriptLine } from '../store/sessions.js';
 import { DATA_LINE, ReplyReader, verbOf, type WireReply } from '../store/transcript-reader.js';
 import type { StoredMessage } from '../store/types.js';
 
@@ -94,8 +94,8 @@ export interface MessageTransaction {
   readonly refused: readonly WireReply[];
   /** Every reply of the transaction, from MAIL to the message. */
   readonly replies: readonly WireReply[];
-  /** Transcript index of the `<N bytes of message data>` line. */
-  readonly dataIndex: number;
+  /** Transcript index of the `<N bytes of message data>` line, when it was found in the transcript. */
+  readonly dataIndex?: number;
 }
 
 /**
@@ -104,6 +104,27 @@ export interface MessageTransaction {
  */
 export function transactionOf(message: StoredMessage, session: SessionRecord | undefined): MessageTransaction | undefined {
   if (!session) return undefined;
+  return keptTransactionOf(message, session) ?? transactionInTranscript(message, session);
+}
+
+/**
+ * From the transactions the session store keeps (their lines, whether or not the transcript
+ * still holds them): the latest whose message line has this size and came no later.
+ */
+function keptTransactionOf(message: StoredMessage, session: SessionRecord): MessageTransaction | undefined {
+  const kept = transactionsOf(session);
+  for (let k = kept.length - 1; k >= 0; k--) {
+    const lines = kept[k]!;
+    const data = lines.findIndex((line) => line.direction === 'in' && DATA_LINE.exec(line.text)?.[1] === String(message.size));
+    if (data < 0 || lines[data]!.at > message.receivedAt) continue;
+    const replies = repliesOf(lines).filter((r) => r.commandIndex !== undefined);
+    const reply = replies.find((r) => r.commandIndex === data);
+    return { ...(reply ? { reply } : {}), refused: replies.filter((r) => r.code >= 400), replies };
+  }
+  return undefined;
+}
+
+function transactionInTranscript(message: StoredMessage, session: SessionRecord): MessageTransaction | undefined {
   const t = session.transcript;
   const { from, floor } = keptRange(session, message.receivedAt);
   let dataIndex = -1;

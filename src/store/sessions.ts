@@ -67,6 +67,12 @@ const tallies = new WeakMap<SessionRecord, TranscriptTally>();
 /** A session's outcome tally: the store's running one (all lines, O(1)), else read from the transcript. */
 export const tallyOf = (record: SessionRecord): TranscriptTally => tallies.get(record) ?? TranscriptTally.of(record.transcript);
 
+/** The lines of each accepted message's transaction, oldest first, per session (kept by the SessionStore). */
+const transactions = new WeakMap<SessionRecord, (readonly TranscriptLine[])[]>();
+
+/** The transactions of a session that ended with an accepted message, oldest first, as far as the store still keeps them. */
+export const transactionsOf = (record: SessionRecord): readonly (readonly TranscriptLine[])[] => transactions.get(record) ?? [];
+
 /** The whole transcript of a record whose lines were not all kept, given the ones that left. */
 export function wholeTranscript({ transcript: t, elided }: Pick<SessionRecord, 'transcript' | 'elided'>, dropped: readonly TranscriptLine[]): TranscriptLine[] {
   return elided ? [...t.slice(0, elided.after), ...dropped, ...t.slice(elided.after + 1)] : [...t];
@@ -91,6 +97,13 @@ export class SessionStore {
   private readonly oldestEnded = new Oldest(() => this.ended.values());
   /** More sessions opened since the open ones were last fitted to their shares. */
   private openGrew = false;
+  /**
+   * Whose transactions were kept, one entry per transaction in the order they ended: the oldest
+   * goes first beyond `maxSessions` (at least `--max-messages`, so every stored message's
+   * transaction is still known after its lines left the transcript).
+   */
+  private transactionOwners: SessionRecord[] = [];
+  private transactionsHead = 0;
 
   constructor(
     private readonly options: SessionStoreOptions,
@@ -101,7 +114,7 @@ export class SessionStore {
 
   open(info: SessionInfo): SessionLog {
     const record: SessionRecord = { ...info, id: `s${(++this.sequence).toString(36).padStart(6, '0')}`, startedAt: this.options.now(), transcript: [] };
-    tallies.set(record, new TranscriptTally());
+    tallies.set(record, new TranscriptTally((lines) => this.keepTransaction(record, lines)));
     this.live.add(record);
     this.keep(record);
     this.openGrew = true;
@@ -234,6 +247,21 @@ export class SessionStore {
     tallies.set(copy, TranscriptTally.of(record.transcript));
     this.fit(copy, this.options.maxLines, false);
     return copy;
+  }
+
+  private keepTransaction(record: SessionRecord, lines: readonly TranscriptLine[]): void {
+    let list = transactions.get(record);
+    if (!list) transactions.set(record, (list = []));
+    list.push(lines);
+    this.transactionOwners.push(record);
+    if (this.transactionOwners.length - this.transactionsHead > this.options.maxSessions) {
+      transactions.get(this.transactionOwners[this.transactionsHead]!)?.shift();
+      this.transactionOwners[this.transactionsHead++] = undefined as unknown as SessionRecord; // let it go
+      if (this.transactionsHead > 1024 && this.transactionsHead * 2 > this.transactionOwners.length) {
+        this.transactionOwners = this.transactionOwners.slice(this.transactionsHead);
+        this.transactionsHead = 0;
+      }
+    }
   }
 
   get(id: string): SessionRecord | undefined {

@@ -38,6 +38,8 @@ export const DATA_LINE = /^<(\d+) bytes of message data>$/;
 const ADDRESS = /^(?:MAIL\s+FROM|RCPT\s+TO)\s*:\s*<([^<>]*)>/i;
 /** The adapter's note when the server closed a connection without a reply. */
 const DROPPED_NOTE = /^connection (dropped|reset)\b/;
+/** Lines a transaction may take and still be kept for its message (real ones take 6 to 20). */
+const MAX_TRANSACTION_LINES = 500;
 
 export const isMessageData = (command: string | undefined): boolean => command !== undefined && DATA_LINE.test(command);
 export const verbOf = (command: string) => (command.split(' ')[0] ?? '').toUpperCase();
@@ -106,6 +108,11 @@ export class ReplyReader {
     return true;
   }
 
+  /** The transaction verb of the last client line read (MAIL, RCPT, DATA, RSET, HELO, EHLO, LHLO), '' for others. */
+  get lastVerb(): string {
+    return this.command?.verb ?? '';
+  }
+
   /** The code of the reply the last `read` completed. */
   get code(): number {
     return this.done?.reply.code ?? 0;
@@ -171,6 +178,11 @@ export class TranscriptTally {
   private droppedNote = false;
   private lastSpoken: 'in' | 'out' | undefined;
   private readonly reader = new ReplyReader();
+  /** The lines of the transaction under way, from its MAIL (given up past MAX_TRANSACTION_LINES). */
+  private transaction: TranscriptLine[] | undefined;
+
+  /** `onTransaction` gets the lines of every transaction that ended with an accepted message. */
+  constructor(private readonly onTransaction?: (lines: readonly TranscriptLine[]) => void) {}
 
   static of(lines: readonly TranscriptLine[]): TranscriptTally {
     const tally = new TranscriptTally();
@@ -183,11 +195,29 @@ export class TranscriptTally {
       if (DROPPED_NOTE.test(line.text)) this.droppedNote = true;
     } else this.lastSpoken = line.direction;
     const reader = this.reader;
-    if (!reader.read(line)) return;
+    const completed = reader.read(line);
+    if (this.onTransaction) this.follow(line);
+    if (!completed) return;
     if (reader.code >= 400) {
       this.refusals++;
       this.lastRefusal = reader.reply();
-    } else if (reader.answeredMessage) this.messages++;
+    } else if (reader.answeredMessage) {
+      this.messages++;
+      if (this.transaction) this.onTransaction?.(this.transaction);
+    }
+    if (reader.answeredMessage) this.transaction = undefined;
+  }
+
+  /** Gathers the current transaction's lines (references: no copies) so its message can be explained later. */
+  private follow(line: TranscriptLine): void {
+    if (line.direction === 'in') {
+      const verb = this.reader.lastVerb;
+      if (verb === 'MAIL') this.transaction = [];
+      else if (verb === 'RSET' || verb === 'HELO' || verb === 'EHLO' || verb === 'LHLO') this.transaction = undefined;
+    }
+    if (!this.transaction) return;
+    if (this.transaction.length >= MAX_TRANSACTION_LINES) this.transaction = undefined; // a MAIL followed by endless chatter
+    else this.transaction.push(line);
   }
 
   /** Closed by the server without a reply: a `drop`/`reset` note, or the client's last line left unanswered. */

@@ -88,4 +88,31 @@ describe('a session past the transcript line budget', () => {
     const metrics = (await api('/metrics')).body as string;
     expect(metrics).toMatch(/^mockmx_sessions_ended_total\{outcome="delivered"\} 1$/m);
   });
+  it('a message whose lines left memory still shows its reply and the recipients refused in its transaction', async () => {
+    const { mx, api } = await serveHttp(RULES);
+    const t = await dialog(mx.smtp.port, [cmd('EHLO client.test', '250')]);
+    for (const n of [10, 11, 12]) await message(t, n); // past the first lines, which stay
+    await t.expect('MAIL FROM:<alice@example.com>', '250');
+    await t.expect('RCPT TO:<carol@example.com>', '550 5.1.1');
+    await t.expect('RCPT TO:<bob1@example.com>', '250');
+    await t.expect('DATA', '354');
+    await t.expect('Subject: 1\r\n\r\nbody 1\r\n.', '250');
+    await noops(t, 6_000);
+    await message(t, 2);
+    await t.expect('QUIT', '221');
+    await t.closed;
+    const record = await eventually(() => mx.sessions.list().find((s) => s.endedAt !== undefined));
+    expect(record.transcript.map((l) => l.text)).not.toContain('RCPT TO:<carol@example.com>'); // gone from memory
+
+    const [, , , first, second] = (await api(`/api/v1/sessions/${record.id}`)).body.messages as string[];
+    const one = (await api(`/api/v1/messages/${first}`)).body.transaction;
+    expect(one.reply).toMatchObject({ code: 250, recipients: ['bob1@example.com'] });
+    expect(one.refused).toEqual([expect.objectContaining({ code: 550, enhanced: '5.1.1', rule: 'no-carol', command: 'RCPT TO:<carol@example.com>' })]);
+    const two = (await api(`/api/v1/messages/${second}`)).body.transaction;
+    expect(two.reply).toMatchObject({ code: 250, recipients: ['bob2@example.com'] });
+    expect(two.refused).toEqual([]);
+    // searching by the refusing rule finds the first message
+    const found = await api('/api/v1/messages?rule=no-carol');
+    expect(found.body.items.map((m: { id: string }) => m.id)).toEqual([first]);
+  });
 });

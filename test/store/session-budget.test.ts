@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { outcomeOf, refusalsOf, transactionOf } from '../../src/http/transcript.js';
 import type { SessionInfo, SessionLog } from '../../src/smtp/runtime.js';
-import { SessionStore, type SessionRecord, type TranscriptLine } from '../../src/store/sessions.js';
+import { SessionStore, transactionsOf, type SessionRecord, type TranscriptLine } from '../../src/store/sessions.js';
 import type { StoredMessage } from '../../src/store/types.js';
 import { TRANSCRIPT_LOG_FILE, TRANSCRIPT_SPOOL_DIR, TranscriptLog } from '../../src/store/transcript-log.js';
 
@@ -162,7 +162,7 @@ describe('SessionStore line budget', () => {
     expect(outcomeOf(record)).toMatchObject({ status: 'delivered', messages: 33, refusals: 2 });
   });
 
-  it("a message whose lines left memory has no transaction, not another message's of the same size", () => {
+  it("a message whose lines left memory keeps its transaction while the store keeps maxSessions of them; past that none, never another message's", () => {
     let t = 0;
     const received: number[] = [];
     const store = new SessionStore({ maxSessions: 10, maxLines: 60, now: () => ++t }, { sessionStarted() {}, line: (_, l) => DATA.test(l.text) && received.push(l.at), sessionEnded() {} });
@@ -173,11 +173,40 @@ describe('SessionStore line budget', () => {
     const message = (n: number) => ({ sessionId: log.id, size: 500, receivedAt: received[n - 1]! }) as StoredMessage;
     const recipientsOf = (n: number) => transactionOf(message(n), record)?.reply?.recipients;
     expect(record.elided!.after).toBeGreaterThan(GREETING.length + 8); // the first message is in the head
-    expect(recipientsOf(1)).toEqual(['bob1@example.com']);
-    expect(recipientsOf(2)).toBeUndefined();
-    expect(recipientsOf(20)).toEqual(['bob20@example.com']);
+    expect(recipientsOf(1)).toEqual(['bob1@example.com']); // in the head
+    expect(recipientsOf(2)).toBeUndefined(); // its lines and its kept transaction are gone (10 kept)
+    expect(record.transcript.some((l) => l.text === 'RCPT TO:<bob12@example.com>')).toBe(false);
+    for (let n = 11; n <= 20; n++) expect(recipientsOf(n), `message ${n}`).toEqual([`bob${n}@example.com`]);
     // a kept transaction begins at its MAIL, never before the note
     expect(transactionOf(message(20), record)!.replies.map((r) => r.command)).toEqual(['MAIL FROM:<a@example.com>', 'RCPT TO:<bob20@example.com>', 'DATA', '<500 bytes of message data>']);
+  });
+
+  it('a transaction whose MAIL is followed by endless chatter is not kept (bounded), and an RSET drops the one under way', () => {
+    let t = 0;
+    const store = new SessionStore({ maxSessions: 10, maxLines: 100_000, lineBudget: 100_000, now: () => ++t });
+    const log = store.open(info(1));
+    greet(log);
+    log.line('in', 'MAIL FROM:<a@example.com>');
+    log.line('out', '250 2.1.0 OK');
+    for (let i = 0; i < 600; i++) {
+      log.line('in', 'NOOP');
+      log.line('out', '250 2.0.0 OK');
+    }
+    log.line('in', 'RCPT TO:<bob@example.com>');
+    log.line('out', '250 2.1.5 OK');
+    log.line('in', 'DATA');
+    log.line('out', '354 go ahead');
+    log.line('in', '<77 bytes of message data>');
+    log.line('out', '250 2.0.0 queued as m1');
+    expect(transactionsOf(store.get(log.id)!)).toEqual([]);
+    log.line('in', 'MAIL FROM:<a@example.com>');
+    log.line('out', '250 2.1.0 OK');
+    log.line('in', 'RSET');
+    log.line('out', '250 2.0.0 OK');
+    deliver(log, 2);
+    expect(transactionsOf(store.get(log.id)!).map((lines) => lines.map((l) => l.text))).toEqual([
+      ['MAIL FROM:<a@example.com>', '250 2.1.0 OK', 'RCPT TO:<bob2@example.com>', '250 2.1.5 OK', 'DATA', '354 go ahead', '<102 bytes of message data>', '250 2.0.0 queued as m2'],
+    ]);
   });
 
   it('a restored long session is cut to maxLines, its outcome read from all of it; the given record stays whole', () => {
