@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { authenticate, spf, type DNSResolver } from 'mailauth';
 import type { AuthResult, MessageAuthFacts, PtrFacts, SpfFacts } from '../engine/facts.js';
 import { reverseName, type Resolver } from './zone.js';
+import { headerSectionEnd } from '../checks/header-section.js';
 
 export async function checkPtr(ip: string, resolver: Resolver): Promise<PtrFacts> {
   const reverse = reverseName(ip);
@@ -56,9 +57,7 @@ const SIGNATURE_FIELD = /(?:^|\n)(?:dkim-signature|arc-[a-z-]*)[ \t]*:/i;
  * so mailauth need not read it. Undefined when the body matters or the section does not end in `start`.
  */
 export function unsignedHeaderSection(start: Buffer, whole: boolean): Buffer | undefined {
-  const crlf = start.indexOf('\r\n\r\n');
-  const lf = start.indexOf('\n\n');
-  const end = crlf === -1 ? (lf === -1 ? -1 : lf + 2) : lf === -1 || crlf < lf ? crlf + 4 : lf + 2;
+  const end = headerSectionEnd(start);
   if (end === -1 && !whole) return undefined;
   const section = end === -1 ? start : start.subarray(0, end);
   return SIGNATURE_FIELD.test(section.toString('latin1')) ? undefined : section;

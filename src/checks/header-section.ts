@@ -93,6 +93,21 @@ function linePrefix(raw: Buffer, start: number, end: number): string {
   return out;
 }
 
+/**
+ * Where the header section ends: the offset after its blank line (a line holding at most a CR),
+ * or -1 when there is none. Cheap: it visits only the line breaks of the header section.
+ */
+export function headerSectionEnd(raw: Buffer): number {
+  // a first line that is blank: an empty header section
+  if (raw[0] === LF) return 1;
+  if (raw[0] === CR && raw[1] === LF) return 2;
+  for (let lf = raw.indexOf(LF); lf !== -1; lf = raw.indexOf(LF, lf + 1)) {
+    if (raw[lf + 1] === LF) return lf + 2;
+    if (raw[lf + 1] === CR && raw[lf + 2] === LF) return lf + 3;
+  }
+  return -1;
+}
+
 export function parseHeaderSection(raw: Buffer): HeaderSection {
   const len = raw.length;
   const fields: RawField[] = [];

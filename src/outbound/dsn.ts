@@ -5,6 +5,7 @@
  */
 import MimeNode from 'nodemailer/lib/mime-node';
 import type { Provider } from '../catalog/types.js';
+import { headerSectionEnd } from '../checks/header-section.js';
 
 export interface NoticeRecipient {
   readonly address: string;
@@ -73,9 +74,8 @@ export function rfc5322Date(d: Date): string {
 
 /** The header section of a message (up to the blank line). */
 export function headerSection(raw: Buffer): Buffer {
-  const text = raw.toString('latin1');
-  const end = /\r?\n\r?\n/.exec(text);
-  return end ? raw.subarray(0, end.index + end[0].length) : raw;
+  const end = headerSectionEnd(raw);
+  return end === -1 ? raw : raw.subarray(0, end);
 }
 
 /** The message/delivery-status body: per-message fields, then one group per recipient. */

@@ -843,7 +843,7 @@ export class MockConnection extends SMTPConnection {
     // a magic recipient's entry may quote anything the analysis knows
     const depth: Depth = this.magic.has(this.session.envelope) ? 2 : scenario.activeStages.has('message') ? scenario.messageDepth : 0;
     // what notices quote and header checks read; the whole message unless it was spooled
-    const head = body.buffer ?? (await readHead(body));
+    const head = await readHead(body);
     const analysed = await this.analyse(body, head, depth);
     const authentication = scenario.authNeeds.message ? await this.authenticate(body, head, scenario) : undefined;
     const message: MessageFacts = authentication ? { ...analysed, authentication } : analysed;
@@ -1025,6 +1025,3 @@ function unstuffLeadingDot(raw: Buffer): Buffer {
 }
 
 const SESSION_CLOSED = new Error('the session closed before its message was stored');
-const MAX_HEAD_BYTES = 16 * 1024 * 1024;
-const BLANK_LINE = Buffer.from('\r\n\r\n');
-const BARE_BLANK_LINE = Buffer.from('\n\n');

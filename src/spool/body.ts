@@ -8,6 +8,7 @@ import { mkdtemp, open, readdir, rm, unlink, type FileHandle } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { headerSectionEnd } from '../checks/header-section.js';
 
 export interface MessageBody {
   readonly size: number;
@@ -215,8 +216,6 @@ export async function receiveBody(stream: AsyncIterable<Buffer>, options: Receiv
 
 const HEAD_BYTES = 1024 * 1024;
 const MAX_HEAD_BYTES = 16 * 1024 * 1024;
-const BLANK_LINE = Buffer.from('\r\n\r\n');
-const BARE_BLANK_LINE = Buffer.from('\n\n');
 
 /**
  * Enough of a message's start to hold its header section: all of a message in memory; of a
@@ -226,7 +225,7 @@ export async function readHead(body: MessageBody): Promise<Buffer> {
   if (body.buffer) return body.buffer;
   for (let n = HEAD_BYTES; ; n *= 4) {
     const head = await body.head(n);
-    if (head.length < n || n >= MAX_HEAD_BYTES || head.includes(BLANK_LINE) || head.includes(BARE_BLANK_LINE)) return head;
+    if (head.length < n || n >= MAX_HEAD_BYTES || headerSectionEnd(head) !== -1) return head;
   }
 }
 

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { analyzeHeaders, type HeaderAnalysis } from '../../src/checks/index.js';
-import { BASE_HEADERS, headersWith, input, raw } from './helpers.js';
+import { headerSectionEnd, parseHeaderSection } from '../../src/checks/header-section.js';
+import { BASE_HEADERS, headersWith, input, prng, raw } from './helpers.js';
 
 type Expect = { [K in keyof HeaderAnalysis]?: unknown };
 
@@ -311,4 +312,19 @@ describe('malformed message', () => {
     { name: 'one stray line among fields with a separator', message: raw(headersWith(['stray'])), expect: { malformed: false } },
     { name: 'NUL in the body only', message: raw(BASE_HEADERS, 'bin\x00ary\r\n'), expect: { malformed: false } },
   ]);
+});
+
+describe('headerSectionEnd', () => {
+  it('agrees with parseHeaderSection on where the body starts, over 3,000 seeded header sections', () => {
+    const pieces = ['Subject: x', 'From: a@b.c', ' folded', '\t', 'junk line', '', '\r', 'X: \r y'];
+    const breaks = ['\r\n', '\n', '\r\r\n'];
+    const random = prng(404);
+    for (let i = 0; i < 3000; i++) {
+      let text = '';
+      for (let n = Math.floor(random() * 8); n > 0; n--) text += pieces[Math.floor(random() * pieces.length)]! + breaks[Math.floor(random() * breaks.length)]!;
+      const raw = Buffer.from(`${text}body\r\n`);
+      const section = parseHeaderSection(raw);
+      expect(headerSectionEnd(raw), JSON.stringify(text)).toBe(section.separator ? section.bodyStart : -1);
+    }
+  });
 });
