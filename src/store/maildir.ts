@@ -500,20 +500,17 @@ export class MaildirMessageStore implements MessageStore {
   /** The file's bytes, following it to cur/ if a reader moved it; undefined if it is gone. */
   /** Whether the message's file is still there (following a move to cur/). */
   private async locate(entry: Entry): Promise<boolean> {
-    try {
-      await access(this.pathOf(entry.location));
-      return true;
-    } catch (err) {
-      if (!isErrno(err, 'ENOENT')) throw err;
-    }
-    const moved = await locateMaildirFile(this.dir, maildirKey(entry.record.file));
-    if (moved) entry.location = moved;
-    return moved !== undefined;
+    return (await this.atFile(entry, (path) => access(path).then(() => true))) ?? false;
   }
 
-  private async readRaw(entry: Entry): Promise<Buffer | undefined> {
+  private readRaw(entry: Entry): Promise<Buffer | undefined> {
+    return this.atFile(entry, (path) => readFile(path));
+  }
+
+  /** Runs `use` on the message's file, following it if a reader moved it; undefined when it is gone. */
+  private async atFile<T>(entry: Entry, use: (path: string) => Promise<T>): Promise<T | undefined> {
     try {
-      return await readFile(this.pathOf(entry.location));
+      return await use(this.pathOf(entry.location));
     } catch (err) {
       if (!isErrno(err, 'ENOENT')) throw err;
     }
@@ -521,12 +518,13 @@ export class MaildirMessageStore implements MessageStore {
     if (!moved) return undefined;
     entry.location = moved;
     try {
-      return await readFile(this.pathOf(moved));
+      return await use(this.pathOf(moved));
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return undefined;
       throw err;
     }
   }
+
 
   private readRawSync(entry: Entry): Buffer {
     try {
