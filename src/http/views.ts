@@ -24,21 +24,9 @@ export function replyJson(r: WireReply) {
   };
 }
 
+/** A Refusal (refusalOf leaves out the fields it lacks) with its time as ISO text and a link. */
 export function refusalJson(r: Refusal) {
-  return {
-    id: r.id,
-    sessionId: r.sessionId,
-    at: iso(r.at),
-    code: r.code,
-    ...(r.enhanced ? { enhanced: r.enhanced } : {}),
-    text: r.text,
-    lines: r.lines,
-    ...(r.rule ? { rule: r.rule } : {}),
-    ...(r.command !== undefined ? { command: r.command } : {}),
-    ...(r.sender !== undefined ? { sender: r.sender } : {}),
-    recipients: r.recipients,
-    links: { session: `${API}/sessions/${r.sessionId}` },
-  };
+  return { ...r, at: iso(r.at), links: { session: `${API}/sessions/${r.sessionId}` } };
 }
 
 export function transactionJson(t: MessageTransaction | undefined) {
