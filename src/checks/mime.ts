@@ -40,14 +40,19 @@ const FEED_BYTES = 64 * 1024;
 /** The first of each MIME-shaping field, raw bytes, then the blank line. */
 export function mimeHead(raw: Buffer, section: HeaderSection): Buffer {
   const parts: Buffer[] = [];
+  for (const f of mimeFields(section)) parts.push(raw.subarray(f.start, f.valueEnd), CRLF);
+  parts.push(CRLF);
+  return Buffer.concat(parts);
+}
+
+/** The fields mailparser is given: the first valid one of each MIME-shaping name. */
+function* mimeFields(section: HeaderSection): Generator<HeaderSection['fields'][number]> {
   const seen = new Set<string>();
   for (const f of section.fields) {
     if (!f.validName || !MIME_FIELDS.has(f.lname) || seen.has(f.lname)) continue;
     seen.add(f.lname);
-    parts.push(raw.subarray(f.start, f.valueEnd), CRLF);
+    yield f;
   }
-  parts.push(CRLF);
-  return Buffer.concat(parts);
 }
 
 const PLAIN_TYPE = /^text\/plain[ \t]*(?:;[ \t]*charset[ \t]*=[ \t]*(?:"(?:us-ascii|utf-8|ascii)"|us-ascii|utf-8|ascii)[ \t]*;?)?$/i;
@@ -62,17 +67,13 @@ const PLAIN_ENCODING = /^(?:7bit|8bit)$/i;
  */
 export function plainTextFacts(raw: Buffer, section: HeaderSection, body: Buffer): MimeFacts | undefined {
   if (!section.separator || body.length > LIMITS.textBytes) return undefined;
-  const seen = new Set<string>();
-  for (const f of section.fields) {
-    // mimeHead hands mailparser the first valid field of each name; the same ones are judged here
-    if (!f.validName || !MIME_FIELDS.has(f.lname) || seen.has(f.lname)) continue;
-    seen.add(f.lname);
-    const value = f.value;
+  for (const f of mimeFields(section)) {
     if (f.lname === 'content-disposition') return undefined;
-    if (f.lname === 'content-type' && !PLAIN_TYPE.test(value)) return undefined;
-    if (f.lname === 'content-transfer-encoding' && !PLAIN_ENCODING.test(value)) return undefined;
+    if (f.lname === 'content-type' && !PLAIN_TYPE.test(f.value)) return undefined;
+    if (f.lname === 'content-transfer-encoding' && !PLAIN_ENCODING.test(f.value)) return undefined;
     // a folded or 8-bit value is read by mailparser its own way: leave those to it
-    if (f.nonAscii || f.control || raw.indexOf(0x0a, f.valueStart) < f.valueEnd) return undefined;
+    const lf = raw.indexOf(0x0a, f.valueStart);
+    if (f.nonAscii || f.control || (lf !== -1 && lf < f.valueEnd)) return undefined;
   }
   return {
     // what /\r?\n/g → '\n' gives (CRLF pairs cannot overlap), without the regex
