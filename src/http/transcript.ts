@@ -94,8 +94,6 @@ export interface MessageTransaction {
   readonly refused: readonly WireReply[];
   /** Every reply of the transaction, from MAIL to the message. */
   readonly replies: readonly WireReply[];
-  /** Transcript index of the `<N bytes of message data>` line, when it was found in the transcript. */
-  readonly dataIndex?: number;
 }
 
 /**
@@ -115,11 +113,8 @@ function keptTransactionOf(message: StoredMessage, session: SessionRecord): Mess
   const kept = transactionsOf(session);
   for (let k = kept.length - 1; k >= 0; k--) {
     const lines = kept[k]!;
-    const data = lines.findIndex((line) => line.direction === 'in' && DATA_LINE.exec(line.text)?.[1] === String(message.size));
-    if (data < 0 || lines[data]!.at > message.receivedAt) continue;
-    const replies = repliesOf(lines).filter((r) => r.commandIndex !== undefined);
-    const reply = replies.find((r) => r.commandIndex === data);
-    return { ...(reply ? { reply } : {}), refused: replies.filter((r) => r.code >= 400), replies };
+    const data = lines.findIndex((line) => isMessageLine(line, message));
+    if (data >= 0) return transactionIn(lines, 0, data);
   }
   return undefined;
 }
@@ -127,21 +122,24 @@ function keptTransactionOf(message: StoredMessage, session: SessionRecord): Mess
 function transactionInTranscript(message: StoredMessage, session: SessionRecord): MessageTransaction | undefined {
   const t = session.transcript;
   const { from, floor } = keptRange(session, message.receivedAt);
-  let dataIndex = -1;
-  for (let i = t.length - 1; i >= from; i--) {
-    const line = t[i]!;
-    if (line.direction === 'in' && line.at <= message.receivedAt && DATA_LINE.exec(line.text)?.[1] === String(message.size)) {
-      dataIndex = i;
-      break;
-    }
-  }
-  if (dataIndex < 0) return undefined;
-  let start = dataIndex;
-  const first = dataIndex >= floor ? floor : 0;
+  let data = -1;
+  for (let i = t.length - 1; i >= from && data < 0; i--) if (isMessageLine(t[i]!, message)) data = i;
+  if (data < 0) return undefined;
+  let start = data;
+  const first = data >= floor ? floor : 0;
   while (start > first && !(t[start]!.direction === 'in' && verbOf(t[start]!.text) === 'MAIL')) start--;
-  const replies = repliesOf(t).filter((r) => r.commandIndex !== undefined && r.commandIndex >= start && r.commandIndex <= dataIndex);
-  const reply = replies.find((r) => r.commandIndex === dataIndex);
-  return { ...(reply ? { reply } : {}), refused: replies.filter((r) => r.code >= 400), replies, dataIndex };
+  return transactionIn(t, start, data);
+}
+
+/** The `<size bytes>` line of this message: its size, logged no later than it was stored (one clock). */
+const isMessageLine = (line: TranscriptLine, message: StoredMessage) =>
+  line.direction === 'in' && line.at <= message.receivedAt && DATA_LINE.exec(line.text)?.[1] === String(message.size);
+
+/** The replies to the commands of lines[start..data], the one to the message, and those refused. */
+function transactionIn(lines: readonly TranscriptLine[], start: number, data: number): MessageTransaction {
+  const replies = repliesOf(lines).filter((r) => r.commandIndex !== undefined && r.commandIndex >= start && r.commandIndex <= data);
+  const reply = replies.find((r) => r.commandIndex === data);
+  return { ...(reply ? { reply } : {}), refused: replies.filter((r) => r.code >= 400), replies };
 }
 
 /**
