@@ -26,8 +26,6 @@ import type { StateEntry } from './state/types.js';
 import { SessionStore, type SessionRecord, type TranscriptLine } from './store/sessions.js';
 import type { MessageStore, StoredMessage } from './store/types.js';
 
-/** State keys of mailbox usage in bytes. */
-export const MAILBOX_PREFIX = 'mailbox:';
 
 export interface ServerOptions {
   /** A compiled scenario, or a shipped name / path. Default `default`. */
@@ -147,7 +145,6 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     },
     randomFor: (index, purpose) => streamFor(purpose === 'rules' ? seed : seed ^ 0x5bd1e995, index),
     now,
-    mailboxUsage: (address) => state.count(`${MAILBOX_PREFIX}${address.toLowerCase()}`, now()),
     openSession: (info) => sessions.open(info),
     spool,
     deliver: async (message: AcceptedMessage) => {
@@ -159,11 +156,6 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
         ...(message.rule ? { rule: message.rule } : {}),
         ...(message.authHeaders ? { authenticationResults: message.authHeaders } : {}),
       });
-      // quotas fill as messages are accepted; the usage is rule state like any other
-      const usage = message.rcptTo
-        .filter((rcpt) => scenario.mailboxes.has(rcpt.toLowerCase()))
-        .map((rcpt) => ({ op: 'count' as const, key: `${MAILBOX_PREFIX}${rcpt.toLowerCase()}`, by: body.size }));
-      state.apply(usage, now());
       events.emit('message', stored);
       return { id: stored.id };
     },

@@ -65,3 +65,7 @@ export function counterKey(ruleId: string, per: readonly CountKey[] | undefined,
 export function stateKey(kind: string, name: string, per: readonly CountKey[] | undefined, facts: Facts): string {
   return counterKey(`${kind}:${name}`, per, facts);
 }
+
+/** The counter of bytes stored for a mailbox (its quota's usage). */
+export const MAILBOX_USAGE_PREFIX = 'mailbox:';
+export const mailboxUsageKey = (address: string): string => `${MAILBOX_USAGE_PREFIX}${address.toLowerCase()}`;

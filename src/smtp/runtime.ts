@@ -8,27 +8,9 @@ import type { CompiledScenario } from '../engine/scenario.js';
 import type { StateStore } from '../state/types.js';
 import type { NoticeRequest } from '../outbound/queue.js';
 import type { MessageBody, Spool } from '../spool/body.js';
+import type { SessionInfo, SessionLog } from '../transcript/record.js';
 
-export type LineDirection = 'in' | 'out' | 'note';
-
-/** The live record of one SMTP session, written as it happens. */
-export interface SessionLog {
-  readonly id: string;
-  line(direction: LineDirection, text: string, rule?: string): void;
-  /** Updates what is known about the session (HELO name, TLS, user…). */
-  update(info: Partial<SessionInfo>): void;
-  end(): void;
-}
-
-export interface SessionInfo {
-  clientIp: string;
-  clientPort: number;
-  listener: 'smtp' | 'smtps';
-  heloName?: string;
-  tls?: boolean;
-  tlsVersion?: string;
-  authUser?: string;
-}
+export type { LineDirection, SessionInfo, SessionLog } from '../transcript/record.js';
 
 export interface AcceptedMessage {
   readonly sessionId: string;
@@ -53,8 +35,6 @@ export interface SmtpRuntime {
   /** A seeded random stream of the n-th session since start: one for rules, one for reply styling. */
   randomFor(sessionIndex: number, purpose: 'rules' | 'style'): () => number;
   now(): number;
-  /** Bytes stored so far for a mailbox (for quotas). */
-  mailboxUsage(address: string): number;
   openSession(info: SessionInfo): SessionLog;
   /** Where message bodies too large for memory are written while they arrive. */
   readonly spool: Spool;

@@ -26,3 +26,45 @@ export function messagePlaceholders(m: MessageFacts, server: ServerSettings): Pl
     malformedHeader: written(m.malformedHeaders?.[0]),
   };
 }
+
+/** What the session knows when a reply is written, for `{placeholders}`. */
+export interface ReplyContext {
+  readonly ip: string;
+  readonly helo: string | undefined;
+  readonly hostname: string;
+  readonly session: string;
+  readonly verb: string;
+  readonly arg: string;
+  /** The address MAIL or RCPT is about. */
+  readonly address: string | undefined;
+  readonly sender: string | undefined;
+  readonly rcpt: string | undefined;
+  readonly sizeLimit: number | undefined;
+  readonly token: string;
+  /** From the message being answered (sizes, offending headers…), and a decision's own values. */
+  readonly message: Placeholders;
+}
+
+export function sessionPlaceholders(c: ReplyContext): Placeholders {
+  const domain = domainOf(c.sender);
+  return {
+    ip: c.ip,
+    helo: c.helo,
+    hostname: c.hostname,
+    session: c.session,
+    sender: c.sender,
+    domain,
+    rcpt: c.rcpt,
+    recipient: c.rcpt,
+    rcptDomain: domainOf(c.rcpt),
+    command: c.verb || undefined,
+    argument: c.arg || undefined,
+    address: c.address,
+    limit: c.sizeLimit ? String(c.sizeLimit) : undefined,
+    // at MAIL, a refused SIZE= declaration is the size in question
+    size: c.verb === 'MAIL' ? /\bSIZE=(\d+)/i.exec(c.arg)?.[1] : undefined,
+    token: c.token,
+    ...c.message,
+    fromDomain: c.message.fromDomain ?? domain,
+  };
+}

@@ -112,7 +112,7 @@ export class SessionStore {
     this.budget = options.lineBudget ?? LINES_PER_SESSION * options.maxSessions;
   }
 
-  open(info: SessionInfo): SessionLog {
+  open(info: SessionInfo): SessionLog & { line(direction: LineDirection, text: string, rule?: string): void } {
     const record: SessionRecord = { ...info, id: `s${(++this.sequence).toString(36).padStart(6, '0')}`, startedAt: this.options.now(), transcript: [] };
     tallies.set(record, new TranscriptTally((lines) => this.keepTransaction(record, lines)));
     this.live.add(record);
@@ -122,6 +122,7 @@ export class SessionStore {
     this.events?.sessionStarted(record);
     return {
       id: record.id,
+      record: ({ direction, text, rule }) => this.log(record, rule ? { at: this.options.now(), direction, text, rule } : { at: this.options.now(), direction, text }),
       line: (direction, text, rule) => this.log(record, rule ? { at: this.options.now(), direction, text, rule } : { at: this.options.now(), direction, text }),
       update(info) {
         Object.assign(record, info);

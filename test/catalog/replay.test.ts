@@ -71,7 +71,9 @@ describe('every catalog entry replays through a real session', () => {
     expect(reply.code).toBe(entry.code);
     checkLayout(entry, reply, rcpt);
     const transcript = server.sessions.list()[0]!.transcript;
-    expect(transcript.filter((l) => l.direction === 'out' && l.rule === `magic:${entry.id}`)).toHaveLength(reply.lines.length);
+    // a recipient accepted to answer later is named too: the engine decided that acceptance
+    const acceptedEarlier = entry.stage === 'data' || entry.stage === 'message' ? 1 : 0;
+    expect(transcript.filter((l) => l.direction === 'out' && l.rule === `magic:${entry.id}`)).toHaveLength(reply.lines.length + acceptedEarlier);
     if (entry.close || entry.code === 421) {
       await t.closed;
     } else {

@@ -120,8 +120,9 @@ describe('GET /api/v1/rejections', () => {
     const { body } = await api('/api/v1/rejections');
     expect(body.total).toBe(4);
     expect(body.items.map((r: any) => [r.code, r.enhanced, r.rule, r.command, r.recipients])).toEqual([
-      [503, '5.5.1', undefined, 'MAIL FROM:<x@y.test>', []],
-      [503, '5.5.1', undefined, 'DATA', []], // nodemailer pipelines DATA after the refused RCPT
+      // the server's own sequence refusals name the built-in policy that decided them
+      [503, '5.5.1', 'builtin:helo-first', 'MAIL FROM:<x@y.test>', []],
+      [503, '5.5.1', 'builtin:rcpt-first', 'DATA', []], // nodemailer pipelines DATA after the refused RCPT
       [550, '5.7.26', 'dmarc', 'RCPT TO:<dmarc@gmail.test>', ['dmarc@gmail.test']],
       [450, '4.2.1', 'slow-bob', 'RCPT TO:<bob@example.com>', ['bob@example.com']],
     ]);

@@ -1,0 +1,48 @@
+/**
+ * Facts for the engine, built from what the connection knows about its session. The
+ * connection owns the values; this only shapes them, so the adapter stays a translator.
+ */
+import type { Facts, PtrFacts, SpfFacts } from '../engine/facts.js';
+import type { Stage } from '../engine/stages.js';
+
+/** The session as the connection sees it when a decision is due. */
+export interface SessionView {
+  readonly id: string;
+  readonly clientIp: string;
+  readonly heloName: string | undefined;
+  readonly tls: boolean;
+  readonly tlsVersion: string | undefined;
+  readonly authUser: string | undefined;
+  readonly authMechanism: string | undefined;
+  readonly transactions: number;
+  readonly ipConnections: number;
+  readonly ptr: PtrFacts | undefined;
+  readonly spf: SpfFacts | undefined;
+  readonly mailFrom: string | undefined;
+  readonly rcptTo: readonly string[];
+}
+
+export type ExtraFacts = Partial<Omit<Facts, 'stage' | 'session'>>;
+
+export function buildFacts(view: SessionView, stage: Stage, extra: ExtraFacts, heloName = view.heloName): Facts {
+  return {
+    stage,
+    session: {
+      id: view.id,
+      clientIp: view.clientIp,
+      heloName,
+      tls: view.tls,
+      ...(view.tlsVersion ? { tlsVersion: view.tlsVersion } : {}),
+      ...(view.authUser ? { authUser: view.authUser, authMechanism: view.authMechanism } : {}),
+      transactions: view.transactions,
+      ipConnections: view.ipConnections,
+      ...(view.ptr ? { ptr: view.ptr } : {}),
+    },
+    ...(view.spf ? { spf: view.spf } : {}),
+    envelope: {
+      ...(view.mailFrom !== undefined ? { mailFrom: view.mailFrom } : {}),
+      rcptTo: view.rcptTo,
+    },
+    ...extra,
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * How a stage carries out each kind of decided action. The connection supplies one
+ * StageOutcome per stage (what `accept`, `reply`… mean there); this maps the engine's action
+ * onto it, and ends the connection for `drop` and `reset`.
+ */
+import type { Socket } from 'node:net';
+import type { Reply } from '../engine/reply.js';
+import type { Action, NoticeSpec } from '../engine/scenario.js';
+
+export interface StageOutcome {
+  /** What the stage does with no decision: smtp-server's own handling. */
+  normal(): void;
+  accept(rule?: string): void;
+  reply(reply: Reply, rule?: string): void;
+  discard?(rule?: string): void;
+  /** Accept now, send a notice later (rcpt and message stages). */
+  notice?(notice: NoticeSpec, rule?: string): void;
+}
+
+const nothing = () => undefined;
+/** For actions (drop, reset) that end the session, where no stage outcome follows. */
+export const NO_OUTCOME: StageOutcome = { normal: nothing, accept: nothing, reply: nothing };
+
+export function carryOut(socket: Socket, action: Action, rule: string | undefined, outcome: StageOutcome): void {
+  switch (action.kind) {
+    case 'drop':
+      socket.destroy();
+      return;
+    case 'reset':
+      resetConnection(socket);
+      return;
+    case 'continue':
+      return outcome.normal();
+    case 'accept':
+      return outcome.accept(rule);
+    case 'discard':
+      return outcome.discard ? outcome.discard(rule) : outcome.accept(rule);
+    case 'notice':
+      return outcome.notice ? outcome.notice(action.notice!, rule) : outcome.accept(rule);
+    case 'reply':
+      return outcome.reply(action.reply!, rule);
+  }
+}
+
+/** A TCP RST; a TLS session wraps the TCP socket, so the RST goes to the socket underneath. */
+function resetConnection(socket: Socket): void {
+  const tcp = (socket as Socket & { _parent?: Socket | null })._parent ?? socket;
+  try {
+    tcp.resetAndDestroy();
+  } catch {
+    tcp.destroy();
+  }
+  socket.destroy();
+}
