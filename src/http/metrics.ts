@@ -4,7 +4,7 @@
  * HTTP listener starts; gauges are read from the stores at scrape time.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { MockMxServer } from '../app.js';
+import type { MockMxServer } from '../server/types.js';
 import type { Hub } from './hub.js';
 import { outcomeOf } from './transcript.js';
 
