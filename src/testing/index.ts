@@ -6,7 +6,7 @@
 import { startHttpApi, startServer, type ServerOptions } from '../app.js';
 import type { MockMxServer } from '../server/types.js';
 import type { CompiledScenario } from '../engine/scenario.js';
-import { refusalsOf } from '../http/transcript.js';
+import { refusalsOf } from '../store/transcript-outcome.js';
 import { loadScenarioText } from '../scenario/load.js';
 import type { RuleSpec } from '../scenario/schema.js';
 import type { StateEntry } from '../state/types.js';
