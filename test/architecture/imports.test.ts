@@ -151,4 +151,9 @@ describe('the import lexer', () => {
     ].join('\n');
     expect(findImports(source).map((i) => i.specifier)).toEqual(['./real.js']);
   });
+
+  it('collects string literals and template text, with their lines (for the reply-text rule)', () => {
+    const source = "const a = 'one';\n// 'not this'\nconst b = `two${f('three')}four`;";
+    expect(lex(source).strings.map((s) => `${s.line} ${s.text}`)).toEqual(['1 one', '3 two', '3 three', '3 four']);
+  });
 });

@@ -33,11 +33,12 @@ export interface Lexed {
 export function lex(source: string): Lexed {
   const out = source.split('');
   const strings: StringLiteral[] = [];
+  const lineAt = lineIndex(source);
   const blank = (from: number, to: number): void => {
     for (let k = from; k < to; k++) if (out[k] !== '\n') out[k] = ' ';
   };
   const literal = (from: number, to: number): void => {
-    strings.push({ text: source.slice(from, to), line: lineAt(source, from) });
+    strings.push({ text: source.slice(from, to), line: lineAt(from) });
     blank(from, to);
   };
   // one entry per open `${`: the brace depth at which that substitution returns to its template
@@ -132,6 +133,7 @@ const FORMS = new RegExp(
 
 export function findImports(source: string): FoundImport[] {
   const { masked } = lex(source);
+  const lineAt = lineIndex(source);
   const found: FoundImport[] = [];
   for (const m of masked.matchAll(FORMS)) {
     const quoteAt = m.index + m[0].length - 1;
@@ -139,15 +141,25 @@ export function findImports(source: string): FoundImport[] {
     const typeOnly = Boolean(m[1] ?? m[3]);
     found.push({
       specifier: source.slice(quoteAt + 1, close),
-      line: lineAt(source, m.index),
+      line: lineAt(m.index),
       typeOnly,
     });
   }
   return found;
 }
 
-function lineAt(source: string, offset: number): number {
-  let line = 1;
-  for (let k = 0; k < offset; k++) if (source.charCodeAt(k) === 10) line++;
-  return line;
+/** The line number of an offset into source: line starts found once, then a binary search each. */
+function lineIndex(source: string): (offset: number) => number {
+  const starts = [0];
+  for (let k = 0; k < source.length; k++) if (source.charCodeAt(k) === 10) starts.push(k + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
 }
