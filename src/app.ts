@@ -10,7 +10,6 @@ import { withRules } from './scenario/compile.js';
 import { ScenarioError } from './scenario/errors.js';
 import { loadScenario, loadScenarioText } from './scenario/load.js';
 import { parsePushedRules, PUSHED_RULES_FILE } from './scenario/pushed.js';
-import type { RuleSpec } from './scenario/schema.js';
 import type { CompiledRule } from './engine/scenario.js';
 import { stringify } from 'yaml';
 import type { AcceptedMessage, SmtpRuntime } from './smtp/runtime.js';
@@ -22,9 +21,10 @@ import { TranscriptLog } from './store/transcript-log.js';
 import { OutboundQueue } from './outbound/queue.js';
 import { LARGE_MESSAGE_BYTES, Spool } from './spool/body.js';
 import { MemoryStateStore } from './state/memory.js';
-import type { StateEntry } from './state/types.js';
 import { SessionStore, type SessionRecord, type TranscriptLine } from './store/sessions.js';
-import type { MessageStore, StoredMessage } from './store/types.js';
+import type { MessageStore } from './store/types.js';
+import type { Endpoint, MockMxEvents, MockMxServer } from './server/types.js';
+import type { HttpListener, HttpOptions } from './http/index.js';
 
 
 export interface ServerOptions {
@@ -56,47 +56,14 @@ export interface ServerOptions {
   readonly spoolDir?: string;
 }
 
-export interface Endpoint {
-  readonly host: string;
-  readonly port: number;
-}
-
-export interface MockMxEvents {
-  session: [SessionRecord];
-  line: [SessionRecord, TranscriptLine];
-  sessionEnd: [SessionRecord];
-  message: [StoredMessage];
-  /** The scenario in force changed: switched, replaced, or rules pushed or cleared. */
-  scenario: [CompiledScenario];
-}
-
-export interface MockMxServer {
-  readonly smtp: Endpoint;
-  readonly smtps?: Endpoint;
-  readonly seed: number;
-  readonly messages: MessageStore;
-  readonly sessions: SessionStore;
-  readonly events: EventEmitter<MockMxEvents>;
-  scenario(): CompiledScenario;
-  /** Replaces the scenario for new decisions; rule state and pushed rules start over. */
-  useScenario(scenario: CompiledScenario | string): CompiledScenario;
-  /**
-   * Pushes one-off rules in front of the scenario's own (newest first), e.g.
-   * `{ when: { rcpt: "bob@*" }, then: gmail.rate-limited-recipient, times: 2 }` — with `times`
-   * they expire after that many uses. YAML text (a rule or a list) or objects; invalid rules
-   * throw a ScenarioError and change nothing. Returns the rule ids.
-   */
-  addRules(rules: string | RuleSpec | readonly RuleSpec[]): string[];
-  /** Removes every pushed rule. */
-  clearRules(): void;
-  /** Notices waiting to be sent (DSNs, auto-replies); `flush()` sends those due on the clock now. */
-  readonly outbound: { flush(): Promise<number>; pending(): ReturnType<OutboundQueue['pending']> };
-  /** Forgets rule state (counters, windows, greylist entries, flags, mailbox usage), or the keys starting with `prefix`; returns how many. */
-  resetState(prefix?: string): number;
-  /** The rule state as it is now, optionally only keys starting with `prefix`. */
-  stateEntries(prefix?: string): StateEntry[];
-  /** Stops listening; open sessions get 421 (busy ones after their current command, within graceMs). */
-  close(graceMs?: number): Promise<void>;
+/**
+ * The HTTP API on a running server, for the CLI and the test helper (which may import the
+ * root, never an adapter). Loaded when asked for: a library user who never starts it does
+ * not load fastify.
+ */
+export async function startHttpApi(server: MockMxServer, options: HttpOptions): Promise<HttpListener> {
+  const { startHttp } = await import('./http/index.js');
+  return startHttp(server, options);
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<MockMxServer> {

@@ -76,7 +76,7 @@ async function serve(args: string[]): Promise<void> {
   const config = resolveConfig(flags, process.env);
   const scenario = loadScenario(config.scenario);
   // loaded here so validate and catalog start fast
-  const { startServer } = await import('./app.js');
+  const { startHttpApi, startServer } = await import('./app.js');
   const server = await startServer({
     scenario,
     host: config.host,
@@ -102,8 +102,7 @@ async function serve(args: string[]): Promise<void> {
         })
       : undefined;
   // HTTP after SMTP, before any line is printed: once they are, the signal handlers follow at once
-  const { startHttp } = await import('./http/index.js');
-  const http = await startHttp(server, { host: config.host, port: config.httpPort, ...(config.apiToken ? { token: config.apiToken } : {}) }).catch(async (err: unknown) => {
+  const http = await startHttpApi(server, { host: config.host, port: config.httpPort, ...(config.apiToken ? { token: config.apiToken } : {}) }).catch(async (err: unknown) => {
     await server.close(0);
     throw err;
   });

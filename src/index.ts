@@ -1,5 +1,6 @@
 /** mockmx as a library: start a server in-process, load scenarios, read the catalog. */
-export { startServer, type MockMxServer, type ServerOptions, type Endpoint, type MockMxEvents } from './app.js';
+export { startServer, type ServerOptions } from './app.js';
+export type { MockMxServer, Endpoint, MockMxEvents } from './server/types.js';
 export { loadScenario, loadScenarioText, shippedScenarioNames } from './scenario/load.js';
 export { ScenarioError, formatProblem, type Problem, type ProblemCode } from './scenario/errors.js';
 export { CATALOG, findEntry, entriesOf, type CatalogEntry, type Provider } from './catalog/index.js';

@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { authenticate, spf, type DNSResolver } from 'mailauth';
-import type { AuthResult, MessageAuthFacts, PtrFacts, SpfFacts } from '../engine/facts.js';
+import type { AuthResult, MessageAuthFacts, PtrFacts, SpfFacts } from './types.js';
 import { reverseName, type Resolver } from './zone.js';
 import { headerSectionEnd } from '../checks/header-section.js';
 

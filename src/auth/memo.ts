@@ -4,7 +4,7 @@
  * question always gets the same answer: a client sending many messages from one address pays
  * for SPF, PTR and DMARC once (mailauth costs ~120 µs a message even on headers alone).
  */
-import type { MessageAuthFacts, PtrFacts, SpfFacts } from '../engine/facts.js';
+import type { MessageAuthFacts, PtrFacts, SpfFacts } from './types.js';
 import { checkMessage, checkPtr, checkSpf, type MessageAuthInput, type SpfInput } from './check.js';
 import { zoneResolver, type Resolver, type Zone } from './zone.js';
 

@@ -3,7 +3,7 @@
  * ARC and reverse DNS are checked entirely offline. A name the table does not hold answers
  * NXDOMAIN; a known name without the asked type answers NODATA, as a real resolver would.
  */
-import { ipToBigInt } from '../scenario/values.js';
+import { ipToBigInt } from '../util/ip.js';
 
 export const RECORD_TYPES = ['TXT', 'A', 'AAAA', 'MX', 'PTR', 'CNAME'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];

@@ -3,7 +3,7 @@
  * test-string searches. Never rejects: whatever the bytes, the result is a MessageAnalysis,
  * with `malformed` set when they cannot be read as a message.
  */
-import { withFirst } from '../spool/body.js';
+import { withFirst } from '../util/chunks.js';
 import { parseHeaderSection, type HeaderSection } from './header-section.js';
 import { analyzeSection } from './headers.js';
 import { htmlToText } from './html-text.js';

@@ -1,6 +1,11 @@
+import type { MessageAuthFacts, PtrFacts, SpfFacts } from '../auth/types.js';
 import type { MessageAnalysis } from '../checks/types.js';
 import type { EventName } from './events.js';
 import type { Stage } from './stages.js';
+
+// The authentication facts are auth/'s own types (auth/ sits below the engine). Re-exported
+// only because src/smtp/connection.ts, rewritten in parallel, still reads them from here.
+export type { MessageAuthFacts, PtrFacts, SpfFacts };
 
 /**
  * What rules can read, as plain data. The adapter builds one per decision; fields that a
@@ -23,40 +28,6 @@ export interface Facts {
   readonly event?: EventName;
   /** SPF of the envelope sender, from MAIL on (when the scenario's rules read it). */
   readonly spf?: SpfFacts;
-}
-
-export const AUTH_RESULTS = ['pass', 'fail', 'softfail', 'neutral', 'none', 'policy', 'temperror', 'permerror'] as const;
-export type AuthResult = (typeof AUTH_RESULTS)[number];
-
-/** Reverse DNS of the client: `pass` when its PTR name resolves back to it. */
-export interface PtrFacts {
-  readonly result: 'pass' | 'fail' | 'none';
-  readonly name?: string;
-}
-
-export interface SpfFacts {
-  readonly result: AuthResult;
-  /** The domain SPF was checked for (the MAIL FROM domain, or the HELO name for <>). */
-  readonly domain: string;
-  /** The Received-SPF header line. */
-  readonly header: string;
-}
-
-export interface DkimSignatureFacts {
-  readonly result: AuthResult;
-  readonly domain: string;
-  readonly selector: string;
-  /** The signing domain aligns with the From domain (DMARC). */
-  readonly aligned: boolean;
-}
-
-export interface MessageAuthFacts {
-  readonly dkim: readonly DkimSignatureFacts[];
-  readonly dmarc: { readonly result: AuthResult; readonly domain: string; readonly policy: 'none' | 'quarantine' | 'reject' };
-  readonly arc: AuthResult;
-  readonly spf: AuthResult;
-  /** Received-SPF and Authentication-Results lines, as a receiving MTA prepends them. */
-  readonly headers: string;
 }
 
 export interface SessionFacts {

@@ -10,9 +10,9 @@
  * match — and every state update, made only once a rule's conditions hold — is what a walk over
  * all rules gives.
  */
-import { lower, partOf, type KeyPart } from '../scenario/values.js';
+import { lower, partOf, type KeyPart } from './values.js';
 import type { ConditionIndex, CompiledRule } from './scenario.js';
-import type { TextField, TextFieldName } from './conditions.js';
+import type { TextField, TextFieldName } from './text-fields.js';
 import type { Facts } from './facts.js';
 
 /** For one field: per key part, the positions of the rules under each key, ascending. */

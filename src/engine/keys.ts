@@ -3,7 +3,7 @@
  * netblock, sender, recipient… or any combination, instead of once for the whole server.
  */
 import type { Facts } from './facts.js';
-import { ipToBigInt } from '../scenario/values.js';
+import { ipToBigInt } from '../util/ip.js';
 
 export const COUNT_KEYS = ['ip', 'netblock', 'helo', 'sender', 'senderDomain', 'rcpt', 'rcptDomain', 'authUser', 'session', 'messageId', 'dkimDomain', 'urlDomain'] as const;
 export type CountKey = (typeof COUNT_KEYS)[number];

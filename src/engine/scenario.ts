@@ -10,9 +10,8 @@ import type { Zone } from '../auth/zone.js';
 import type { Facts } from './facts.js';
 import type { Reply } from './reply.js';
 import type { Stage } from './stages.js';
-import type { AuthMechanism } from '../scenario/schema.js';
-import type { PatternKey } from '../scenario/values.js';
-import type { TextField } from './conditions.js';
+import type { PatternKey } from './values.js';
+import type { TextField } from './text-fields.js';
 
 export type ActionKind = 'reply' | 'accept' | 'drop' | 'reset' | 'discard' | 'continue' | 'notice';
 
@@ -100,6 +99,10 @@ export interface CompiledRule {
   /** The authentication checks its conditions read. */
   readonly readsAuth: AuthNeeds;
 }
+
+/** The SMTP AUTH mechanisms a scenario can offer (the schema's `server.auth.mechanisms`). */
+export const AUTH_MECHANISMS = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'] as const;
+export type AuthMechanism = (typeof AUTH_MECHANISMS)[number];
 
 export interface AuthUser {
   readonly user: string;

@@ -1,5 +1,5 @@
 /** What every route module gets: the mockmx instance and the event hub of this listener. */
-import type { MockMxServer } from '../app.js';
+import type { MockMxServer } from '../server/types.js';
 import type { Hub } from './hub.js';
 
 export interface RouteContext {

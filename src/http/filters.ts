@@ -4,7 +4,7 @@
  */
 import type { SessionRecord } from '../store/sessions.js';
 import type { StoredMessage } from '../store/types.js';
-import { transactionOf, type Refusal, type WireReply } from './transcript.js';
+import { transactionOf, type Refusal, type WireReply } from '../store/transcript-outcome.js';
 
 export interface MessageFilter {
   from?: string;

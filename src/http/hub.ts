@@ -4,7 +4,7 @@
  * limit, and all of them are detached in one go when the listener closes.
  */
 import { EventEmitter } from 'node:events';
-import type { MockMxEvents, MockMxServer } from '../app.js';
+import type { MockMxEvents, MockMxServer } from '../server/types.js';
 
 export class Hub {
   private readonly fanout = new EventEmitter<MockMxEvents>();

@@ -4,9 +4,9 @@
  * HTTP listener starts; gauges are read from the stores at scrape time.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { MockMxServer } from '../app.js';
+import type { MockMxServer } from '../server/types.js';
 import type { Hub } from './hub.js';
-import { outcomeOf } from './transcript.js';
+import { outcomeOf } from '../store/transcript-outcome.js';
 
 const FINAL_REPLY_LINE = /^(\d{3})(?: (.*))?$/;
 const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?: |$)/;

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { MockMxServer } from '../app.js';
+import type { MockMxServer } from '../server/types.js';
 import { requireToken } from './auth.js';
 import type { RouteContext } from './context.js';
 import { installErrorHandlers } from './errors.js';

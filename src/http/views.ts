@@ -3,7 +3,7 @@ import type { CompiledRule, CompiledScenario } from '../engine/scenario.js';
 import type { Reply } from '../engine/reply.js';
 import type { SessionRecord, TranscriptLine } from '../store/sessions.js';
 import type { ParsedMessage, StoredMessage } from '../store/types.js';
-import { outcomeOf, repliesOf, transactionOf, type MessageTransaction, type Refusal, type WireReply } from './transcript.js';
+import { outcomeOf, repliesOf, transactionOf, type MessageTransaction, type Refusal, type WireReply } from '../store/transcript-outcome.js';
 
 export const API = '/api/v1';
 import { PUSHED_RULES_FILE } from '../scenario/pushed.js';

@@ -3,7 +3,7 @@
  * the first match, or 408 at its timeout. Subscriptions end however the request ends
  * (match, timeout, client gone, listener closing).
  */
-import { parseDuration } from '../scenario/values.js';
+import { parseDuration } from '../engine/values.js';
 import { HttpError } from './errors.js';
 import type { Hub } from './hub.js';
 

@@ -4,7 +4,7 @@
  * resolved, stages inferred, and every remaining mistake reported with its position.
  */
 import { hostname as osHostname } from 'node:os';
-import { compileConditions, ConditionError, CONDITION_STAGES, depthOf, FLAG_PER, perList, type ConditionKey } from '../engine/conditions.js';
+import { compileConditions, ConditionError, CONDITION_STAGES, depthOf, FLAG_PER, perList, type ConditionKey } from './conditions.js';
 import { DEFAULT_LIMITS, type ContentLimits } from '../engine/content.js';
 import type { CountKey } from '../engine/keys.js';
 import type { Action, ActionKind, CompiledRule, CompiledScenario, Mailbox, NoticeSpec, ServerSettings } from '../engine/scenario.js';
@@ -18,7 +18,7 @@ import { buildZone, type MxRecord, type RecordType } from '../auth/zone.js';
 import { normaliseReply } from './reply.js';
 import { ACTION_KEYWORDS, RuleSchema, type ActionSpec, type RuleSpec, type ScenarioFile, type ServerSpec } from './schema.js';
 import { problemAt, type SourceFile } from './source.js';
-import { parseDuration, parseRate, parseSize } from './values.js';
+import { parseDuration, parseRate, parseSize } from '../engine/values.js';
 import { closest, didYouMean } from '../util/suggest.js';
 
 export interface Layer {

@@ -4,13 +4,14 @@
  * It describes the file as written; `compile.ts` turns a valid file into the engine's form.
  */
 import * as z from 'zod';
+import { AUTH_RESULTS } from '../auth/types.js';
 import { CHECK_NAMES } from '../engine/content.js';
-import { AUTH_RESULTS } from '../engine/facts.js';
 import { EVENT_NAMES } from '../engine/events.js';
 import { COUNT_KEYS } from '../engine/keys.js';
+import { AUTH_MECHANISMS } from '../engine/scenario.js';
 import { STAGES } from '../engine/stages.js';
 import { didYouMean } from '../util/suggest.js';
-import { parseComparison, parseDuration, parseIpMatcher, parsePattern, parseRate, parseSize, type Parsed } from './values.js';
+import { parseComparison, parseDuration, parseIpMatcher, parsePattern, parseRate, parseSize, type Parsed } from '../engine/values.js';
 
 /** A strict object whose unknown-key errors name the closest allowed key. */
 function strict<T extends z.core.$ZodLooseShape>(shape: T) {
@@ -223,8 +224,6 @@ const AuthUser = strict({
   token: z.string().optional().describe('For XOAUTH2: the access token.'),
 });
 
-export const AUTH_MECHANISMS = ['PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2'] as const;
-
 export const ServerSchema = strict({
   hostname: z.string().min(1).optional().describe('Name in the greeting and EHLO reply. Default: mockmx.test.'),
   banner: z.string().optional().describe('Text after "ESMTP" in the greeting; may quote {token} (Gmail-style session token), {ip}.'),
@@ -321,7 +320,6 @@ export type ConditionsSpec = z.infer<typeof ConditionsSchema>;
 export type ActionSpec = z.infer<typeof ActionSchema>;
 export type ReplySpec = z.infer<typeof ReplySchema>;
 export type ServerSpec = z.infer<typeof ServerSchema>;
-export type AuthMechanism = (typeof AUTH_MECHANISMS)[number];
 
 /** The JSON Schema editors use to autocomplete scenario files. */
 export function scenarioJsonSchema(): Record<string, unknown> {

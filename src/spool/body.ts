@@ -228,9 +228,3 @@ export async function readHead(body: MessageBody): Promise<Buffer> {
     if (head.length < n || n >= MAX_HEAD_BYTES || headerSectionEnd(head) !== -1) return head;
   }
 }
-
-/** `first`, then whatever `then` yields: a consumer may stop early and leave `then` to another. */
-export async function* withFirst(first: Buffer, then: AsyncIterator<Buffer>): AsyncGenerator<Buffer, void, undefined> {
-  if (first.length > 0) yield first;
-  for (let r = await then.next(); !r.done; r = await then.next()) yield r.value;
-}

@@ -3,7 +3,8 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { parseHeaderSection } from '../checks/header-section.js';
 import { htmlToText } from '../checks/html-text.js';
 import { mimeHead, parseMime } from '../checks/mime.js';
-import { readHead, withFirst, type MessageBody } from '../spool/body.js';
+import { readHead, type MessageBody } from '../spool/body.js';
+import { withFirst } from '../util/chunks.js';
 import type { ParsedMessage } from './types.js';
 
 const addresses = (field: AddressObject | AddressObject[] | undefined): string[] =>

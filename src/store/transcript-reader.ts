@@ -1,7 +1,7 @@
 /**
  * Reads a transcript as SMTP, one line at a time: which reply answered which command, and the
  * transaction around it. Line by line so that the session store can keep a running outcome
- * (TranscriptTally) that stays whole when old lines leave memory; src/http/transcript.ts
+ * (TranscriptTally) that stays whole when old lines leave memory; transcript-outcome.ts
  * builds its views (replies, refusals, transactions) on the same reader.
  */
 import type { TranscriptLine } from './sessions.js';

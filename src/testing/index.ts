@@ -3,9 +3,10 @@
  * starts an in-process mockmx on free ports and gives typed access to what it captured.
  * No global state: two instances in one test file do not interfere.
  */
-import { startServer, type MockMxServer, type ServerOptions } from '../app.js';
+import { startHttpApi, startServer, type ServerOptions } from '../app.js';
+import type { MockMxServer } from '../server/types.js';
 import type { CompiledScenario } from '../engine/scenario.js';
-import { refusalsOf } from '../http/transcript.js';
+import { refusalsOf } from '../store/transcript-outcome.js';
 import { loadScenarioText } from '../scenario/load.js';
 import type { RuleSpec } from '../scenario/schema.js';
 import type { StateEntry } from '../state/types.js';
@@ -144,8 +145,7 @@ export async function startMockMx(options: StartMockMxOptions = {}): Promise<Moc
   const server = await startServer(serverOptions);
   let http: { url: string; close(): Promise<void> } | undefined;
   if (options.http) {
-    const { startHttp } = await import('../http/index.js');
-    http = await startHttp(server, { host: server.smtp.host, port: 0 });
+    http = await startHttpApi(server, { host: server.smtp.host, port: 0 });
   }
 
   const waitFor = <T>(what: string, timeout: number, find: () => Promise<T | undefined> | T | undefined, event: 'message' | 'line'): Promise<T> =>

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { CONDITION_STAGES } from '../../src/engine/conditions.js';
+import { CONDITION_STAGES } from '../../src/scenario/conditions.js';
 import { decide, type Decision } from '../../src/engine/decide.js';
 import type { EventName } from '../../src/engine/events.js';
 import type { Facts } from '../../src/engine/facts.js';
@@ -15,7 +15,7 @@ import type { CompiledScenario } from '../../src/engine/scenario.js';
 import type { Stage } from '../../src/engine/stages.js';
 import { withRules } from '../../src/scenario/compile.js';
 import { loadScenarioText } from '../../src/scenario/load.js';
-import { parsePattern } from '../../src/scenario/values.js';
+import { parsePattern } from '../../src/engine/values.js';
 import { MemoryStateStore } from '../../src/state/memory.js';
 
 const T0 = Date.UTC(2026, 0, 1);

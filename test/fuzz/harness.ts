@@ -6,7 +6,7 @@
  */
 import { createServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import type { MockMxServer } from '../../src/app.js';
+import type { MockMxServer } from '../../src/server/types.js';
 import type { StoredMessage } from '../../src/store/types.js';
 import { generateDialogue, Rng, type Dialogue, type GenerateOptions, type TlsPlan } from './generate.js';
 import { brief, show, Wire, WireModel, type Reply, type SentMessage } from './wire.js';

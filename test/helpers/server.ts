@@ -1,6 +1,7 @@
 /** Starts mockmx in-process on 127.0.0.1 with free ports, from a scenario written inline. */
 import { afterEach } from 'vitest';
-import { startServer, type MockMxServer, type ServerOptions } from '../../src/app.js';
+import { startServer, type ServerOptions } from '../../src/app.js';
+import type { MockMxServer } from '../../src/server/types.js';
 import { loadScenarioText } from '../../src/scenario/load.js';
 import type { CompiledScenario } from '../../src/engine/scenario.js';
 import { selfSignedCertificate, type TlsMaterial } from '../../src/smtp/tls.js';

@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import nodemailer from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer/index.js';
 import { afterEach, expect } from 'vitest';
-import type { MockMxServer, ServerOptions } from '../../src/app.js';
+import type { ServerOptions } from '../../src/app.js';
+import type { MockMxServer } from '../../src/server/types.js';
 import { startHttp, type HttpListener } from '../../src/http/index.js';
 import { serve } from '../helpers/server.js';
 

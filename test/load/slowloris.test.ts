@@ -6,7 +6,7 @@
  * complete, none starved.
  */
 import { describe, expect, it } from 'vitest';
-import type { MockMxServer } from '../../src/app.js';
+import type { MockMxServer } from '../../src/server/types.js';
 import { eventually, serve } from '../helpers/server.js';
 import { note, REPLY_TIMEOUT_MS } from '../fuzz/harness.js';
 import { brief, dataBytes, Wire, type Reply } from '../fuzz/wire.js';

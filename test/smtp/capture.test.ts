@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
-import type { MockMxServer } from '../../src/app.js';
+import type { MockMxServer } from '../../src/server/types.js';
 import type { SessionRecord } from '../../src/store/sessions.js';
 import type { StoredMessage } from '../../src/store/types.js';
 import { serve } from '../helpers/server.js';

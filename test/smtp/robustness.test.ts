@@ -7,7 +7,7 @@
 import { createServer, connect as netConnect, type AddressInfo, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { MockMxServer } from '../../src/app.js';
+import type { MockMxServer } from '../../src/server/types.js';
 import { decide as engineDecide, type DecideInput } from '../../src/engine/decide.js';
 import type { Stage } from '../../src/engine/stages.js';
 import { eventually, serve } from '../helpers/server.js';

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fileBody, memoryBody, readHead, receiveBody, Spool, withFirst, type MessageBody } from '../../src/spool/body.js';
+import { fileBody, memoryBody, readHead, receiveBody, Spool, type MessageBody } from '../../src/spool/body.js';
+import { withFirst } from '../../src/util/chunks.js';
 
 const dirs: string[] = [];
 afterEach(async () => {

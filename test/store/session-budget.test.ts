@@ -7,7 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { outcomeOf, refusalsOf, transactionOf } from '../../src/http/transcript.js';
+import { outcomeOf, refusalsOf, transactionOf } from '../../src/store/transcript-outcome.js';
 import type { SessionInfo } from '../../src/smtp/runtime.js';
 type SessionLog = ReturnType<SessionStore['open']>;
 import { SessionStore, transactionsOf, type SessionRecord, type TranscriptLine } from '../../src/store/sessions.js';

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { HttpError } from '../errors.js';
 import type { RouteContext } from '../context.js';
-import { outcomeOf } from '../transcript.js';
+import { outcomeOf } from '../../store/transcript-outcome.js';
 import { API, lineJson, messageSummary, sessionHead } from '../views.js';
 
 export const EVENT_TYPES = ['session', 'line', 'session-end', 'message', 'scenario'] as const;

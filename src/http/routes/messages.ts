@@ -6,7 +6,7 @@ import { errorResponse, json, type RouteContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { describeFilter, matchesMessage, messageFilterSchema, type MessageFilter } from '../filters.js';
 import { pageOf, pagingSchema, type PageQuery } from '../paging.js';
-import { transactionOf } from '../transcript.js';
+import { transactionOf } from '../../store/transcript-outcome.js';
 import { API, messageDetail, messageSummary } from '../views.js';
 import { clientGone, parseSince, parseTimeout, settle, sinceAllows, waitFor, waitSchema } from '../wait.js';
 

@@ -5,7 +5,7 @@ import { errorResponse, json, type RouteContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
 import { describeFilter, matchesRefusal, refusalFilterSchema, type RefusalFilter } from '../filters.js';
 import { pageOf, pagingSchema, type PageQuery } from '../paging.js';
-import { outcomeOf, refusalsOf, type Refusal } from '../transcript.js';
+import { outcomeOf, refusalsOf, type Refusal } from '../../store/transcript-outcome.js';
 import { API, refusalJson, sessionJson } from '../views.js';
 import { clientGone, parseSince, parseTimeout, sinceAllows, waitFor, waitSchema } from '../wait.js';
 

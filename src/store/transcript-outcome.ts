@@ -4,11 +4,11 @@
  * Everything here is derived from the lines the adapter logged; the outcome comes from the
  * store's running tally of them, so it still counts lines no longer kept in memory.
  */
-import { tallyOf, transactionsOf, type SessionRecord, type TranscriptLine } from '../store/sessions.js';
-import { DATA_LINE, ReplyReader, verbOf, type WireReply } from '../store/transcript-reader.js';
-import type { StoredMessage } from '../store/types.js';
+import { tallyOf, transactionsOf, type SessionRecord, type TranscriptLine } from './sessions.js';
+import { DATA_LINE, ReplyReader, verbOf, type WireReply } from './transcript-reader.js';
+import type { StoredMessage } from './types.js';
 
-export { isMessageData, type WireReply } from '../store/transcript-reader.js';
+export { isMessageData, type WireReply } from './transcript-reader.js';
 
 /** Every reply of a transcript in order, each with the command it answered and the transaction around it. */
 export function repliesOf(transcript: readonly TranscriptLine[]): WireReply[] {

@@ -2,13 +2,14 @@
  * Turns the `when` block of a rule into predicates over Facts, and knows at which stages
  * each fact exists, so a rule that reads a fact before it is known fails at load time.
  */
-import type { ConditionsSpec } from '../scenario/schema.js';
-import { parseComparison, parseIpMatcher, parsePattern, type Comparison, type Matcher, type Parsed } from '../scenario/values.js';
-import { CHECKS, DEFAULT_LIMITS, MEASURE_NAMES, MEASURES, type CheckName, type ContentLimits, type Depth } from './content.js';
-import type { Facts } from './facts.js';
-import { stateKey, type CountKey } from './keys.js';
-import type { Condition } from './scenario.js';
-import { STAGES, type Stage } from './stages.js';
+import { CHECKS, DEFAULT_LIMITS, MEASURE_NAMES, MEASURES, type CheckName, type ContentLimits, type Depth } from '../engine/content.js';
+import type { Facts } from '../engine/facts.js';
+import { stateKey, type CountKey } from '../engine/keys.js';
+import type { Condition } from '../engine/scenario.js';
+import { STAGES, type Stage } from '../engine/stages.js';
+import { anyMatch, domainOf, recipients, someValue, textCondition, TEXT_FIELDS, type TextFieldName } from '../engine/text-fields.js';
+import { parseComparison, parseIpMatcher, parsePattern, type Comparison, type Matcher, type Parsed } from '../engine/values.js';
+import type { ConditionsSpec } from './schema.js';
 
 const COMMAND_STAGES: readonly Stage[] = STAGES.filter((s) => s !== 'connect' && s !== 'message');
 const ALL: readonly Stage[] = STAGES;
@@ -95,57 +96,6 @@ function must<T>(parsed: Parsed<T>, path: (string | number)[]): T {
 function matchers(spec: string | string[], path: (string | number)[]): Matcher[] {
   const list = Array.isArray(spec) ? spec : [spec];
   return list.map((s, i) => must(parsePattern(s), Array.isArray(spec) ? [...path, i] : path));
-}
-
-const anyMatch = (ms: Matcher[], value: string | undefined) => value !== undefined && ms.some((m) => m.test(value));
-const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
-const senderText = (f: Facts) => (f.envelope.mailFrom === '' ? '<>' : f.envelope.mailFrom);
-/** At rcpt only the recipient being added counts (a lone string: no list to build); later any recipient may match. */
-const recipients = (f: Facts): FieldValues => (f.stage === 'rcpt' && f.rcpt !== undefined ? f.rcpt : f.envelope.rcptTo);
-const authUser = (f: Facts) => f.auth?.user ?? f.session.authUser;
-const authMechanism = (f: Facts) => f.auth?.mechanism ?? f.session.authMechanism;
-
-/** The texts a condition reads: none, one, or several of which any may match. */
-export type FieldValues = string | readonly string[] | undefined;
-
-export function someValue(values: FieldValues, test: (value: string) => boolean): boolean {
-  if (values === undefined) return false;
-  return typeof values === 'string' ? test(values) : values.some(test);
-}
-
-/**
- * A text fact that patterns test: where its values come from, and which part of each is
- * tested. Both the condition and the rule index read it from here, so they cannot disagree.
- */
-export interface TextField {
-  readonly name: TextFieldName;
-  readonly values: (f: Facts) => FieldValues;
-  readonly part?: (value: string) => string;
-}
-
-export type TextFieldName = 'helo' | 'authUser' | 'authMechanism' | 'sender' | 'senderDomain' | 'rcpt' | 'rcptDomain' | 'verb' | 'arg' | 'ptrName';
-
-const TEXT_FIELDS: { readonly [K in TextFieldName]: TextField } = {
-  helo: { name: 'helo', values: (f) => f.session.heloName },
-  authUser: { name: 'authUser', values: authUser },
-  authMechanism: { name: 'authMechanism', values: authMechanism },
-  sender: { name: 'sender', values: senderText },
-  // the null sender has no domain
-  senderDomain: { name: 'senderDomain', values: (f) => f.envelope.mailFrom || undefined, part: domainOf },
-  rcpt: { name: 'rcpt', values: recipients },
-  rcptDomain: { name: 'rcptDomain', values: recipients, part: domainOf },
-  verb: { name: 'verb', values: (f) => f.command?.verb },
-  arg: { name: 'arg', values: (f) => f.command?.arg },
-  ptrName: { name: 'ptrName', values: (f) => f.session.ptr?.name },
-};
-
-/** A text condition: some value of the field matches some pattern. Indexable when every pattern has a key. */
-function textCondition(field: TextField, ms: Matcher[]): Condition {
-  const { part } = field;
-  const one = part ? (v: string) => anyMatch(ms, part(v)) : (v: string) => anyMatch(ms, v);
-  const keys = ms.map((m) => m.key);
-  const index = keys.every((k) => k !== undefined) ? { index: Object.freeze({ field, keys: Object.freeze(keys) }) } : {};
-  return { key: field.name, test: (f) => someValue(field.values(f), one), ...index };
 }
 
 /** Flags are set on, and read from, the client IP unless a rule says otherwise. */

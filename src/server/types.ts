@@ -1,0 +1,55 @@
+/**
+ * A running mockmx as its users see it: the interface app.ts's startServer returns. Kept apart
+ * from app.ts (the composition root, which imports every adapter) so the HTTP API, the test
+ * helper and library users can depend on the interface without importing the root.
+ */
+import type { EventEmitter } from 'node:events';
+import type { CompiledScenario } from '../engine/scenario.js';
+import type { OutboundQueue } from '../outbound/queue.js';
+import type { RuleSpec } from '../scenario/schema.js';
+import type { StateEntry } from '../state/types.js';
+import type { SessionRecord, SessionStore, TranscriptLine } from '../store/sessions.js';
+import type { MessageStore, StoredMessage } from '../store/types.js';
+
+export interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface MockMxEvents {
+  session: [SessionRecord];
+  line: [SessionRecord, TranscriptLine];
+  sessionEnd: [SessionRecord];
+  message: [StoredMessage];
+  /** The scenario in force changed: switched, replaced, or rules pushed or cleared. */
+  scenario: [CompiledScenario];
+}
+
+export interface MockMxServer {
+  readonly smtp: Endpoint;
+  readonly smtps?: Endpoint;
+  readonly seed: number;
+  readonly messages: MessageStore;
+  readonly sessions: SessionStore;
+  readonly events: EventEmitter<MockMxEvents>;
+  scenario(): CompiledScenario;
+  /** Replaces the scenario for new decisions; rule state and pushed rules start over. */
+  useScenario(scenario: CompiledScenario | string): CompiledScenario;
+  /**
+   * Pushes one-off rules in front of the scenario's own (newest first), e.g.
+   * `{ when: { rcpt: "bob@*" }, then: gmail.rate-limited-recipient, times: 2 }` — with `times`
+   * they expire after that many uses. YAML text (a rule or a list) or objects; invalid rules
+   * throw a ScenarioError and change nothing. Returns the rule ids.
+   */
+  addRules(rules: string | RuleSpec | readonly RuleSpec[]): string[];
+  /** Removes every pushed rule. */
+  clearRules(): void;
+  /** Notices waiting to be sent (DSNs, auto-replies); `flush()` sends those due on the clock now. */
+  readonly outbound: { flush(): Promise<number>; pending(): ReturnType<OutboundQueue['pending']> };
+  /** Forgets rule state (counters, windows, greylist entries, flags, mailbox usage), or the keys starting with `prefix`; returns how many. */
+  resetState(prefix?: string): number;
+  /** The rule state as it is now, optionally only keys starting with `prefix`. */
+  stateEntries(prefix?: string): StateEntry[];
+  /** Stops listening; open sessions get 421 (busy ones after their current command, within graceMs). */
+  close(graceMs?: number): Promise<void>;
+}
