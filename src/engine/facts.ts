@@ -3,10 +3,6 @@ import type { MessageAnalysis } from '../checks/types.js';
 import type { EventName } from './events.js';
 import type { Stage } from './stages.js';
 
-// The authentication facts are auth/'s own types (auth/ sits below the engine). Re-exported
-// only because src/smtp/connection.ts, rewritten in parallel, still reads them from here.
-export type { MessageAuthFacts, PtrFacts, SpfFacts };
-
 /**
  * What rules can read, as plain data. The adapter builds one per decision; fields that a
  * stage cannot know yet are absent. Message facts exist only at the `message` stage.

@@ -8,13 +8,13 @@
  * smtp-server's own sequence checks are: a rule never sees a command the server refuses anyway.
  */
 import { hasMailRecords } from '../auth/zone.js';
-import { entryReply, findEntry, type CatalogEntry } from '../catalog/index.js';
 import type { StateUpdate, StateView } from '../state/types.js';
 import { decide, type Decision, type DecideInput } from './decide.js';
 import type { EventName } from './events.js';
 import type { Facts } from './facts.js';
 import { mailboxUsageKey } from './keys.js';
 import type { Reply } from './reply.js';
+import type { Stage } from './stages.js';
 import type { CompiledScenario, NoticeSpec } from './scenario.js';
 
 const reply = (code: number, enhanced: string | null, text: string): Reply =>
@@ -35,6 +35,17 @@ export const AUTH_OK_REPLY = reply(235, '2.7.0', 'Authentication successful');
 export const DISCARD_REPLY = reply(250, '2.0.0', 'OK: message accepted');
 export const UNKNOWN_ACCEPTED_REPLY = reply(250, '2.0.0', 'OK');
 
+/** A provider reply a magic recipient can replay: a catalog entry as the engine needs it. */
+export interface MagicEntry {
+  readonly id: string;
+  /** Where the provider naturally sends it. */
+  readonly stage: Stage;
+  readonly reply: Reply;
+}
+
+/** Finds a catalog entry by id (case-insensitive); injected, since the catalog is data above the engine. */
+export type EntryLookup = (id: string) => MagicEntry | undefined;
+
 /** What a stage decision needs besides the facts. */
 export interface PolicyInput {
   readonly facts: Facts;
@@ -42,6 +53,7 @@ export interface PolicyInput {
   readonly state: StateView;
   readonly now: number;
   readonly random: () => number;
+  readonly entries: EntryLookup;
   /** The rule evaluator (injectable so tests can make it fail); default decide(). */
   readonly rules?: (input: DecideInput) => Decision;
 }
@@ -119,18 +131,18 @@ function ruleDecision(input: PolicyInput): StageDecision {
 
 /** What the server does when no rule answered. */
 function builtinDecision(input: PolicyInput): StageDecision | undefined {
-  const { facts, scenario } = input;
+  const { facts } = input;
   switch (facts.stage) {
     case 'auth':
       return facts.auth && !facts.auth.valid ? decideEvent('auth-failed', input) : undefined;
     case 'rcpt':
       return recipientDecision(facts.rcpt ?? '', input);
     case 'data': {
-      const entry = magicLater(facts.envelope.rcptTo, scenario);
+      const entry = magicLater(facts.envelope.rcptTo, input);
       return entry?.stage === 'data' ? magicReply(entry) : undefined;
     }
     case 'message': {
-      const entry = magicLater(facts.envelope.rcptTo, scenario);
+      const entry = magicLater(facts.envelope.rcptTo, input);
       if (entry?.stage === 'message') return magicReply(entry);
       const full = overQuota(facts, input);
       if (!full) return undefined;
@@ -143,13 +155,12 @@ function builtinDecision(input: PolicyInput): StageDecision | undefined {
 }
 
 function recipientDecision(rcpt: string, input: PolicyInput): StageDecision | undefined {
-  const { scenario } = input;
-  const notice = magicNotice(rcpt, scenario);
+  const notice = magicNotice(rcpt, input);
   if (notice) return { by: notice.by, updates: [], action: { kind: 'notice', notice: notice.spec, delayMs: 0 } };
-  const entry = magicEntry(rcpt, scenario);
+  const entry = magicEntry(rcpt, input);
   if (entry && (entry.stage === 'message' || entry.stage === 'data')) {
     // accepted now, answered at its own stage; the first such recipient of a transaction wins
-    const first = !magicLater(input.facts.envelope.rcptTo.slice(0, -1), scenario);
+    const first = !magicLater(input.facts.envelope.rcptTo.slice(0, -1), input);
     return { by: `magic:${entry.id}`, updates: [], action: { kind: 'accept', delayMs: 0 }, ...(first ? { note: `magic recipient: ${entry.id} answers at ${entry.stage}` } : {}) };
   }
   if (entry) return magicReply(entry);
@@ -185,20 +196,22 @@ function withStoreUpdates(decision: StageDecision, { facts, scenario }: PolicyIn
   return afterStore.length ? { ...decision, afterStore } : decision;
 }
 
-const magicReply = (entry: CatalogEntry): StageDecision => ({ by: `magic:${entry.id}`, updates: [], action: { kind: 'reply', reply: entryReply(entry), delayMs: 0 } });
+const magicReply = (entry: MagicEntry): StageDecision => ({ by: `magic:${entry.id}`, updates: [], action: { kind: 'reply', reply: entry.reply, delayMs: 0 } });
+
+type MagicInput = Pick<PolicyInput, 'scenario' | 'entries'>;
 
 /** A recipient whose local part is a catalog id replays that entry (unless the scenario turns it off). */
-export function magicEntry(rcpt: string, scenario: CompiledScenario): CatalogEntry | undefined {
+export function magicEntry(rcpt: string, { scenario, entries }: MagicInput): MagicEntry | undefined {
   if (!scenario.server.magicRecipients) return undefined;
   const at = rcpt.lastIndexOf('@');
-  return at > 0 ? findEntry(rcpt.slice(0, at)) : undefined;
+  return at > 0 ? entries(rcpt.slice(0, at)) : undefined;
 }
 
 /** The entry a transaction's recipients make answer at DATA or after the message: the first such recipient's. */
-export function magicLater(rcptTo: readonly string[], scenario: CompiledScenario): CatalogEntry | undefined {
-  if (!scenario.server.magicRecipients) return undefined;
+export function magicLater(rcptTo: readonly string[], input: MagicInput): MagicEntry | undefined {
+  if (!input.scenario.server.magicRecipients) return undefined;
   for (const rcpt of rcptTo) {
-    const entry = magicEntry(rcpt, scenario);
+    const entry = magicEntry(rcpt, input);
     if (entry && (entry.stage === 'message' || entry.stage === 'data')) return entry;
   }
   return undefined;
@@ -209,14 +222,15 @@ export function magicLater(rcptTo: readonly string[], scenario: CompiledScenario
  * entry; `<catalog id>+delay@…` sends a delay notice with a 4xx entry, then delivers;
  * `<anything>+autoreply@…` answers with an out-of-office reply.
  */
-function magicNotice(rcpt: string, scenario: CompiledScenario): { spec: NoticeSpec; by: string } | undefined {
+function magicNotice(rcpt: string, { scenario, entries }: MagicInput): { spec: NoticeSpec; by: string } | undefined {
   if (!scenario.server.magicRecipients) return undefined;
   const local = rcpt.slice(0, Math.max(0, rcpt.lastIndexOf('@')));
   const m = /^(.*)\+(bounce|delay|autoreply)$/i.exec(local);
   if (!m) return undefined;
   const suffix = m[2]!.toLowerCase();
   if (suffix === 'autoreply') return { spec: { kind: 'auto-reply', afterMs: 0, autoReply: { text: 'I am out of the office and will reply when I am back.' } }, by: 'magic:autoreply' };
-  const entry = findEntry(m[1]!);
-  if (!entry || entry.code < 400 || (suffix === 'delay' && entry.code >= 500)) return undefined;
-  return { spec: { kind: suffix === 'bounce' ? 'failure' : 'delay', reply: entryReply(entry), afterMs: 0 }, by: `magic:${entry.id}+${suffix}` };
+  const entry = entries(m[1]!);
+  const code = entry?.reply.code ?? 0;
+  if (!entry || code < 400 || (suffix === 'delay' && code >= 500)) return undefined;
+  return { spec: { kind: suffix === 'bounce' ? 'failure' : 'delay', reply: entry.reply, afterMs: 0 }, by: `magic:${entry.id}+${suffix}` };
 }

@@ -2,7 +2,8 @@
  * Facts for the engine, built from what the connection knows about its session. The
  * connection owns the values; this only shapes them, so the adapter stays a translator.
  */
-import type { Facts, PtrFacts, SpfFacts } from '../engine/facts.js';
+import type { PtrFacts, SpfFacts } from '../auth/types.js';
+import type { Facts } from '../engine/facts.js';
 import type { Stage } from '../engine/stages.js';
 
 /** The session as the connection sees it when a decision is due. */

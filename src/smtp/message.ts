@@ -8,7 +8,8 @@ import { checkMessage, unsignedHeaderSection } from '../auth/check.js';
 import { authChecks } from '../auth/memo.js';
 import { analyzeHeaders, analyzeMessage } from '../checks/index.js';
 import type { Depth } from '../engine/content.js';
-import type { MessageAuthFacts, MessageFacts } from '../engine/facts.js';
+import type { MessageAuthFacts } from '../auth/types.js';
+import type { MessageFacts } from '../engine/facts.js';
 import type { CompiledScenario } from '../engine/scenario.js';
 import { readHead, receiveBody, type MessageBody, type Spool } from '../spool/body.js';
 

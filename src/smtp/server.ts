@@ -16,6 +16,7 @@ import {
 } from 'smtp-server';
 import type { CompiledScenario } from '../engine/scenario.js';
 import { MockConnection } from './connection.js';
+import { onAuthStage, onConnectStage, onMailStage, onMessageStage, onRcptStage } from './hooks.js';
 import type { SmtpRuntime } from './runtime.js';
 
 export interface ListenerOptions {
@@ -106,7 +107,7 @@ export class MockSmtpServer extends SMTPServer {
 
   override onConnect(session: SMTPServerSession, cb: (err?: Error | null) => void): void {
     const c = this.bySession.get(session);
-    if (c) c.onConnectStage(cb);
+    if (c) onConnectStage(c, cb);
     else cb();
   }
 
@@ -117,13 +118,13 @@ export class MockSmtpServer extends SMTPServer {
 
   override onMailFrom(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void): void {
     const c = this.bySession.get(session);
-    if (c) c.onMailStage(address, cb);
+    if (c) onMailStage(c, address, cb);
     else cb();
   }
 
   override onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, cb: (err?: Error | null) => void): void {
     const c = this.bySession.get(session);
-    if (c) c.onRcptStage(address, cb);
+    if (c) onRcptStage(c, address, cb);
     else cb();
   }
 
@@ -133,13 +134,13 @@ export class MockSmtpServer extends SMTPServer {
     cb: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void,
   ): void {
     const c = this.bySession.get(session);
-    if (c) c.onAuthStage(auth, cb);
+    if (c) onAuthStage(c, auth, cb);
     else cb(null, {});
   }
 
   override onData(stream: SMTPServerDataStream, session: SMTPServerSession, cb: (err?: Error | null) => void): void {
     const c = this.bySession.get(session);
-    if (c) c.onMessageStage(stream, cb);
+    if (c) onMessageStage(c, stream, cb);
     else stream.resume().on('end', () => cb());
   }
 

@@ -19,8 +19,6 @@ const REPO = new URL('../..', import.meta.url).pathname;
 export const PENDING: readonly Pending[] = [
   // the session runtime types move to src/transcript/record.ts (transcript rework)
   { from: 'src/store/sessions.ts', to: 'smtp', why: 'imports SessionRuntime types from src/smtp/runtime.ts' },
-  // classifyServerReply moves into src/smtp/ (SMTP adapter rewrite)
-  { from: 'src/engine/events.ts', to: 'smtp-server', why: "recognises smtp-server's 'Error: …' reply texts" },
 ];
 
 /** smtp-server's own reply texts, as its source writes them ('Error: need MAIL command'…). */
