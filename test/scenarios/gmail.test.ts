@@ -7,8 +7,9 @@
  * with the rule the transcript says answered, and the connection is checked to close exactly
  * when the entry says so.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { expect } from 'vitest';
-import { check, closed, cmd, connect, data, EHLO, entry, knownBug, open, reply, row, runTable, send, stored, swaks, times, tls, use, write, type Step } from './dialogue.js';
+import { check, clock, closed, cmd, connect, data, EHLO, entry, knownBug, open, reply, row, runTable, send, stored, swaks, times, tls, use, write, type Step } from './dialogue.js';
 import { GMAIL_TOKEN, gmailTokenOf } from './layout.js';
 import { EICAR, fold, GTUBE, messageBuilder, PLAIN, receivedHops } from './messages.js';
 
@@ -32,6 +33,7 @@ const HELLO = [connect(), EHLO];
 const MAIL = cmd(`MAIL FROM:<${FROM}>`, '250');
 const RCPT = cmd(`RCPT TO:<${TO}>`, '250');
 const TRANSACTION = [...HELLO, MAIL, RCPT, cmd('DATA', '354')];
+const MINUTE = 60_000;
 const SWAKS = ['--helo', 'swaks.client.test', '--from', FROM];
 
 /** nodemailer sends the hand-built `raw`, which Gmail must refuse after DATA with `id` (answered by `rule`). */
@@ -55,6 +57,18 @@ const ENCODED_NAME = '=?UTF-8?Q?X-Gr=C3=BC=C3=9Fe?=';
 const HEADER_LIMITS = { headerBytesLimit: '262144', headerCountLimit: '1000' };
 const FOUR_ATTACHMENTS = Array.from({ length: 4 }, (_, i) => ({ filename: `part-${i + 1}.txt`, content: `attachment ${i + 1}\r\n` }));
 const EXE = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(62), Buffer.from('This program cannot be run in DOS mode.')]);
+
+// DMARC: example.com publishes p=reject and an SPF record 127.0.0.1 fails, so only a DKIM
+// signature can align; the key is made per run (its randomness cannot change an outcome)
+const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const DKIM = { domainName: 'example.com', keySelector: 's1', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+const DMARC_REJECT = `extends: gmail
+dns:
+  example.com: { TXT: "v=spf1 ip4:192.0.2.10 -all" }
+  _dmarc.example.com: { TXT: "v=DMARC1; p=reject" }
+  s1._domainkey.example.com: { TXT: "v=DKIM1; k=rsa; p=${publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}" }
+`;
+const DMARC_MAIL = { from: FROM, to: TO, subject: 'Signed', text: 'Signed and sealed.\n' };
 
 // gmail-submission
 const SUBMITTER = 'sender@gmail.test';
@@ -172,6 +186,34 @@ runTable('gmail', 'gmail', [
     `extends: gmail\nserver: { size: 1KB }\n`,
   ),
   row('an idle client → gmail.timeout, and the connection closes', [HELLO, reply(entry('gmail.timeout', 'replies.idle-timeout')), closed()], `extends: gmail\nserver: { idleTimeout: 200ms }\n`),
+
+  // ---- state across sessions, on the fake clock
+  row('a recipient takes about 60 messages a minute (counted per RCPT): the 61st → gmail.receiving-too-fast; a minute later it takes mail again', [
+    HELLO,
+    MAIL,
+    times(60, () => RCPT),
+    cmd(`RCPT TO:<${TO}>`, entry('gmail.receiving-too-fast', 'gmail-receiving-rate')),
+    // the limit is per recipient: another one still gets through
+    cmd('RCPT TO:<carol@example.net>', '250'),
+    clock(MINUTE),
+    connect('220', 'a minute later'),
+    EHLO,
+    MAIL,
+    RCPT,
+  ]),
+
+  // ---- authentication against the scenario's DNS (nodemailer signs with DKIM)
+  row(
+    'DKIM-signed mail from a p=reject domain whose SPF fails is accepted; unsigned, it → gmail.dmarc-policy in Gmail\'s multi-line 550-5.7.26 layout',
+    [
+      send({ ...DMARC_MAIL, dkim: DKIM }, { accepted: true }),
+      send(DMARC_MAIL, {
+        refused: { ...entry('gmail.dmarc-policy', 'gmail-dmarc-policy', { fromDomain: 'example.com' }), raw: /^550-5\.7\.26 Unauthenticated email from example\.com /, starts: '550 5.7.26 ' },
+        command: 'DATA',
+      }),
+    ],
+    DMARC_REJECT,
+  ),
 
   // ---- unknown recipient (swaks)
   row(

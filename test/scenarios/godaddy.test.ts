@@ -5,7 +5,7 @@
  * transcript says answered, and the connection is checked to close exactly when the entry says so.
  */
 import { expect } from 'vitest';
-import { check, closed, cmd, connect, data, EHLO, entry, open, row, runTable, send, swaks, times, use, type Step } from './dialogue.js';
+import { check, clock, closed, cmd, connect, data, EHLO, entry, open, row, runTable, send, swaks, times, use, type Step } from './dialogue.js';
 import { EICAR, GTUBE, messageBuilder, PLAIN, receivedHops } from './messages.js';
 
 const FROM = 'alice@example.com';
@@ -24,6 +24,11 @@ const BASE_HEADERS: readonly string[] = Object.freeze([
 const message = messageBuilder(BASE_HEADERS, 'Hello Jane,\r\n\r\nyour order has shipped.\r\n');
 
 const HELLO = [connect(), EHLO];
+const KNOWN_RECIPIENTS = `extends: godaddy\nserver: { recipients: known }\nmailboxes: { "jane@coolexample.com": {} }\n`;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Ten unknown recipients, each refused on its own: the most an hour before the IP is blocked. */
+const UNKNOWN_RECIPIENTS = times(10, (i) => cmd(`RCPT TO:<nobody${i}@coolexample.com>`, entry('godaddy.recipient-not-found', 'replies.user-unknown', { recipient: `nobody${i}@coolexample.com` })));
 const MAIL = cmd(`MAIL FROM:<${FROM}>`, '250');
 const MAILBOX = (settings: string) => `extends: godaddy\nmailboxes: { "jane@coolexample.com": ${settings} }\n`;
 
@@ -48,7 +53,7 @@ runTable('godaddy', 'godaddy', [
         refusal: entry('godaddy.recipient-not-found', 'replies.user-unknown', { recipient: 'john@coolexample.com' }),
       }),
     ],
-    `extends: godaddy\nserver: { recipients: known }\nmailboxes: { "jane@coolexample.com": {} }\n`,
+    KNOWN_RECIPIENTS,
   ),
   row('a disabled mailbox → godaddy.account-disabled', [HELLO, MAIL, cmd(`RCPT TO:<${TO}>`, entry('godaddy.account-disabled', 'replies.mailbox-disabled')), open()], MAILBOX('{ disabled: true }')),
   row('a full mailbox (quota 0) → godaddy.storage-limit', [HELLO, MAIL, cmd(`RCPT TO:<${TO}>`, entry('godaddy.storage-limit', 'replies.mailbox-full')), open()], MAILBOX('{ quota: 0 }')),
@@ -110,5 +115,30 @@ runTable('godaddy', 'godaddy', [
     'a connection over server.maxConnections → godaddy.ib007-too-many-sessions, and it closes',
     [connect(), connect(entry('godaddy.ib007-too-many-sessions', 'replies.too-many-connections'), 'second'), closed(), use('main'), open()],
     `extends: godaddy\nserver: { maxConnections: 1 }\n`,
+  ),
+
+  // ---- state across sessions, on the fake clock
+  row(
+    'more than 10 invalid recipients an hour block the IP for an hour (IB112); doing it again within the day blocks it for the day (IB113)',
+    [
+      connect(),
+      EHLO,
+      MAIL,
+      UNKNOWN_RECIPIENTS,
+      cmd('RCPT TO:<nobody11@coolexample.com>', entry('godaddy.ib112-invalid-recipients-hour', 'godaddy-invalid-recipients')),
+      // the block answers at the greeting of the next session, while it lasts
+      connect(entry('godaddy.ib112-invalid-recipients-hour', 'godaddy-invalid-recipients-blocked-hour'), 'within the hour'),
+      clock(HOUR + 1000),
+      connect('220', 'an hour later'),
+      EHLO,
+      MAIL,
+      UNKNOWN_RECIPIENTS,
+      cmd('RCPT TO:<nobody11@coolexample.com>', entry('godaddy.ib113-invalid-recipients-day', 'godaddy-invalid-recipients-again')),
+      clock(2 * HOUR),
+      connect(entry('godaddy.ib113-invalid-recipients-day', 'godaddy-invalid-recipients-blocked-day'), 'hours later'),
+      clock(DAY),
+      connect('220', 'the next day'),
+    ],
+    KNOWN_RECIPIENTS,
   ),
 ]);
