@@ -129,6 +129,15 @@ export const times = (n: number, make: (i: number) => Step): Step[] => Array.fro
 /** The HELO every raw-socket row starts with. */
 export const EHLO = cmd('EHLO client.example.com', '250');
 
+/** In one transaction, `limit` recipients at `domain` are accepted and the next one is refused with `refusal`. */
+export const overRecipientLimit = (limit: number, domain: string, refusal: Expect): Step[] => [
+  ...times(limit, (i) => cmd(`RCPT TO:<user${i}@${domain}>`, '250')),
+  cmd(`RCPT TO:<user${limit + 1}@${domain}>`, refusal),
+];
+
+/** With room for one connection (server.maxConnections: 1): a second is refused with `refusal` and closed; the first stays usable. */
+export const overConnectionLimit = (refusal: Expect): Step[] => [connect(), connect(refusal, 'second'), closed(), use('main'), open()];
+
 export interface Row {
   readonly name: string;
   /** A shipped scenario by name, or YAML (`extends: <name>` …). Default: the table's provider. */
