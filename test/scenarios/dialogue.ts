@@ -126,7 +126,7 @@ export const stored = (n: number): Step => check(`${n} message(s) stored`, async
 /** `n` steps made by `make(1)` … `make(n)`. */
 export const times = (n: number, make: (i: number) => Step): Step[] => Array.from({ length: n }, (_, i) => make(i + 1));
 
-/** The HELO every raw-socket row starts with. */
+/** The EHLO most raw-socket rows start with. */
 export const EHLO = cmd('EHLO client.example.com', '250');
 
 /** In one transaction, `limit` recipients at `domain` are accepted and the next one is refused with `refusal`. */
@@ -143,7 +143,7 @@ export interface Row {
   /** A shipped scenario by name, or YAML (`extends: <name>` …). Default: the table's provider. */
   readonly scenario?: string;
   readonly steps: readonly Step[];
-  /** A behaviour src/ does not have yet: the row is expected to fail (vitest `it.fails`), and starts failing once fixed. */
+  /** A behaviour src/ does not have yet: the row's last step must fail (every other step pass); once fixed, the row fails and says so. */
   readonly bug?: string;
 }
 
@@ -169,10 +169,7 @@ export function runTable(title: string, provider: Provider, rows: readonly Row[]
   const repeated = names.filter((n, i) => names.indexOf(n) !== i);
   if (repeated.length) throw new Error(`${title}: row names must be unique: ${repeated.join(', ')}`);
   describe(title, () => {
-    for (const row of rows) {
-      if (row.bug) it.fails(`${row.name} [known bug: ${row.bug}]`, () => runRow(provider, row));
-      else it(row.name, () => runRow(provider, row));
-    }
+    for (const row of rows) it(row.bug ? `${row.name} [known bug: ${row.bug}]` : row.name, () => runRow(provider, row));
   });
 }
 
@@ -188,12 +185,20 @@ async function runRow(provider: Provider, row: Row): Promise<void> {
   const clockState = { now: T0 };
   const server = await serve(row.scenario ?? provider, { now: () => clockState.now });
   const run = new Run(provider, server, clockState);
+  // a known-bug row must get as far as its last step, and that step must fail
+  const last = row.bug ? row.steps.length - 1 : row.steps.length;
   try {
     for (const [i, step] of row.steps.entries()) {
+      const where = `row "${row.name}", step ${i + 1} of ${row.steps.length}: ${describeStep(step)}`;
+      if (i === last) {
+        const failed = await run.step(step).then(() => false, () => true);
+        if (!failed) throw annotate(new Error(`the known bug "${row.bug}" looks fixed: the last step passed; drop knownBug() from the row`), where, run.log);
+        continue;
+      }
       try {
         await run.step(step);
       } catch (err) {
-        throw annotate(err, `row "${row.name}", step ${i + 1} of ${row.steps.length}: ${describeStep(step)}`, run.log);
+        throw annotate(err, where, run.log);
       }
     }
   } finally {

@@ -318,7 +318,7 @@ runTable('gmail', 'gmail', [
   // smtp.gmail.com offers AUTH only after STARTTLS (the old test's title said so, its body never checked)
   knownBug(
     'AUTH is advertised before STARTTLS although the scenario sets allowInsecure: false',
-    submission('EHLO before STARTTLS offers no AUTH', [HELLO.slice(0, 1), cmd('EHLO client.example.com', { caps: { lacks: [/^AUTH\b/i] } })]),
+    submission('EHLO before STARTTLS offers no AUTH', [connect(), cmd('EHLO client.example.com', { caps: { lacks: [/^AUTH\b/i] } })]),
   ),
   submission('MAIL before STARTTLS → gmail.starttls-required', [HELLO, cmd(`MAIL FROM:<${SUBMITTER}>`, entry('gmail.starttls-required', 'replies.tls-required')), open()]),
   submission('AUTH before STARTTLS → gmail.starttls-required', [
