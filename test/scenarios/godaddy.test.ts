@@ -1,35 +1,12 @@
 /**
- * The shipped godaddy scenario, trigger by trigger, each through a real session with a real
- * client (raw socket, nodemailer, swaks). Every refusal is compared byte for byte with the
- * GoDaddy catalog entry (one line, IB code at the end of the text), and the connection is
- * checked to close exactly when the entry says so.
+ * The shipped godaddy scenario as one table, trigger by trigger, each row a real session with a
+ * real client (raw socket, nodemailer, swaks). Every refusal is compared byte for byte with the
+ * GoDaddy catalog entry (one line, IB code at the end of the text) and with the rule the
+ * transcript says answered, and the connection is checked to close exactly when the entry says so.
  */
-import nodemailer from 'nodemailer';
-import { describe, expect, it } from 'vitest';
-import { serve } from '../helpers/server.js';
-import { cmd, dialog, Telnet } from '../helpers/telnet.js';
-import {
-  catalogReplies,
-  dataReply,
-  EICAR,
-  expectClosed,
-  expectNodemailerSaw,
-  expectOpen,
-  firstRefusal,
-  GTUBE,
-  messageBuilder,
-  nodemailerSend,
-  PLAIN,
-  sendRefusedRaw,
-  swaks,
-  tap,
-  type SmtpError,
-} from './helpers.js';
-
-const { expectEntry } = catalogReplies('godaddy');
-
-// ---------------------------------------------------------------------------------------------
-// messages
+import { expect } from 'vitest';
+import { check, clock, cmd, connect, data, EHLO, entry, open, overConnectionLimit, overRecipientLimit, row, runTable, send, swaks, times, type Step } from './dialogue.js';
+import { EICAR, GTUBE, messageBuilder, PLAIN, receivedHops } from './messages.js';
 
 const FROM = 'alice@example.com';
 const TO = 'jane@coolexample.com';
@@ -46,193 +23,113 @@ const BASE_HEADERS: readonly string[] = Object.freeze([
 
 const message = messageBuilder(BASE_HEADERS, 'Hello Jane,\r\n\r\nyour order has shipped.\r\n');
 
-async function expectRawRefused(port: number, raw: string, id: string, values: Record<string, string> = {}): Promise<void> {
-  const { err, reply } = await sendRefusedRaw(port, { from: FROM, to: [TO] }, raw);
-  expectEntry(reply, id, values);
-  expectNodemailerSaw(err, reply!);
-}
+const HELLO = [connect(), EHLO];
+const KNOWN_RECIPIENTS = `extends: godaddy\nserver: { recipients: known }\nmailboxes: { "jane@coolexample.com": {} }\n`;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Ten unknown recipients, each refused on its own: the most an hour before the IP is blocked. */
+const UNKNOWN_RECIPIENTS = times(10, (i) => cmd(`RCPT TO:<nobody${i}@coolexample.com>`, entry('godaddy.recipient-not-found', 'replies.user-unknown', { recipient: `nobody${i}@coolexample.com` })));
+const MAIL = cmd(`MAIL FROM:<${FROM}>`, '250');
+const SERVER = (settings: string) => `extends: godaddy\nserver: ${settings}\n`;
+const MAILBOX = (settings: string) => `extends: godaddy\nmailboxes: { "jane@coolexample.com": ${settings} }\n`;
 
-// =============================================================================================
+/** nodemailer sends the hand-built `raw`, which GoDaddy must refuse after DATA with `id` (answered by `rule`). */
+const refusedRaw = (raw: string, id: string, rule: string, values?: Record<string, string>): Step =>
+  send({ envelope: { from: FROM, to: [TO] }, raw }, { refused: entry(id, rule, values), command: 'DATA' });
 
-describe('godaddy: greeting and EHLO', () => {
-  it('greets like bizsmtp and answers EHLO "hello [ip], secureserver.net", offering AUTH', async () => {
-    const server = await serve('godaddy');
-    const t = await Telnet.connect(server.smtp.port);
-    // GoDaddy's inbound servers: "220 p3plibsmtp03-05.prod.phx3.secureserver.net bizsmtp ESMTP server ready"
-    expect((await t.reply()).raw).toBe('220 p3plibsmtp01-01.prod.phx3.secureserver.net bizsmtp ESMTP server ready\r\n');
-    const ehlo = await t.cmd('EHLO client.example.com');
-    expect(ehlo.lines[0]).toBe('250-p3plibsmtp01-01.prod.phx3.secureserver.net hello [127.0.0.1], secureserver.net');
-    const caps = ehlo.lines.slice(1).map((l) => l.slice(4));
-    expect(caps).toContain('AUTH PLAIN LOGIN');
-    expect(caps).toContain('SIZE 31457280');
-    expect(caps).toContain('STARTTLS');
-    await expectOpen(t);
-  });
-});
+runTable('godaddy', 'godaddy', [
+  // ---- greeting and EHLO (GoDaddy's inbound servers: "220 p3plibsmtp03-05.prod.phx3.secureserver.net bizsmtp ESMTP server ready")
+  row('greets like bizsmtp and answers EHLO "hello [ip], secureserver.net", offering AUTH', [
+    connect({ raw: '220 p3plibsmtp01-01.prod.phx3.secureserver.net bizsmtp ESMTP server ready\r\n' }),
+    cmd('EHLO client.example.com', { head: '250-p3plibsmtp01-01.prod.phx3.secureserver.net hello [127.0.0.1], secureserver.net', caps: { has: ['AUTH PLAIN LOGIN', 'SIZE 31457280', 'STARTTLS'] } }),
+    open(),
+  ]),
 
-describe('godaddy: recipients', () => {
-  it('with recipients: known, an unlisted recipient → godaddy.recipient-not-found quoting it (swaks)', async () => {
-    const server = await serve(`extends: godaddy\nserver: { recipients: known }\nmailboxes: { "jane@coolexample.com": {} }\n`);
-    const relay = await tap(server.smtp.port);
-    const r = await swaks(['--server', '127.0.0.1', '--port', String(relay.port), '--helo', 'swaks.client.test', '--from', FROM, '--to', 'john@coolexample.com', '--timeout', '10']);
-    expect(r.code, r.stdout + r.stderr).toBe(24);
-    const refusal = firstRefusal(relay);
-    expectEntry(refusal, 'godaddy.recipient-not-found', { recipient: 'john@coolexample.com' });
-    expect(r.stdout).toContain(`<** ${refusal!.lines[0]}\n`);
-  });
+  // ---- recipients
+  row(
+    'with recipients: known, an unlisted recipient → godaddy.recipient-not-found quoting it (swaks)',
+    [
+      swaks(['--helo', 'swaks.client.test', '--from', FROM, '--to', 'john@coolexample.com'], {
+        exit: 24,
+        refusal: entry('godaddy.recipient-not-found', 'replies.user-unknown', { recipient: 'john@coolexample.com' }),
+      }),
+    ],
+    KNOWN_RECIPIENTS,
+  ),
+  row('a disabled mailbox → godaddy.account-disabled', [HELLO, MAIL, cmd(`RCPT TO:<${TO}>`, entry('godaddy.account-disabled', 'replies.mailbox-disabled')), open()], MAILBOX('{ disabled: true }')),
+  row('a full mailbox (quota 0) → godaddy.storage-limit', [HELLO, MAIL, cmd(`RCPT TO:<${TO}>`, entry('godaddy.storage-limit', 'replies.mailbox-full')), open()], MAILBOX('{ quota: 0 }')),
+  row(
+    'a message that does not fit the remaining quota → godaddy.storage-limit at the end of DATA',
+    [HELLO, MAIL, cmd(`RCPT TO:<${TO}>`, '250'), cmd('DATA', '354'), data(message(), entry('godaddy.storage-limit', 'replies.mailbox-quota-exceeded')), open()],
+    MAILBOX('{ quota: 100 }'),
+  ),
+  row('the 101st recipient → godaddy.ib605-too-many-recipients', [HELLO, MAIL, overRecipientLimit(100, 'coolexample.com', entry('godaddy.ib605-too-many-recipients', 'replies.too-many-recipients')), open()]),
 
-  it('a disabled mailbox → godaddy.account-disabled', async () => {
-    const server = await serve(`extends: godaddy\nmailboxes: { "jane@coolexample.com": { disabled: true } }\n`);
-    const t = await dialog(server.smtp.port, [cmd('EHLO client.example.com', '250'), cmd(`MAIL FROM:<${FROM}>`, '250')]);
-    expectEntry(await t.cmd(`RCPT TO:<${TO}>`), 'godaddy.account-disabled');
-    await expectOpen(t);
-  });
+  // ---- AUTH is offered, and refused
+  row('AUTH PLAIN → godaddy.ib401-auth-not-allowed', [HELLO, cmd(`AUTH PLAIN ${PLAIN(FROM, 'secret')}`, entry('godaddy.ib401-auth-not-allowed', 'godaddy-no-auth')), open()]),
+  row('AUTH LOGIN, after both prompts → godaddy.ib401-auth-not-allowed', [
+    HELLO,
+    cmd('AUTH LOGIN', { raw: '334 VXNlcm5hbWU6\r\n' }),
+    cmd(Buffer.from(FROM).toString('base64'), { raw: '334 UGFzc3dvcmQ6\r\n' }),
+    cmd(Buffer.from('secret').toString('base64'), entry('godaddy.ib401-auth-not-allowed', 'godaddy-no-auth')),
+    open(),
+  ]),
 
-  it('a full mailbox (quota 0) → godaddy.storage-limit', async () => {
-    const server = await serve(`extends: godaddy\nmailboxes: { "jane@coolexample.com": { quota: 0 } }\n`);
-    const t = await dialog(server.smtp.port, [cmd('EHLO client.example.com', '250'), cmd(`MAIL FROM:<${FROM}>`, '250')]);
-    expectEntry(await t.cmd(`RCPT TO:<${TO}>`), 'godaddy.storage-limit');
-    await expectOpen(t);
-  });
+  // ---- message content (nodemailer)
+  row('a clean message is accepted and stored byte for byte', [
+    send({ envelope: { from: FROM, to: [TO] }, raw: message() }, { accepted: true, response: /^250 / }),
+    check('the stored bytes', async ({ server }) => expect((await server.messages.list())[0]!.raw.toString('utf8')).toBe(message())),
+  ]),
+  row('the GTUBE string in the body → godaddy.ib212-spam', [
+    send({ from: FROM, to: TO, subject: 'spam test', text: `This is a spam test.\n${GTUBE}\n` }, { refused: entry('godaddy.ib212-spam', 'godaddy-spam'), command: 'DATA' }),
+  ]),
+  row('the EICAR test string as an attachment → godaddy.ib705-virus', [
+    send({ from: FROM, to: TO, subject: 'virus test', text: 'Attached.', attachments: [{ filename: 'eicar.com', content: EICAR }] }, { refused: entry('godaddy.ib705-virus', 'godaddy-virus'), command: 'DATA' }),
+  ]),
+  row('no From header → godaddy.ib501-blank-from quoting the sender', [refusedRaw(message([], ['From']), 'godaddy.ib501-blank-from', 'godaddy-blank-from', { sender: FROM })]),
+  row('a blank From header → godaddy.ib501-blank-from quoting the sender', [refusedRaw(message(['From:'], ['From']), 'godaddy.ib501-blank-from', 'godaddy-blank-from', { sender: FROM })]),
+  row('an IP-literal From → godaddy.ib502-ip-from quoting the sender', [refusedRaw(message(['From: alice@[192.0.2.1]'], ['From']), 'godaddy.ib502-ip-from', 'godaddy-ip-from', { sender: FROM })]),
+  row('a From with an invalid domain → godaddy.ib506-invalid-from-domain quoting the From domain', [
+    refusedRaw(message(['From: Alice <alice@example_com>'], ['From']), 'godaddy.ib506-invalid-from-domain', 'godaddy-invalid-from-domain', { fromDomain: 'example_com' }),
+  ]),
+  row('a Delivered-To header naming the recipient → godaddy.message-looping', [refusedRaw(message([`Delivered-To: ${TO}`]), 'godaddy.message-looping', 'godaddy-looping')]),
+  row('51 Received headers → godaddy.message-looping', [refusedRaw(message(receivedHops(51)), 'godaddy.message-looping', 'godaddy-looping')]),
 
-  it('a message that does not fit the remaining quota → godaddy.storage-limit at the end of DATA', async () => {
-    const server = await serve(`extends: godaddy\nmailboxes: { "jane@coolexample.com": { quota: 100 } }\n`);
-    const t = await dialog(server.smtp.port, [cmd('EHLO client.example.com', '250'), cmd(`MAIL FROM:<${FROM}>`, '250'), cmd(`RCPT TO:<${TO}>`, '250'), cmd('DATA', '354')]);
-    expectEntry(await t.cmd(`${message()}.`), 'godaddy.storage-limit');
-    await expectOpen(t);
-  });
+  // ---- session limits
+  row('50 messages in one session are accepted; the 51st MAIL → godaddy.ib510-too-many-messages-session (nodemailer pool)', [
+    send(
+      Array.from({ length: 51 }, (_, i) => ({ from: FROM, to: TO, subject: `message ${i + 1}`, text: `number ${i + 1}` })),
+      { refused: entry('godaddy.ib510-too-many-messages-session', 'godaddy-messages-per-session'), command: 'MAIL FROM' },
+    ),
+    check('50 messages, all from one session', async ({ server }) => {
+      expect(await server.messages.count()).toBe(50);
+      expect(new Set((await server.messages.list()).map((m) => m.sessionId)).size).toBe(1);
+    }),
+  ]),
+  row('a connection over server.maxConnections → godaddy.ib007-too-many-sessions, and it closes', [overConnectionLimit(entry('godaddy.ib007-too-many-sessions', 'replies.too-many-connections'))], SERVER('{ maxConnections: 1 }')),
 
-  it('the 101st recipient → godaddy.ib605-too-many-recipients', async () => {
-    const server = await serve('godaddy');
-    const t = await dialog(server.smtp.port, [cmd('EHLO client.example.com', '250'), cmd(`MAIL FROM:<${FROM}>`, '250')]);
-    for (let i = 1; i <= 100; i++) await t.expect(`RCPT TO:<user${i}@coolexample.com>`, '250');
-    expectEntry(await t.cmd('RCPT TO:<user101@coolexample.com>'), 'godaddy.ib605-too-many-recipients');
-    await expectOpen(t);
-  });
-});
-
-describe('godaddy: AUTH is refused', () => {
-  it('AUTH PLAIN → godaddy.ib401-auth-not-allowed', async () => {
-    const server = await serve('godaddy');
-    const t = await dialog(server.smtp.port, [cmd('EHLO client.example.com', '250')]);
-    expectEntry(await t.cmd(`AUTH PLAIN ${PLAIN(FROM, 'secret')}`), 'godaddy.ib401-auth-not-allowed');
-    await expectOpen(t);
-  });
-
-  it('AUTH LOGIN, after both prompts → godaddy.ib401-auth-not-allowed', async () => {
-    const server = await serve('godaddy');
-    const t = await dialog(server.smtp.port, [cmd('EHLO client.example.com', '250')]);
-    expect((await t.cmd('AUTH LOGIN')).raw).toBe('334 VXNlcm5hbWU6\r\n');
-    expect((await t.cmd(Buffer.from(FROM).toString('base64'))).raw).toBe('334 UGFzc3dvcmQ6\r\n');
-    expectEntry(await t.cmd(Buffer.from('secret').toString('base64')), 'godaddy.ib401-auth-not-allowed');
-    await expectOpen(t);
-  });
-});
-
-describe('godaddy: message content (nodemailer)', () => {
-  it('a clean message is accepted and stored byte for byte', async () => {
-    const server = await serve('godaddy');
-    const raw = message();
-    const { info, err } = await nodemailerSend(server.smtp.port, { envelope: { from: FROM, to: [TO] }, raw });
-    expect(err).toBeUndefined();
-    expect(info!.response).toMatch(/^250 /);
-    const [stored] = await server.messages.list();
-    expect(stored!.raw.toString('utf8')).toBe(raw);
-  });
-
-  it('the GTUBE string in the body → godaddy.ib212-spam', async () => {
-    const server = await serve('godaddy');
-    const relay = await tap(server.smtp.port);
-    const { err } = await nodemailerSend(relay.port, { from: FROM, to: TO, subject: 'spam test', text: `This is a spam test.\n${GTUBE}\n` });
-    const reply = dataReply(relay);
-    expectEntry(reply, 'godaddy.ib212-spam');
-    expectNodemailerSaw(err, reply!);
-  });
-
-  it('the EICAR test string as an attachment → godaddy.ib705-virus', async () => {
-    const server = await serve('godaddy');
-    const relay = await tap(server.smtp.port);
-    const { err } = await nodemailerSend(relay.port, { from: FROM, to: TO, subject: 'virus test', text: 'Attached.', attachments: [{ filename: 'eicar.com', content: EICAR }] });
-    const reply = dataReply(relay);
-    expectEntry(reply, 'godaddy.ib705-virus');
-    expectNodemailerSaw(err, reply!);
-  });
-
-  it('no From header → godaddy.ib501-blank-from quoting the sender', async () => {
-    const server = await serve('godaddy');
-    await expectRawRefused(server.smtp.port, message([], ['From']), 'godaddy.ib501-blank-from', { sender: FROM });
-  });
-
-  it('a blank From header → godaddy.ib501-blank-from quoting the sender', async () => {
-    const server = await serve('godaddy');
-    await expectRawRefused(server.smtp.port, message(['From:'], ['From']), 'godaddy.ib501-blank-from', { sender: FROM });
-  });
-
-  it('an IP-literal From → godaddy.ib502-ip-from quoting the sender', async () => {
-    const server = await serve('godaddy');
-    await expectRawRefused(server.smtp.port, message(['From: alice@[192.0.2.1]'], ['From']), 'godaddy.ib502-ip-from', { sender: FROM });
-  });
-
-  it('a From with an invalid domain → godaddy.ib506-invalid-from-domain quoting the From domain', async () => {
-    const server = await serve('godaddy');
-    await expectRawRefused(server.smtp.port, message(['From: Alice <alice@example_com>'], ['From']), 'godaddy.ib506-invalid-from-domain', { fromDomain: 'example_com' });
-  });
-
-  it('a Delivered-To header naming the recipient → godaddy.message-looping', async () => {
-    const server = await serve('godaddy');
-    await expectRawRefused(server.smtp.port, message([`Delivered-To: ${TO}`]), 'godaddy.message-looping');
-  });
-
-  it('51 Received headers → godaddy.message-looping', async () => {
-    const server = await serve('godaddy');
-    const received = Array.from({ length: 51 }, (_, i) => `Received: from relay${i}.example.net by relay${i + 1}.example.net; Tue, 14 May 2024 09:${String(i).padStart(2, '0')}:00 +0000`);
-    await expectRawRefused(server.smtp.port, message(received), 'godaddy.message-looping');
-  });
-});
-
-describe('godaddy: session limits', () => {
-  it('50 messages in one session are accepted; the 51st MAIL → godaddy.ib510-too-many-messages-session (nodemailer pool)', async () => {
-    const server = await serve('godaddy');
-    const relay = await tap(server.smtp.port);
-    const transport = nodemailer.createTransport({
-      host: '127.0.0.1',
-      port: relay.port,
-      ignoreTLS: true,
-      pool: true,
-      maxConnections: 1,
-      maxMessages: Infinity,
-      connectionTimeout: 5000,
-      greetingTimeout: 5000,
-      socketTimeout: 10_000,
-    } as Parameters<typeof nodemailer.createTransport>[0]);
-    try {
-      for (let i = 1; i <= 50; i++) {
-        const info = await transport.sendMail({ from: FROM, to: TO, subject: `message ${i}`, text: `number ${i}` });
-        expect(info.accepted, `message ${i}`).toEqual([TO]);
-      }
-      let failure: SmtpError | undefined;
-      try {
-        await transport.sendMail({ from: FROM, to: TO, subject: 'message 51', text: 'number 51' });
-      } catch (err) {
-        failure = err as SmtpError;
-      }
-      const refusal = firstRefusal(relay);
-      expectEntry(refusal, 'godaddy.ib510-too-many-messages-session');
-      expectNodemailerSaw(failure, refusal!);
-      expect(failure!.command).toBe('MAIL FROM');
-    } finally {
-      transport.close();
-    }
-    expect(await server.messages.count()).toBe(50);
-    expect(new Set((await server.messages.list()).map((m) => m.sessionId)).size).toBe(1);
-  });
-
-  it('a connection over server.maxConnections → godaddy.ib007-too-many-sessions, and it closes', async () => {
-    const server = await serve(`extends: godaddy\nserver: { maxConnections: 1 }\n`);
-    const first = await dialog(server.smtp.port, []);
-    const second = await Telnet.connect(server.smtp.port);
-    expectEntry(await second.reply(), 'godaddy.ib007-too-many-sessions');
-    await expectClosed(second);
-    await expectOpen(first);
-  });
-});
+  // ---- state across sessions, on the fake clock
+  row(
+    'more than 10 invalid recipients an hour block the IP for an hour (IB112); doing it again within the day blocks it for the day (IB113)',
+    [
+      connect(),
+      EHLO,
+      MAIL,
+      UNKNOWN_RECIPIENTS,
+      cmd('RCPT TO:<nobody11@coolexample.com>', entry('godaddy.ib112-invalid-recipients-hour', 'godaddy-invalid-recipients')),
+      // the block answers at the greeting of the next session, while it lasts
+      connect(entry('godaddy.ib112-invalid-recipients-hour', 'godaddy-invalid-recipients-blocked-hour'), 'within the hour'),
+      clock(HOUR + 1000),
+      connect('220', 'an hour later'),
+      EHLO,
+      MAIL,
+      UNKNOWN_RECIPIENTS,
+      cmd('RCPT TO:<nobody11@coolexample.com>', entry('godaddy.ib113-invalid-recipients-day', 'godaddy-invalid-recipients-again')),
+      clock(2 * HOUR),
+      connect(entry('godaddy.ib113-invalid-recipients-day', 'godaddy-invalid-recipients-blocked-day'), 'hours later'),
+      clock(DAY),
+      connect('220', 'the next day'),
+    ],
+    KNOWN_RECIPIENTS,
+  ),
+]);
