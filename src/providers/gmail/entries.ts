@@ -14,7 +14,7 @@
  * {headerValueLimit}, {headerNameBytes}, {headerNameLimit}, {encodedHeader}, {duplicateHeader},
  * {malformedHeader}.
  */
-import type { CatalogEntry } from './types.js';
+import type { CatalogEntry } from '../../catalog/types.js';
 
 /** About SMTP error messages. */
 const ABOUT = 'https://support.google.com/a/answer/3221692';
@@ -46,7 +46,7 @@ const SPAM_BLOCKED = 'To reduce the amount of spam sent to Gmail, this message h
 
 const g = (entry: Omit<CatalogEntry, 'provider'>): CatalogEntry => Object.freeze({ provider: 'gmail', ...entry });
 
-export const gmail: readonly CatalogEntry[] = Object.freeze([
+export const entries: readonly CatalogEntry[] = Object.freeze([
   // 1
   g({
     id: 'gmail.receiving-too-fast',

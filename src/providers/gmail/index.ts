@@ -1,0 +1,16 @@
+/** Gmail / Google Workspace: inbound MX (gmail) and submission on smtp.gmail.com:587 (gmail-submission). */
+import { shippedFile } from '../../scenario/shipped.js';
+import { defineProvider } from '../types.js';
+import { dsn } from './dsn.js';
+import { entries } from './entries.js';
+import { style } from './style.js';
+
+export const gmail = defineProvider({
+  name: 'gmail',
+  title: 'Gmail',
+  entries,
+  style,
+  dsn,
+  // kept in <package>/scenarios: their paths show in the API and page and users copy them (see README "Shipped scenarios")
+  scenarios: [shippedFile('gmail.yaml'), shippedFile('gmail-submission.yaml')],
+});
