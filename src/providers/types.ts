@@ -57,3 +57,8 @@ export interface Provider<Name extends string = string> {
 export function defineProvider<const Name extends string>(provider: Provider<Name>): Provider<Name> {
   return Object.freeze(provider);
 }
+
+/** The entry maker of one provider's entries.ts: each entry is filed under `provider`, frozen. */
+export function entryOf(provider: string): (entry: Omit<CatalogEntry, 'provider'>) => CatalogEntry {
+  return (entry) => Object.freeze({ provider, ...entry });
+}

@@ -15,6 +15,7 @@
  * {malformedHeader}.
  */
 import type { CatalogEntry } from '../../catalog/types.js';
+import { entryOf } from '../types.js';
 
 /** About SMTP error messages. */
 const ABOUT = 'https://support.google.com/a/answer/3221692';
@@ -44,7 +45,7 @@ const RFC5322 = `${MORE(RFC_NONCOMPLIANT)} and review RFC 5322 specifications.`;
 const BULK_TAIL = `${MORE(UNSOLICITED_RATE)} to review our Bulk Email Senders Guidelines.`;
 const SPAM_BLOCKED = 'To reduce the amount of spam sent to Gmail, this message has been blocked.';
 
-const g = (entry: Omit<CatalogEntry, 'provider'>): CatalogEntry => Object.freeze({ provider: 'gmail', ...entry });
+const g = entryOf('gmail');
 
 export const entries: readonly CatalogEntry[] = Object.freeze([
   // 1

@@ -12,8 +12,9 @@
  * {domain} (coolexample.com), {recipient}.
  */
 import type { CatalogEntry } from '../../catalog/types.js';
+import { entryOf } from '../types.js';
 
-const d = (entry: Omit<CatalogEntry, 'provider'>): CatalogEntry => Object.freeze({ provider: 'godaddy', ...entry });
+const d = entryOf('godaddy');
 
 /** How GoDaddy's inbound servers (p3plibsmtp…secureserver.net) actually greet a blocked IP. */
 const RBL_WIRE_NOTE =

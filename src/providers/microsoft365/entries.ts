@@ -8,8 +8,9 @@
  * is added by the provider style and is not part of `text`.
  */
 import type { CatalogEntry } from '../../catalog/types.js';
+import { entryOf } from '../types.js';
 
-const m = (entry: Omit<CatalogEntry, 'provider'>): CatalogEntry => Object.freeze({ provider: 'microsoft365', ...entry });
+const m = entryOf('microsoft365');
 
 export const entries: readonly CatalogEntry[] = Object.freeze([
   m({
