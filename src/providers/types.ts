@@ -49,7 +49,11 @@ export interface Provider<Name extends string = string> {
   readonly entries: readonly CatalogEntry[];
   readonly style: ProviderStyle;
   readonly dsn: DsnWording;
-  /** Absolute paths of the scenario files it ships; each is found by its base name (`gmail` → gmail.yaml). */
+  /**
+   * Absolute paths of the scenario files it ships; each is found by its base name (`gmail` →
+   * gmail.yaml). The built-in providers' files stay in <package>/scenarios: their paths show in
+   * the API, the page and error messages, compose mounts that folder, and users copy them.
+   */
   readonly scenarios: readonly string[];
 }
 

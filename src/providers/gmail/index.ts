@@ -11,6 +11,5 @@ export const gmail = defineProvider({
   entries,
   style,
   dsn,
-  // kept in <package>/scenarios: their paths show in the API and page and users copy them (see README "Shipped scenarios")
   scenarios: [shippedFile('gmail.yaml'), shippedFile('gmail-submission.yaml')],
 });
