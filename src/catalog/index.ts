@@ -1,39 +1,33 @@
 /**
- * The provider catalogs: every documented reply of Gmail, GoDaddy and Microsoft 365 as data,
- * looked up by stable id.
+ * The provider catalogs: every documented reply of the registered providers (src/providers/)
+ * as data, looked up by stable id. A facade over the registry, so importers keep one place.
  */
 import type { Reply } from '../engine/reply.js';
-import { gmail } from './gmail.js';
-import { godaddy } from './godaddy.js';
-import { microsoft365 } from './microsoft365.js';
-import type { CatalogEntry, Provider } from './types.js';
+import { REGISTRY, type ProviderName } from '../providers/index.js';
+import type { CatalogEntry } from './types.js';
 
-export type { CatalogEntry, Provider } from './types.js';
-export { PROVIDERS } from './types.js';
+export type { CatalogEntry } from './types.js';
+/** A registered provider's name. */
+export type Provider = ProviderName;
 
-export const CATALOG: readonly CatalogEntry[] = Object.freeze([...gmail, ...godaddy, ...microsoft365]);
+/** The registered providers' names, in registry order. */
+export const PROVIDERS = REGISTRY.names as readonly Provider[];
 
-const byId: ReadonlyMap<string, CatalogEntry> = new Map(CATALOG.map((e) => [e.id.toLowerCase(), e]));
+export const CATALOG: readonly CatalogEntry[] = REGISTRY.entries;
 
 export function findEntry(id: string): CatalogEntry | undefined {
-  return byId.get(id.toLowerCase());
+  return REGISTRY.findEntry(id);
 }
 
 export function catalogIds(): string[] {
-  return CATALOG.map((e) => e.id);
+  return REGISTRY.catalogIds();
 }
 
 export function entriesOf(provider?: Provider): CatalogEntry[] {
-  return provider ? CATALOG.filter((e) => e.provider === provider) : [...CATALOG];
+  return REGISTRY.entriesOf(provider);
 }
 
 /** The reply an entry sends. Every line carries the entry's enhanced code. */
 export function entryReply(entry: CatalogEntry): Reply {
-  return Object.freeze({
-    code: entry.code,
-    enhanced: entry.enhanced,
-    lines: Object.freeze([entry.text]),
-    close: entry.close || entry.code === 421,
-    style: entry.provider,
-  });
+  return REGISTRY.entryReply(entry);
 }

@@ -1,11 +1,12 @@
 /** docs/catalog.md: every catalog entry as a table, generated (npm run docs) and kept fresh by a test. */
-import { CATALOG, PROVIDERS } from './index.js';
+import { REGISTRY, type Registry } from '../providers/index.js';
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ');
 
-export function catalogMarkdown(): string {
-  const sections = PROVIDERS.map((provider) => {
-    const rows = CATALOG.filter((e) => e.provider === provider).map(
+/** One section per provider of `providers`, in registry order. */
+export function catalogMarkdown(providers: Registry = REGISTRY): string {
+  const sections = providers.names.map((provider) => {
+    const rows = providers.entriesOf(provider).map(
       (e) => `| \`${e.id}\` | ${e.code} | ${e.enhanced ?? ''} | ${e.stage} | ${e.close || e.code === 421 ? 'yes' : ''} | ${cell(e.text)} | ${cell(e.cause)} |`,
     );
     return `## ${provider} (${rows.length})\n\n| id | code | enhanced | stage | closes | text | cause |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`;

@@ -1,8 +1,5 @@
 import type { Stage } from '../engine/stages.js';
 
-export const PROVIDERS = ['gmail', 'godaddy', 'microsoft365'] as const;
-export type Provider = (typeof PROVIDERS)[number];
-
 /**
  * One documented provider reply, as data. `text` is the provider's English wire text as one
  * logical string; the provider style decides how it is split into reply lines.
@@ -10,7 +7,8 @@ export type Provider = (typeof PROVIDERS)[number];
 export interface CatalogEntry {
   /** Stable id: `<provider>.<slug>`, e.g. `gmail.tls-required`, `godaddy.ib212-spam`. */
   readonly id: string;
-  readonly provider: Provider;
+  /** The name of the provider it belongs to (src/providers/<name>/). */
+  readonly provider: string;
   /** Basic reply code (e.g. 550). */
   readonly code: number;
   /** Enhanced status code (e.g. `5.7.26`), or null where the provider sends none. */

@@ -7,8 +7,8 @@ export interface Reply {
   readonly lines: readonly string[];
   /** Close the connection after writing it. */
   readonly close: boolean;
-  /** Lay the lines out the way this provider does (catalog entries); absent: verbatim. */
-  readonly style?: 'gmail' | 'godaddy' | 'microsoft365';
+  /** Lay the lines out the way this registered provider does (catalog entries set it); absent: verbatim. */
+  readonly style?: string;
 }
 
 /** True for replies that let the command take effect (2xx and 3xx). */

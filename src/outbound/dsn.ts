@@ -4,8 +4,8 @@
  * reply caused it words its bounces.
  */
 import MimeNode from 'nodemailer/lib/mime-node';
-import type { Provider } from '../catalog/types.js';
 import { headerSectionEnd } from '../checks/header-section.js';
+import { REGISTRY, type DsnWording, type Registry } from '../providers/index.js';
 
 export interface NoticeRecipient {
   readonly address: string;
@@ -31,36 +31,30 @@ export interface DsnInput {
   readonly ret: 'FULL' | 'HDRS';
   readonly original: Buffer;
   readonly originalSubject?: string;
-  /** Whose wording the human part uses; absent: a plain MTA's. */
-  readonly provider?: Provider;
+  /** The registered provider whose wording the notice uses; absent (or not registered): a plain MTA's. */
+  readonly provider?: string;
   /** For delayed notices: until when delivery is retried. */
   readonly willRetryUntil?: Date;
   readonly messageId: string;
 }
 
-const SUBJECTS: Record<Provider | 'default', { failed: string; delayed: string; from: string }> = {
-  gmail: { failed: 'Delivery Status Notification (Failure)', delayed: 'Delivery Status Notification (Delay)', from: 'Mail Delivery Subsystem <mailer-daemon@googlemail.com>' },
-  godaddy: { failed: 'failure notice', delayed: 'Delayed Mail (still being retried)', from: 'MAILER-DAEMON@secureserver.net' },
-  microsoft365: { failed: 'Undeliverable: {subject}', delayed: 'Delivery delayed: {subject}', from: 'Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@outlook.com>' },
-  default: { failed: 'Undelivered Mail Returned to Sender', delayed: 'Delayed Mail (still being retried)', from: 'Mail Delivery System <MAILER-DAEMON@{mta}>' },
+/** A plain MTA's wording (Postfix's), for replies that are no provider's. */
+const PLAIN_MTA: DsnWording = {
+  failed: 'Undelivered Mail Returned to Sender',
+  delayed: 'Delayed Mail (still being retried)',
+  from: 'Mail Delivery System <MAILER-DAEMON@{mta}>',
+  body: ({ failed, recipients, reply, reportingMta }) =>
+    `This is the mail system at host ${reportingMta}.\n\n${failed ? "I'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients." : 'Your message could not be delivered for a while. Mail delivery\nwill continue to be attempted.'}\n\n${recipients.map((r) => `<${r}>: ${reply}`).join('\n')}\n`,
 };
 
-function humanText(input: DsnInput): string {
-  const rcpts = input.recipients.map((r) => r.address);
-  const reply = input.diagnostic.join('\n');
-  const failed = input.action === 'failed';
-  switch (input.provider) {
-    case 'gmail':
-      return failed
-        ? `** Message not delivered **\n\nThere was a problem delivering your message to ${rcpts.join(', ')}. See the technical details below.\n\nThe response was:\n\n${reply}\n`
-        : `** Message not delivered yet **\n\nThere was a temporary problem delivering your message to ${rcpts.join(', ')}. Gmail will retry for ${retryHours(input)} more hours. You'll be notified if the delivery fails permanently.\n\nThe response was:\n\n${reply}\n`;
-    case 'godaddy':
-      return `Hi. This is the qmail-send program at ${input.reportingMta}.\n${failed ? "I'm afraid I wasn't able to deliver your message to the following addresses.\nThis is a permanent error; I've given up. Sorry it didn't work out." : "I'm having trouble delivering your message to the following addresses.\nThis is not a permanent error; I'll keep trying."}\n\n${rcpts.map((r) => `<${r}>:\n${reply}`).join('\n\n')}\n`;
-    case 'microsoft365':
-      return `${failed ? "Your message to " + rcpts.join(', ') + " couldn't be delivered." : 'Delivery is delayed to these recipients or groups:\n\n' + rcpts.join('\n')}\n\nDiagnostic information for administrators:\n\nGenerating server: ${input.reportingMta}\n\n${rcpts.map((r) => `${r}\nRemote Server returned '${reply}'`).join('\n')}\n`;
-    default:
-      return `This is the mail system at host ${input.reportingMta}.\n\n${failed ? "I'm sorry to have to inform you that your message could not\nbe delivered to one or more recipients." : 'Your message could not be delivered for a while. Mail delivery\nwill continue to be attempted.'}\n\n${rcpts.map((r) => `<${r}>: ${reply}`).join('\n')}\n`;
-  }
+function humanText(input: DsnInput, words: DsnWording): string {
+  return words.body({
+    failed: input.action === 'failed',
+    recipients: input.recipients.map((r) => r.address),
+    reply: input.diagnostic.join('\n'),
+    reportingMta: input.reportingMta,
+    retryHours: retryHours(input),
+  });
 }
 
 function retryHours(input: DsnInput): number {
@@ -96,8 +90,9 @@ export function deliveryStatusFields(input: DsnInput): string {
   return `${[perMessage.join('\r\n'), ...groups].join('\r\n\r\n')}\r\n`;
 }
 
-export async function composeDsn(input: DsnInput): Promise<Buffer> {
-  const words = SUBJECTS[input.provider ?? 'default'];
+/** `providers` is where the wording comes from: the registered providers unless a test brings its own. */
+export async function composeDsn(input: DsnInput, providers: Pick<Registry, 'dsnWording'> = REGISTRY): Promise<Buffer> {
+  const words = (input.provider && providers.dsnWording(input.provider)) || PLAIN_MTA;
   const subject = (input.action === 'failed' ? words.failed : words.delayed).replace('{subject}', input.originalSubject ?? '(no subject)');
   const root = new MimeNode('multipart/report; report-type=delivery-status');
   root.setHeader({
@@ -108,7 +103,7 @@ export async function composeDsn(input: DsnInput): Promise<Buffer> {
     'Message-ID': input.messageId,
     'Auto-Submitted': 'auto-replied',
   });
-  root.createChild('text/plain; charset=utf-8').setContent(humanText(input));
+  root.createChild('text/plain; charset=utf-8').setContent(humanText(input, words));
   root.createChild('message/delivery-status').setContent(deliveryStatusFields(input));
   if (input.ret === 'HDRS') root.createChild('text/rfc822-headers').setContent(headerSection(input.original));
   else root.createChild('message/rfc822').setContent(input.original);

@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
-import type { Provider } from '../catalog/types.js';
 import { composeAutoReply, composeDsn, mayAutoReply, type NoticeRecipient } from './dsn.js';
 
 export interface NoticeRequest {
@@ -21,7 +20,8 @@ export interface NoticeRequest {
   readonly status: string;
   /** The reply lines as they would have gone on the wire. */
   readonly diagnostic: readonly string[];
-  readonly provider?: Provider;
+  /** The provider whose wording the notice uses (a registered name). */
+  readonly provider?: string;
   readonly envid?: string;
   readonly ret: 'FULL' | 'HDRS';
   readonly original: Buffer;

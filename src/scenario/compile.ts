@@ -15,6 +15,7 @@ import type { EventName } from '../engine/events.js';
 import type { Reply } from '../engine/reply.js';
 import type { Depth } from '../engine/content.js';
 import { buildZone, type MxRecord, type RecordType } from '../auth/zone.js';
+import { REGISTRY, type CatalogLookup } from '../providers/index.js';
 import { normaliseReply } from './reply.js';
 import { ACTION_KEYWORDS, RuleSchema, type ActionSpec, type RuleSpec, type ScenarioFile, type ServerSpec } from './schema.js';
 import { problemAt, type SourceFile } from './source.js';
@@ -33,8 +34,8 @@ const SESSION_ORDER: readonly Stage[] = ['connect', 'helo', 'starttls', 'auth', 
 
 export const DEFAULT_SIZE = 25 * 1024 * 1024;
 
-/** `layers[0]` is the scenario itself, then what it extends, outermost last. */
-export function compileLayers(layers: readonly Layer[]): { scenario?: CompiledScenario; problems: Problem[] } {
+/** `layers[0]` is the scenario itself, then what it extends, outermost last; catalog ids resolve in `catalog`. */
+export function compileLayers(layers: readonly Layer[], catalog: CatalogLookup = REGISTRY): { scenario?: CompiledScenario; problems: Problem[] } {
   const problems: Problem[] = [];
   const top = layers[0]!;
   const server = mergeServer(layers.map((l) => l.spec.server ?? {}).reverse());
@@ -51,7 +52,7 @@ export function compileLayers(layers: readonly Layer[]): { scenario?: CompiledSc
   const seen = new Map<string, string>();
   for (const layer of layers) {
     (layer.spec.rules ?? []).forEach((spec, index) => {
-      const rule = compileRule(layer, spec, index, problems, server.limits);
+      const rule = compileRule(layer, spec, index, problems, catalog, server.limits);
       if (!rule) return;
       const where = `${rule.source.file}:${rule.source.line}`;
       const earlier = seen.get(rule.id);
@@ -75,7 +76,7 @@ export function compileLayers(layers: readonly Layer[]): { scenario?: CompiledSc
   for (const layer of [...layers].reverse()) {
     for (const [event, spec] of Object.entries(layer.spec.replies ?? {})) {
       if (spec === undefined) continue;
-      const result = normaliseReply(spec);
+      const result = normaliseReply(spec, catalog);
       if (result.ok) replies.set(event as EventName, result.reply);
       else problems.push(problemAt(layer.source, ['replies', event], result.code, result.error));
     }
@@ -178,18 +179,18 @@ function mergeServer(specs: ServerSpec[]): ServerSettings {
  * For a file that failed schema validation elsewhere: the problems its well-formed rules would
  * still have (unknown reply ids, stage mismatches), so one run reports everything.
  */
-export function problemsOfValidRules(source: SourceFile, rules: unknown): Problem[] {
+export function problemsOfValidRules(source: SourceFile, rules: unknown, catalog: CatalogLookup = REGISTRY): Problem[] {
   if (!Array.isArray(rules)) return [];
   const problems: Problem[] = [];
   const layer: Layer = { source, spec: {}, name: 'scenario' };
   rules.forEach((raw, index) => {
     const parsed = RuleSchema.safeParse(raw);
-    if (parsed.success) compileRule(layer, parsed.data, index, problems);
+    if (parsed.success) compileRule(layer, parsed.data, index, problems, catalog);
   });
   return problems;
 }
 
-function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Problem[], limits: ContentLimits = DEFAULT_LIMITS): CompiledRule | undefined {
+function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Problem[], catalog: CatalogLookup, limits: ContentLimits = DEFAULT_LIMITS): CompiledRule | undefined {
   const at = (...rest: (string | number)[]) => ['rules', index, ...rest];
   const before = problems.length;
   const report = (path: (string | number)[], code: Problem['code'], message: string) => problems.push(problemAt(layer.source, path, code, message));
@@ -203,7 +204,7 @@ function compileRule(layer: Layer, spec: RuleSpec, index: number, problems: Prob
     report(err.path, 'MX_VALUE', err.message);
   }
 
-  const { action, catalogStage } = compileAction(spec.then, at('then'), report);
+  const { action, catalogStage } = compileAction(spec.then, at('then'), report, catalog);
   const keys = (Object.keys(when) as (keyof typeof when)[]).filter((k): k is ConditionKey => k !== 'stage');
 
   let stages: Stage[];
@@ -313,6 +314,7 @@ function compileAction(
   original: ActionSpec,
   path: (string | number)[],
   report: (path: (string | number)[], code: Problem['code'], message: string) => void,
+  catalog: CatalogLookup,
 ): { action?: Action; catalogStage?: Stage } {
   let spec = original;
   if (typeof spec === 'string') {
@@ -337,7 +339,7 @@ function compileAction(
     return {};
   }
   const resolve = (key: 'reply' | 'bounce' | 'delayNotice'): { reply?: Reply; stage?: Stage } => {
-    const result = normaliseReply(spec[key]!);
+    const result = normaliseReply(spec[key]!, catalog);
     if (!result.ok && key === 'reply' && typeof original === 'string' && result.code === 'MX_UNKNOWN_REPLY' && closest(original, ACTION_KEYWORDS)) {
       report(path, 'MX_VALUE', `unknown action "${original}"${didYouMean(original, ACTION_KEYWORDS)}; write ${ACTION_KEYWORDS.join(', ')}, a reply "550 5.1.1 text" or a catalog id`);
       return {};

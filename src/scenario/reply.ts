@@ -2,8 +2,8 @@
  * Normalises the three ways a scenario can write a reply — a catalog id, the shorthand
  * `"550 5.1.1 text"`, or `{code, enhanced, text, close}` — into one Reply.
  */
-import { catalogIds, entryReply, findEntry } from '../catalog/index.js';
 import type { Reply } from '../engine/reply.js';
+import { REGISTRY, type CatalogLookup } from '../providers/index.js';
 import { didYouMean } from '../util/suggest.js';
 import type { ReplySpec } from './schema.js';
 
@@ -11,14 +11,15 @@ export type ReplyResult = { ok: true; reply: Reply; catalogStage?: import('../en
 
 const SHORTHAND = /^([2-5]\d\d)(?:[ -]([2-5]\.\d{1,3}\.\d{1,3}))?(?:[ -]([\s\S]*))?$/;
 
-export function normaliseReply(spec: ReplySpec): ReplyResult {
+/** Catalog ids resolve in `catalog`: the registered providers' unless a test brings its own. */
+export function normaliseReply(spec: ReplySpec, catalog: CatalogLookup = REGISTRY): ReplyResult {
   if (typeof spec === 'string') {
     if (/^\d/.test(spec)) return fromParts(spec);
-    const entry = findEntry(spec);
+    const entry = catalog.findEntry(spec);
     if (!entry) {
-      return { ok: false, code: 'MX_UNKNOWN_REPLY', error: `unknown reply id "${spec}"${didYouMean(spec, catalogIds())}; run "mockmx catalog" for the list, or write "550 5.7.1 text"` };
+      return { ok: false, code: 'MX_UNKNOWN_REPLY', error: `unknown reply id "${spec}"${didYouMean(spec, catalog.catalogIds())}; run "mockmx catalog" for the list, or write "550 5.7.1 text"` };
     }
-    return { ok: true, reply: entryReply(entry), catalogStage: entry.stage };
+    return { ok: true, reply: catalog.entryReply(entry), catalogStage: entry.stage };
   }
   const text = spec.text ?? '';
   const lines = (Array.isArray(text) ? text : [text]).flatMap((t) => t.split(/\r?\n/));

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
-import { gmail } from '../../src/catalog/gmail.js';
-import { godaddy } from '../../src/catalog/godaddy.js';
-import { microsoft365 } from '../../src/catalog/microsoft365.js';
-import { PROVIDERS, type CatalogEntry, type Provider } from '../../src/catalog/types.js';
+import { PROVIDERS, type CatalogEntry, type Provider } from '../../src/catalog/index.js';
+import { entries as gmail } from '../../src/providers/gmail/entries.js';
+import { entries as godaddy } from '../../src/providers/godaddy/entries.js';
+import { entries as microsoft365 } from '../../src/providers/microsoft365/entries.js';
 import { STAGES } from '../../src/engine/stages.js';
 
 const seed = (name: string): string => readFileSync(new URL(`../fixtures/seeds/${name}`, import.meta.url), 'utf8');

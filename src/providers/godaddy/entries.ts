@@ -2,7 +2,7 @@
  * GoDaddy (Workspace Email / secureserver.net) bounces, one entry per row of the tables in
  * GoDaddy's "Fix rejected email with a bounce error" guide, in the guide's order: recipient,
  * invalid-recipient, sender, content, rate-limiting and remote block list (RBL) bounces. The
- * guide's Microsoft 365 table is in microsoft365.ts.
+ * guide's Microsoft 365 table is in ../microsoft365/entries.ts.
  *
  * Texts are GoDaddy's English texts, ending in the `IBnnn` code where GoDaddy's inbound servers
  * write one. Where the guide shows no numeric code, or only a basic one, the code such a bounce
@@ -11,15 +11,16 @@
  * Placeholders, filled in per session: {sender} (the guide's jane@coolexample.com),
  * {domain} (coolexample.com), {recipient}.
  */
-import type { CatalogEntry } from './types.js';
+import type { CatalogEntry } from '../../catalog/types.js';
+import { entryOf } from '../types.js';
 
-const d = (entry: Omit<CatalogEntry, 'provider'>): CatalogEntry => Object.freeze({ provider: 'godaddy', ...entry });
+const d = entryOf('godaddy');
 
 /** How GoDaddy's inbound servers (p3plibsmtp…secureserver.net) actually greet a blocked IP. */
 const RBL_WIRE_NOTE =
   'GoDaddy documents this reply as shown. Its inbound servers refuse the connection at the greeting, writing it as "554 <host> bizsmtp IBnnn. Connection refused. <ip> …" with a delisting link; the documented wording, ending in the IB code, is kept here.';
 
-export const godaddy: readonly CatalogEntry[] = Object.freeze([
+export const entries: readonly CatalogEntry[] = Object.freeze([
   // ── Recipient bounces ────────────────────────────────────────────────────────────────────────
   d({
     id: 'godaddy.storage-limit',

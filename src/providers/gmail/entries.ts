@@ -14,7 +14,8 @@
  * {headerValueLimit}, {headerNameBytes}, {headerNameLimit}, {encodedHeader}, {duplicateHeader},
  * {malformedHeader}.
  */
-import type { CatalogEntry } from './types.js';
+import type { CatalogEntry } from '../../catalog/types.js';
+import { entryOf } from '../types.js';
 
 /** About SMTP error messages. */
 const ABOUT = 'https://support.google.com/a/answer/3221692';
@@ -44,9 +45,9 @@ const RFC5322 = `${MORE(RFC_NONCOMPLIANT)} and review RFC 5322 specifications.`;
 const BULK_TAIL = `${MORE(UNSOLICITED_RATE)} to review our Bulk Email Senders Guidelines.`;
 const SPAM_BLOCKED = 'To reduce the amount of spam sent to Gmail, this message has been blocked.';
 
-const g = (entry: Omit<CatalogEntry, 'provider'>): CatalogEntry => Object.freeze({ provider: 'gmail', ...entry });
+const g = entryOf('gmail');
 
-export const gmail: readonly CatalogEntry[] = Object.freeze([
+export const entries: readonly CatalogEntry[] = Object.freeze([
   // 1
   g({
     id: 'gmail.receiving-too-fast',

@@ -7,11 +7,12 @@
  * bracketed front-end server name (e.g. `[BN8NAM12FT061.eop-nam12.prod.protection.outlook.com]`)
  * is added by the provider style and is not part of `text`.
  */
-import type { CatalogEntry } from './types.js';
+import type { CatalogEntry } from '../../catalog/types.js';
+import { entryOf } from '../types.js';
 
-const m = (entry: Omit<CatalogEntry, 'provider'>): CatalogEntry => Object.freeze({ provider: 'microsoft365', ...entry });
+const m = entryOf('microsoft365');
 
-export const microsoft365: readonly CatalogEntry[] = Object.freeze([
+export const entries: readonly CatalogEntry[] = Object.freeze([
   m({
     id: 'microsoft365.5.1.1-recipient-not-found',
     code: 550,

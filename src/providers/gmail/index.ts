@@ -1,0 +1,15 @@
+/** Gmail / Google Workspace: inbound MX (gmail) and submission on smtp.gmail.com:587 (gmail-submission). */
+import { shippedFile } from '../../scenario/shipped.js';
+import { defineProvider } from '../types.js';
+import { dsn } from './dsn.js';
+import { entries } from './entries.js';
+import { style } from './style.js';
+
+export const gmail = defineProvider({
+  name: 'gmail',
+  title: 'Gmail',
+  entries,
+  style,
+  dsn,
+  scenarios: [shippedFile('gmail.yaml'), shippedFile('gmail-submission.yaml')],
+});

@@ -1,0 +1,15 @@
+/** GoDaddy Workspace Email (secureserver.net) inbound servers, with their IB codes. */
+import { shippedFile } from '../../scenario/shipped.js';
+import { defineProvider } from '../types.js';
+import { dsn } from './dsn.js';
+import { entries } from './entries.js';
+import { style } from './style.js';
+
+export const godaddy = defineProvider({
+  name: 'godaddy',
+  title: 'GoDaddy',
+  entries,
+  style,
+  dsn,
+  scenarios: [shippedFile('godaddy.yaml')],
+});
