@@ -4,9 +4,9 @@
  */
 import type { Reply } from '../engine/reply.js';
 import { REGISTRY, type ProviderName } from '../providers/index.js';
-import type { CatalogEntry } from './types.js';
+import type { CatalogEntry } from '../providers/entry.js';
 
-export type { CatalogEntry } from './types.js';
+export type { CatalogEntry } from '../providers/entry.js';
 /** A registered provider's name. */
 export type Provider = ProviderName;
 

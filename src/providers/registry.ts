@@ -4,7 +4,7 @@
  * build their own (with a fixture provider) without touching it.
  */
 import { basename, extname } from 'node:path';
-import type { CatalogEntry } from '../catalog/types.js';
+import type { CatalogEntry } from './entry.js';
 import type { Reply } from '../engine/reply.js';
 import type { DsnWording, Provider, StyleContext } from './types.js';
 

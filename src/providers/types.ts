@@ -3,7 +3,7 @@
  * bounces, and the scenarios that make mockmx behave like it. One folder under src/providers/
  * holds one of these; the registry (./index.ts) lists them.
  */
-import type { CatalogEntry } from '../catalog/types.js';
+import type { CatalogEntry } from './entry.js';
 
 /**
  * Per-session values the styles need, made once per session from the seeded random source

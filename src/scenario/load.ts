@@ -12,10 +12,10 @@ import type { CompiledScenario } from '../engine/scenario.js';
 import { REGISTRY, type Registry } from '../providers/index.js';
 import { compileLayers, problemsOfValidRules, type Layer } from './compile.js';
 import { ScenarioError, type Problem } from './errors.js';
-import { SHIPPED_DIR, shippedFile } from './shipped.js';
+import { SHIPPED_DIR, shippedFile } from '../providers/shipped.js';
 import { parseSource, problemAt, validateSource } from './source.js';
 
-export { SHIPPED_DIR } from './shipped.js';
+export { SHIPPED_DIR } from '../providers/shipped.js';
 
 /** Every shipped scenario name: the providers' and the rest of <package>/scenarios (default). */
 export function shippedScenarioNames(providers: Registry = REGISTRY): string[] {

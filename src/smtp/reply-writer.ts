@@ -66,7 +66,7 @@ export class ReplyWriter {
       sender: this.sender(envelope),
       rcpt: a.rcpt ?? envelope?.rcptTo?.[0]?.address,
       sizeLimit: peer.sizeLimit(),
-      token: this.styleContext().gmailToken,
+      token: this.styleContext()['gmailToken'],
       message: a.messageValues,
     });
   }

@@ -40,7 +40,7 @@ export interface ReplyContext {
   readonly sender: string | undefined;
   readonly rcpt: string | undefined;
   readonly sizeLimit: number | undefined;
-  readonly token: string;
+  readonly token: string | undefined;
   /** From the message being answered (sizes, offending headers…), and a decision's own values. */
   readonly message: Placeholders;
 }

@@ -14,7 +14,7 @@
  * {headerValueLimit}, {headerNameBytes}, {headerNameLimit}, {encodedHeader}, {duplicateHeader},
  * {malformedHeader}.
  */
-import type { CatalogEntry } from '../../catalog/types.js';
+import type { CatalogEntry } from '../entry.js';
 import { entryOf } from '../types.js';
 
 /** About SMTP error messages. */

@@ -1,5 +1,5 @@
 /** Gmail / Google Workspace: inbound MX (gmail) and submission on smtp.gmail.com:587 (gmail-submission). */
-import { shippedFile } from '../../scenario/shipped.js';
+import { shippedFile } from '../shipped.js';
 import { defineProvider } from '../types.js';
 import { dsn } from './dsn.js';
 import { entries } from './entries.js';

@@ -11,7 +11,7 @@
  * Placeholders, filled in per session: {sender} (the guide's jane@coolexample.com),
  * {domain} (coolexample.com), {recipient}.
  */
-import type { CatalogEntry } from '../../catalog/types.js';
+import type { CatalogEntry } from '../entry.js';
 import { entryOf } from '../types.js';
 
 const d = entryOf('godaddy');

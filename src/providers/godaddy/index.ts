@@ -1,5 +1,5 @@
 /** GoDaddy Workspace Email (secureserver.net) inbound servers, with their IB codes. */
-import { shippedFile } from '../../scenario/shipped.js';
+import { shippedFile } from '../shipped.js';
 import { defineProvider } from '../types.js';
 import { dsn } from './dsn.js';
 import { entries } from './entries.js';

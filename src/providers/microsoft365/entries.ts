@@ -7,7 +7,7 @@
  * bracketed front-end server name (e.g. `[BN8NAM12FT061.eop-nam12.prod.protection.outlook.com]`)
  * is added by the provider style and is not part of `text`.
  */
-import type { CatalogEntry } from '../../catalog/types.js';
+import type { CatalogEntry } from '../entry.js';
 import { entryOf } from '../types.js';
 
 const m = entryOf('microsoft365');

@@ -1,5 +1,5 @@
 /** Microsoft 365 / Exchange Online Protection. */
-import { shippedFile } from '../../scenario/shipped.js';
+import { shippedFile } from '../shipped.js';
 import { defineProvider } from '../types.js';
 import { dsn } from './dsn.js';
 import { entries } from './entries.js';
