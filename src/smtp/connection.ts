@@ -316,7 +316,8 @@ export class MockConnection extends SMTPConnection {
 
   override _onCommand(command: Buffer, callback?: () => void): void {
     const line = command.toString('utf8');
-    const verb = (line.split(' ')[0] ?? '').toUpperCase();
+    const space = line.indexOf(' ');
+    const verb = (space < 0 ? line : line.slice(0, space)).toUpperCase();
     const busy = this._upgrading || !this._ready || this._nextHandler || this._closing || this._server._closeTimeout;
     // an AUTH continuation line is no command: it keeps the AUTH's verb and stage
     if (!this._nextHandler) {

@@ -25,7 +25,12 @@ export interface SessionView {
 
 export type ExtraFacts = Partial<Omit<Facts, 'stage' | 'session'>>;
 
+/**
+ * One object literal per level, absent values left undefined (no spreads: this runs for every
+ * RCPT, DATA and message, and the engine treats undefined as absent).
+ */
 export function buildFacts(view: SessionView, stage: Stage, extra: ExtraFacts, heloName = view.heloName): Facts {
+  const authed = view.authUser !== undefined && view.authUser !== '';
   return {
     stage,
     session: {
@@ -33,17 +38,18 @@ export function buildFacts(view: SessionView, stage: Stage, extra: ExtraFacts, h
       clientIp: view.clientIp,
       heloName,
       tls: view.tls,
-      ...(view.tlsVersion ? { tlsVersion: view.tlsVersion } : {}),
-      ...(view.authUser ? { authUser: view.authUser, authMechanism: view.authMechanism } : {}),
+      tlsVersion: view.tlsVersion || undefined,
+      authUser: authed ? view.authUser : undefined,
+      authMechanism: authed ? view.authMechanism : undefined,
       transactions: view.transactions,
       ipConnections: view.ipConnections,
-      ...(view.ptr ? { ptr: view.ptr } : {}),
+      ptr: view.ptr,
     },
-    ...(view.spf ? { spf: view.spf } : {}),
-    envelope: {
-      ...(view.mailFrom !== undefined ? { mailFrom: view.mailFrom } : {}),
-      rcptTo: view.rcptTo,
-    },
-    ...extra,
+    spf: view.spf,
+    envelope: extra.envelope ?? { mailFrom: view.mailFrom, rcptTo: view.rcptTo },
+    command: extra.command,
+    rcpt: extra.rcpt,
+    auth: extra.auth,
+    message: extra.message,
   };
 }

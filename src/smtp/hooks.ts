@@ -90,9 +90,11 @@ export function onRcptStage(c: MockConnection, address: SMTPServerAddress, cb: E
     cb(err);
     c.answering.rcpt = undefined;
   };
+  // at RCPT the envelope the engine sees includes the recipient being added
   const facts = () => {
-    const base = c.facts('rcpt', { rcpt, command: { verb: 'RCPT', arg: `TO:<${rcpt}>`, line: `RCPT TO:<${rcpt}>` } });
-    return { ...base, envelope: { ...base.envelope, rcptTo: [...base.envelope.rcptTo, rcpt] } };
+    const { mailFrom, rcptTo } = c.session.envelope;
+    const envelope = { mailFrom: mailFrom ? mailFrom.address : undefined, rcptTo: [...rcptTo.map((a) => a.address), rcpt] };
+    return c.facts('rcpt', { rcpt, command: { verb: 'RCPT', arg: `TO:<${rcpt}>`, line: `RCPT TO:<${rcpt}>` }, envelope });
   };
   c.answer('rcpt', facts, {
     normal: () => finish(),

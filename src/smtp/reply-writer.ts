@@ -79,20 +79,10 @@ export class ReplyWriter {
     const rcpts = this.about(envelope);
     const messageId = stage === 'message' ? storedId : undefined;
     const answers = verb && stage !== 'connect' && stage !== 'message' ? verb : undefined;
-    for (let i = 0; i < lines.length; i++) {
-      this.log.record({
-        direction: 'out',
-        text: lines[i]!,
-        code,
-        ...(enhanced ? { enhanced } : {}),
-        ...(i < lines.length - 1 ? { more: true } : {}),
-        stage,
-        ...(answers ? { verb: answers } : {}),
-        ...(rule ? { rule } : {}),
-        ...(sender !== undefined ? { sender } : {}),
-        ...(rcpts ? { rcpts } : {}),
-        ...(messageId ? { messageId } : {}),
-      });
+    // one literal per line, absent fields undefined: this runs for every reply line
+    const last = lines.length - 1;
+    for (let i = 0; i <= last; i++) {
+      this.log.record({ direction: 'out', text: lines[i]!, code, enhanced: enhanced ?? undefined, more: i < last || undefined, stage, verb: answers, rule, sender, rcpts, messageId });
     }
     this.answering.storedId = undefined;
   }
