@@ -24,7 +24,9 @@ import { readHead, receiveBody, type MessageBody } from '../spool/body.js';
 import { styleContext, styleLines, type StyleContext } from '../catalog/style.js';
 import { entryReply, findEntry, type CatalogEntry } from '../catalog/index.js';
 import { classifyServerReply, type EventName } from '../engine/events.js';
-import type { SessionLog, SmtpRuntime } from './runtime.js';
+import type { SessionLog, SmtpRuntime, TranscriptEntry } from './runtime.js';
+import { commandRecord, messageRecord, replyRecord } from './records.js';
+import type { NoteKind } from '../transcript/record.js';
 import type { MockSmtpServer } from './server.js';
 import { fillPlaceholders, replyTexts, wireLines, type Placeholders } from './write.js';
 
@@ -48,6 +50,8 @@ interface PendingReply {
   onlyIfPositive?: boolean;
   /** EHLO: keep smtp-server's capability lines after the rule's text. */
   keepCapabilities?: boolean;
+  /** The end-of-data reply: the id of the message it stored, for its transcript record. */
+  messageId?: string;
 }
 
 const reply = (code: number, enhanced: string | null, text: string, close = false): Reply =>
@@ -114,6 +118,8 @@ export class MockConnection extends SMTPConnection {
   /** Runs while a line has started but not ended (see watchSocket). */
   private lineTimer: NodeJS.Timeout | undefined;
   private watched: Socket | TLSSocket | undefined;
+  /** The last line heard and not yet answered: the reply that answers it is recorded with its stage, verb, recipients. */
+  private heard: TranscriptEntry | undefined;
 
   constructor(server: MockSmtpServer, socket: Socket | TLSSocket, options?: ConstructorParameters<typeof SMTPConnection>[2]) {
     super(server, socket, options);
@@ -223,6 +229,7 @@ export class MockConnection extends SMTPConnection {
           [...this.texts(pending.reply), ...extra],
           pending.rule,
           pending.reply.close,
+          pending.messageId,
         );
         return;
       }
@@ -258,7 +265,7 @@ export class MockConnection extends SMTPConnection {
     return (this.style ??= styleContext(this.styleRandom));
   }
 
-  private writeLines(code: number, enhanced: string | null, texts: string[], rule: string | undefined, close: boolean): void {
+  private writeLines(code: number, enhanced: string | null, texts: string[], rule: string | undefined, close: boolean, messageId?: string): void {
     const lines = wireLines(code, enhanced, texts);
     let payload = lines.join('\r\n');
     if (code >= 400) this.session.error = payload;
@@ -267,15 +274,19 @@ export class MockConnection extends SMTPConnection {
     // while a TLS handshake runs, _socket is still the raw socket: writing would corrupt it
     if (!this._upgrading && !socket.destroyed && socket.readyState === 'open') {
       socket.write(payload + '\r\n');
-      for (const line of lines) this.log.line('out', line, rule);
+      const heard = this.heard;
+      // a reply answers the last line heard once; a later one (a timeout's 421) answers none
+      this.heard = undefined;
+      const last = lines.length - 1;
+      for (let i = 0; i <= last; i++) this.log.record(replyRecord(code, enhanced, lines[i]!, i < last, rule, heard, this.session.envelope, messageId));
     }
     // whatever was written, an accepting rule's turn is over
     this.acceptedBy = undefined;
     if (close || code === 421) this.close();
   }
 
-  private note(text: string, rule?: string): void {
-    this.log.line('note', text, rule);
+  private note(note: NoteKind, text: string, rule?: string): void {
+    this.log.record({ direction: 'note', text, note, rule });
   }
 
   private placeholders(): Placeholders {
@@ -371,7 +382,7 @@ export class MockConnection extends SMTPConnection {
     }
     const go = () => this.guard(`rule ${rule?.id ?? ''} at ${stage}`, () => this.carryOut(action, rule?.id, outcome));
     if (action.delayMs > 0) {
-      this.note(`delaying ${action.delayMs} ms`, rule?.id);
+      this.note('delay', `delaying ${action.delayMs} ms`, rule?.id);
       this.after(action.delayMs, go);
     } else {
       go();
@@ -381,11 +392,11 @@ export class MockConnection extends SMTPConnection {
   private carryOut(action: Action, rule: string | undefined, outcome: StageOutcome): void {
     switch (action.kind) {
       case 'drop':
-        this.note('connection dropped without a reply', rule);
+        this.note('dropped', 'connection dropped without a reply', rule);
         this._socket.destroy();
         return;
       case 'reset': {
-        this.note('connection reset (TCP RST)', rule);
+        this.note('reset', 'connection reset (TCP RST)', rule);
         // a TLS session wraps the TCP socket: the RST goes to the TCP socket underneath
         const tcp = (this._socket as Socket & { _parent?: Socket | null })._parent ?? this._socket;
         try {
@@ -411,8 +422,8 @@ export class MockConnection extends SMTPConnection {
   }
 
   /** Lets a hook's callback carry a rule's reply: smtp-server's own reply is replaced by it. */
-  private viaCallback(cb: ErrCallback, r: Reply, rule?: string): void {
-    this.pending = { reply: r, ...(rule ? { rule } : {}) };
+  private viaCallback(cb: ErrCallback, r: Reply, rule?: string, messageId?: string): void {
+    this.pending = { reply: r, ...(rule ? { rule } : {}), ...(messageId ? { messageId } : {}) };
     cb(isPositive(r) ? null : failure(r));
   }
 
@@ -430,7 +441,7 @@ export class MockConnection extends SMTPConnection {
 
   private eventAnswer(event: EventName): { kind: 'reply'; reply: Reply; rule: string } | { kind: 'drop' | 'reset'; rule: string } | undefined {
     const scenario = this.rt.scenario();
-    this.note(`event ${event}`);
+    this.note('event', `event ${event}`);
     if (scenario.eventRules.length) {
       let decision: Decision;
       try {
@@ -498,7 +509,7 @@ export class MockConnection extends SMTPConnection {
       (ptr) => {
         this._handlerPending = wasPending;
         this.ptrFacts = ptr;
-        this.note(`reverse DNS: ${ptr.result}${ptr.name ? ` (${ptr.name})` : ''}`);
+        this.note('dns', `reverse DNS: ${ptr.result}${ptr.name ? ` (${ptr.name})` : ''}`);
         this.guard('connect', start);
       },
       (err: unknown) => {
@@ -527,7 +538,7 @@ export class MockConnection extends SMTPConnection {
     const version = socket.getProtocol?.() ?? undefined;
     const cipher = socket.getCipher?.()?.name;
     this.log.update({ tls: true, ...(version ? { tlsVersion: version } : {}) });
-    this.note(`TLS established${version ? ` (${version}${cipher ? `, ${cipher}` : ''})` : ''}`);
+    this.note('tls', `TLS established${version ? ` (${version}${cipher ? `, ${cipher}` : ''})` : ''}`);
   }
 
   // --- commands without a smtp-server hook ----------------------------------------------------
@@ -535,7 +546,9 @@ export class MockConnection extends SMTPConnection {
   override _onCommand(command: Buffer, callback?: () => void): void {
     const line = command.toString('utf8');
     // AUTH arguments and continuation lines carry credentials: log them the way smtp-server does
-    this.log.line('in', this._redactCredentials((line.split(' ')[0] ?? '').toUpperCase(), line).line);
+    const said = (line.split(' ')[0] ?? '').toUpperCase();
+    this.heard = commandRecord(said, this._redactCredentials(said, line).line, !!this._nextHandler, this.session.envelope);
+    this.log.record(this.heard);
     if (this._upgrading || !this._ready || this._nextHandler || this._closing || this._server._closeTimeout) {
       if (!this._nextHandler) {
         // so smtp-server's refusals here (too soon, shutting down) classify against this line
@@ -660,7 +673,7 @@ export class MockConnection extends SMTPConnection {
     authChecks(scenario.zone).spf({ sender: address.address, ip: this.remoteAddress, helo: this.hostNameAppearsAs || '', mta: scenario.server.hostname }).then(
       (result) => {
         this.spfFacts = result;
-        this.note(`SPF ${result.result} for ${result.domain || '(no domain)'}`);
+        this.note('dns', `SPF ${result.result} for ${result.domain || '(no domain)'}`);
         this.guard('mail', () => this.mailDecision(address, cb));
       },
       (err: unknown) => {
@@ -711,7 +724,7 @@ export class MockConnection extends SMTPConnection {
           if (entry && (entry.stage === 'message' || entry.stage === 'data')) {
             // answered later, at its own stage; the first magic recipient of a transaction wins
             if (!this.magic.has(this.session.envelope)) this.magic.set(this.session.envelope, entry);
-            this.note(`magic recipient: ${entry.id} answers at ${entry.stage}`);
+            this.note('magic', `magic recipient: ${entry.id} answers at ${entry.stage}`);
             return finish();
           }
           if (entry) return this.viaCallback(finish, entryReply(entry), `magic:${entry.id}`);
@@ -735,7 +748,7 @@ export class MockConnection extends SMTPConnection {
     const map = this.notices.get(envelope) ?? new Map<string, { notice: NoticeSpec; rule?: string }>();
     map.set(rcpt.toLowerCase(), { notice, ...(rule ? { rule } : {}) });
     this.notices.set(envelope, map);
-    this.note(`${notice.kind === 'auto-reply' ? 'auto-reply' : `${notice.kind} notice`} for <${rcpt}> after ${notice.afterMs} ms`, rule);
+    this.note('notice', `${notice.kind === 'auto-reply' ? 'auto-reply' : `${notice.kind} notice`} for <${rcpt}> after ${notice.afterMs} ms`, rule);
   }
 
   /** What the scenario's mailboxes say about a recipient with no rule answering. */
@@ -810,7 +823,8 @@ export class MockConnection extends SMTPConnection {
     stream.on('error', () => undefined); // the client went away; smtp-server closes the session
     receiveBody(stream, { limit, spool: this.rt.spool, fixStart: unstuffLeadingDot }).then(
       ({ bytes, body }) => {
-        this.log.line('in', `<${bytes} bytes of message data>`);
+        this.heard = messageRecord(bytes, this.session.envelope);
+        this.log.record(this.heard);
         if (!body) {
           this.messageValues = { size: String(bytes) };
           return this.refuse(cb, 'message-too-big', TOO_BIG_REPLY);
@@ -854,7 +868,7 @@ export class MockConnection extends SMTPConnection {
       this.store(body, rule).then(
         (id) => {
           this.sendNotices(id, { head, whole: body.buffer !== undefined }, envelope, message, notice ? { notice, ...(rule ? { rule } : {}) } : undefined);
-          this.viaCallback(cb, answer ?? reply(250, '2.0.0', `OK: queued as ${id}`), rule);
+          this.viaCallback(cb, answer ?? reply(250, '2.0.0', `OK: queued as ${id}`), rule, id);
         },
         (err: unknown) => {
           if (err !== SESSION_CLOSED) this.rt.reportError(err, 'store');
@@ -873,12 +887,12 @@ export class MockConnection extends SMTPConnection {
       },
       accept: (rule) => store(rule),
       discard: (rule) => {
-        this.note('message discarded', rule);
+        this.note('discarded', 'message discarded', rule);
         this.viaCallback(cb, DISCARD_REPLY, rule);
       },
       reply: (r, rule) => (isPositive(r) ? store(rule, r) : this.viaCallback(cb, r, rule)),
       notice: (notice, rule) => {
-        this.note(`${notice.kind === 'auto-reply' ? 'auto-reply' : `${notice.kind} notice`} after ${notice.afterMs} ms`, rule);
+        this.note('notice', `${notice.kind === 'auto-reply' ? 'auto-reply' : `${notice.kind} notice`} after ${notice.afterMs} ms`, rule);
         store(rule, undefined, notice);
       },
     });

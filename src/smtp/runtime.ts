@@ -8,27 +8,10 @@ import type { CompiledScenario } from '../engine/scenario.js';
 import type { StateStore } from '../state/types.js';
 import type { NoticeRequest } from '../outbound/queue.js';
 import type { MessageBody, Spool } from '../spool/body.js';
+import type { SessionInfo, SessionLog } from '../transcript/record.js';
 
-export type LineDirection = 'in' | 'out' | 'note';
-
-/** The live record of one SMTP session, written as it happens. */
-export interface SessionLog {
-  readonly id: string;
-  line(direction: LineDirection, text: string, rule?: string): void;
-  /** Updates what is known about the session (HELO name, TLS, user…). */
-  update(info: Partial<SessionInfo>): void;
-  end(): void;
-}
-
-export interface SessionInfo {
-  clientIp: string;
-  clientPort: number;
-  listener: 'smtp' | 'smtps';
-  heloName?: string;
-  tls?: boolean;
-  tlsVersion?: string;
-  authUser?: string;
-}
+// the session log's types live with the transcript record (store/ reads them from there, never from smtp/)
+export type { LineDirection, SessionInfo, SessionLog, TranscriptEntry } from '../transcript/record.js';
 
 export interface AcceptedMessage {
   readonly sessionId: string;

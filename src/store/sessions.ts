@@ -1,16 +1,13 @@
 /** Session transcripts: every line in and out, stamped with time and the rule that answered. */
 import { Oldest } from '../util/oldest.js';
-import type { LineDirection, SessionInfo, SessionLog } from '../smtp/runtime.js';
+import type { SessionInfo, SessionLog, TranscriptEntry, TranscriptRecord } from '../transcript/record.js';
 import { TranscriptTally } from './transcript-reader.js';
 
-export interface TranscriptLine {
-  /** Milliseconds since the epoch, from the injected clock. */
-  readonly at: number;
-  readonly direction: LineDirection;
-  readonly text: string;
-  /** The rule that answered (for lines out), when a rule did. */
-  readonly rule?: string;
-}
+/** A transcript line as the store keeps it: the adapter's record, stamped with time and session. */
+export type TranscriptLine = TranscriptRecord;
+
+/** The entry the log was handed, stamped in place (the log owns it from then on: no copy per line). */
+type Stamped = { -readonly [K in keyof TranscriptRecord]: TranscriptRecord[K] };
 
 export interface SessionRecord extends SessionInfo {
   readonly id: string;
@@ -122,7 +119,12 @@ export class SessionStore {
     this.events?.sessionStarted(record);
     return {
       id: record.id,
-      line: (direction, text, rule) => this.log(record, rule ? { at: this.options.now(), direction, text, rule } : { at: this.options.now(), direction, text }),
+      record: (entry: TranscriptEntry) => {
+        const line = entry as Stamped;
+        line.at = this.options.now();
+        line.session = record.id;
+        this.log(record, line);
+      },
       update(info) {
         Object.assign(record, info);
       },
@@ -166,7 +168,7 @@ export class SessionStore {
     if (to <= from) return;
     const dropped = t.slice(from, to);
     const count = (record.elided?.count ?? 0) + dropped.length;
-    const note: TranscriptLine = { at: dropped.at(-1)!.at, direction: 'note', text: `${count} lines not kept in memory (the first ${after} are above, the latest below)` };
+    const note: TranscriptLine = { at: dropped.at(-1)!.at, session: record.id, direction: 'note', note: 'elided', text: `${count} lines not kept in memory (the first ${after} are above, the latest below)` };
     t.splice(after, to - after, note);
     record.elided = { after, count };
     if (this.holds(record)) this.total -= to - after - 1;
@@ -193,7 +195,7 @@ export class SessionStore {
     const t = record.transcript;
     if (t.length <= 1) return;
     const count = t.length - (record.elided ? 1 : 0) + (record.elided?.count ?? 0);
-    const note: TranscriptLine = { at: t.at(-1)!.at, direction: 'note', text: `${count} lines not kept in memory (over the line budget, the oldest ended sessions go first)` };
+    const note: TranscriptLine = { at: t.at(-1)!.at, session: record.id, direction: 'note', note: 'elided', text: `${count} lines not kept in memory (over the line budget, the oldest ended sessions go first)` };
     this.total -= t.length - 1;
     t.splice(0, t.length, note);
     record.elided = { after: 0, count };
