@@ -1,13 +1,10 @@
 /** Session transcripts: every line in and out, stamped with time and the rule that answered. */
 import { Oldest } from '../util/oldest.js';
-import type { SessionInfo, SessionLog, TranscriptEntry, TranscriptRecord } from '../transcript/record.js';
+import type { SessionInfo, SessionLog, TranscriptEntry } from '../transcript/record.js';
+import { TranscriptLine } from './transcript-line.js';
 import { TranscriptTally } from './transcript-reader.js';
 
-/** A transcript line as the store keeps it: the adapter's record, stamped with time and session. */
-export type TranscriptLine = TranscriptRecord;
-
-/** The entry the log was handed, stamped in place (the log owns it from then on: no copy per line). */
-type Stamped = { -readonly [K in keyof TranscriptRecord]: TranscriptRecord[K] };
+export { TranscriptLine };
 
 export interface SessionRecord extends SessionInfo {
   readonly id: string;
@@ -119,12 +116,7 @@ export class SessionStore {
     this.events?.sessionStarted(record);
     return {
       id: record.id,
-      record: (entry: TranscriptEntry) => {
-        const line = entry as Stamped;
-        line.at = this.options.now();
-        line.session = record.id;
-        this.log(record, line);
-      },
+      record: (entry: TranscriptEntry) => this.log(record, new TranscriptLine(this.options.now(), record.id, entry)),
       update(info) {
         Object.assign(record, info);
       },
@@ -168,7 +160,7 @@ export class SessionStore {
     if (to <= from) return;
     const dropped = t.slice(from, to);
     const count = (record.elided?.count ?? 0) + dropped.length;
-    const note: TranscriptLine = { at: dropped.at(-1)!.at, session: record.id, direction: 'note', note: 'elided', text: `${count} lines not kept in memory (the first ${after} are above, the latest below)` };
+    const note = new TranscriptLine(dropped.at(-1)!.at, record.id, { direction: 'note', note: 'elided', text: `${count} lines not kept in memory (the first ${after} are above, the latest below)` });
     t.splice(after, to - after, note);
     record.elided = { after, count };
     if (this.holds(record)) this.total -= to - after - 1;
@@ -195,7 +187,7 @@ export class SessionStore {
     const t = record.transcript;
     if (t.length <= 1) return;
     const count = t.length - (record.elided ? 1 : 0) + (record.elided?.count ?? 0);
-    const note: TranscriptLine = { at: t.at(-1)!.at, session: record.id, direction: 'note', note: 'elided', text: `${count} lines not kept in memory (over the line budget, the oldest ended sessions go first)` };
+    const note = new TranscriptLine(t.at(-1)!.at, record.id, { direction: 'note', note: 'elided', text: `${count} lines not kept in memory (over the line budget, the oldest ended sessions go first)` });
     this.total -= t.length - 1;
     t.splice(0, t.length, note);
     record.elided = { after: 0, count };

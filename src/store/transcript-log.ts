@@ -29,8 +29,8 @@
 import { dirname, join, resolve } from 'node:path';
 import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { appendLinesDurable, readJsonLines, replaceFileDurable, SerialQueue } from './durable.js';
-import { wholeTranscript, type SessionEvents, type SessionRecord, type SessionStore, type TranscriptLine } from './sessions.js';
-import { TRANSCRIPT_FORMAT } from '../transcript/record.js';
+import { TranscriptLine, wholeTranscript, type SessionEvents, type SessionRecord, type SessionStore } from './sessions.js';
+import { TRANSCRIPT_FORMAT, type TranscriptRecord } from '../transcript/record.js';
 import { upgradeTranscript, type TextLine } from './transcript-v1.js';
 
 export const TRANSCRIPT_LOG_FILE = 'sessions.jsonl';
@@ -60,7 +60,7 @@ function isTextLine(v: unknown): v is TextLine {
 const optional = (v: unknown, type: 'string' | 'number' | 'boolean') => v === undefined || typeof v === type;
 
 /** A record of format 2: a line of format 1 whose optional fields have their types. */
-function isRecordLine(v: unknown): v is TranscriptLine {
+function isRecordLine(v: unknown): v is TranscriptRecord {
   if (!isTextLine(v)) return false;
   const r = v as unknown as Record<string, unknown>;
   return (
@@ -83,19 +83,21 @@ function asRecord(v: unknown): SessionRecord | undefined {
   if (format === undefined) {
     if (!v.transcript.every(isTextLine)) return undefined;
     const { transcript, heloName } = upgradeTranscript(v.id, v.transcript);
-    return { ...session, transcript, ...(heloName && session.heloName === undefined ? { heloName } : {}) } as unknown as SessionRecord;
+    return { ...session, transcript: kept(transcript, v.id), ...(heloName && session.heloName === undefined ? { heloName } : {}) } as unknown as SessionRecord;
   }
   if (format !== TRANSCRIPT_FORMAT || !v.transcript.every(isRecordLine)) return undefined;
-  for (const line of v.transcript as { session?: string }[]) line.session ??= v.id;
-  return session as unknown as SessionRecord;
+  return { ...session, transcript: kept(v.transcript, v.id) } as unknown as SessionRecord;
 }
+
+/** Records read back, as the store keeps lines. */
+const kept = (records: readonly TranscriptRecord[], session: string) => records.map((r) => TranscriptLine.from(r, session));
 
 /** A session as a line of the file: its fields, and the format they are in. */
 const sessionLine = (record: SessionRecord) => JSON.stringify({ format: TRANSCRIPT_FORMAT, ...record });
 
 /** The lines a session spooled, in order; none when there is no file. */
 async function readSpool(path: string): Promise<TranscriptLine[]> {
-  return (await readJsonLines(path)).values.filter(isRecordLine);
+  return (await readJsonLines(path)).values.filter(isRecordLine).map((r) => TranscriptLine.from(r, ''));
 }
 
 /** The number in a SessionStore id (`s` + base 36), for ordering and for continuing the sequence. */

@@ -267,10 +267,12 @@ describe('TranscriptLog with the line budget', () => {
     expect(written.map((r) => r.id)).toEqual([other.id, session.id]);
     const long = written[1]!;
     expect(long.transcript).toHaveLength(GREETING.length + 40 * 8 + 2);
-    expect(long.transcript).toEqual(logged);
+    // written whole: every record with all its fields
+    const json = (lines: readonly TranscriptLine[]) => JSON.parse(JSON.stringify(lines)) as unknown;
+    expect(long.transcript).toEqual(json(logged));
     expect(long).not.toHaveProperty('elided');
     expect(long).toMatchObject({ id: session.id, endedAt: kept.endedAt, clientPort: 1 });
-    expect(written[0]!.transcript).toEqual(store.get(other.id)!.transcript);
+    expect(written[0]!.transcript).toEqual(json(store.get(other.id)!.transcript));
     // the spooled lines are gone once written
     expect(await readdir(join(dir, TRANSCRIPT_SPOOL_DIR))).toEqual([]);
 
