@@ -38,7 +38,7 @@ const recipientsOf = (envelope: Envelope) => envelope?.rcptTo?.map((a) => a.addr
  * server prompt (an AUTH exchange) rather than being a command.
  */
 export function commandRecord(verb: string, text: string, continued: boolean, envelope: Envelope): TranscriptEntry {
-  if (continued) return { direction: 'in', text, stage: 'auth' };
+  if (continued) return { direction: 'in', text, stage: 'auth', sender: senderOf(envelope) };
   const stage = STAGE_OF_VERB.get(verb) ?? (verb === 'HELP' ? undefined : 'unknown');
   switch (verb) {
     // MAIL starts a transaction (its sender is the one it names), RSET and a greeting end one
