@@ -3,9 +3,10 @@
  * and session. Its own (enumerable) properties are what a line always had — `at`, `direction`,
  * `text` and `rule` when a rule answered — so code that compares or copies the lines of
  * `SessionRecord.transcript` (users' tests of the test helper's `sessions()`, say) sees them as
- * before; the record's other fields are read through getters from the entry the adapter wrote,
- * kept as it was handed over (no copy per line). `toJSON` gives the whole record, as `--store`
- * writes it.
+ * before; the record's other fields are private, read through getters. One object per line,
+ * as before records (the adapter's entry is copied field by field and left to die young: it
+ * costs the garbage collector less than keeping it). `toJSON` gives the whole record, as
+ * `--store` writes it.
  */
 import type { LineDirection, NoteKind, TranscriptEntry, TranscriptRecord } from '../transcript/record.js';
 import type { Stage } from '../engine/stages.js';
@@ -17,7 +18,16 @@ export class TranscriptLine implements TranscriptRecord {
   /** Set only when a rule answered, so a line without one has no `rule` key. */
   declare readonly rule?: string;
   readonly #session: string;
-  readonly #entry: TranscriptEntry;
+  readonly #stage: Stage | undefined;
+  readonly #verb: string | undefined;
+  readonly #code: number | undefined;
+  readonly #enhanced: string | undefined;
+  readonly #more: boolean | undefined;
+  readonly #rcpts: readonly string[] | undefined;
+  readonly #sender: string | undefined;
+  readonly #messageId: string | undefined;
+  readonly #bytes: number | undefined;
+  readonly #note: NoteKind | undefined;
 
   constructor(at: number, session: string, entry: TranscriptEntry) {
     this.at = at;
@@ -25,7 +35,16 @@ export class TranscriptLine implements TranscriptRecord {
     this.text = entry.text;
     if (entry.rule) (this as { rule?: string }).rule = entry.rule;
     this.#session = session;
-    this.#entry = entry;
+    this.#stage = entry.stage;
+    this.#verb = entry.verb;
+    this.#code = entry.code;
+    this.#enhanced = entry.enhanced;
+    this.#more = entry.more;
+    this.#rcpts = entry.rcpts;
+    this.#sender = entry.sender;
+    this.#messageId = entry.messageId;
+    this.#bytes = entry.bytes;
+    this.#note = entry.note;
   }
 
   /** A record read back (from `--store`), `session` filled in when it lacks one. */
@@ -37,38 +56,54 @@ export class TranscriptLine implements TranscriptRecord {
     return this.#session;
   }
   get stage(): Stage | undefined {
-    return this.#entry.stage;
+    return this.#stage;
   }
   get verb(): string | undefined {
-    return this.#entry.verb;
+    return this.#verb;
   }
   get code(): number | undefined {
-    return this.#entry.code;
+    return this.#code;
   }
   get enhanced(): string | undefined {
-    return this.#entry.enhanced;
+    return this.#enhanced;
   }
   get more(): boolean | undefined {
-    return this.#entry.more;
+    return this.#more;
   }
   get rcpts(): readonly string[] | undefined {
-    return this.#entry.rcpts;
+    return this.#rcpts;
   }
   get sender(): string | undefined {
-    return this.#entry.sender;
+    return this.#sender;
   }
   get messageId(): string | undefined {
-    return this.#entry.messageId;
+    return this.#messageId;
   }
   get bytes(): number | undefined {
-    return this.#entry.bytes;
+    return this.#bytes;
   }
   get note(): NoteKind | undefined {
-    return this.#entry.note;
+    return this.#note;
   }
 
   /** The whole record (written when a session is stored; undefined fields drop out). */
   toJSON(): TranscriptRecord {
-    return { ...this.#entry, at: this.at, session: this.#session };
+    return {
+      at: this.at,
+      session: this.#session,
+      direction: this.direction,
+      text: this.text,
+      stage: this.#stage,
+      verb: this.#verb,
+      code: this.#code,
+      enhanced: this.#enhanced,
+      more: this.#more,
+      rule: this.rule,
+      rcpts: this.#rcpts,
+      sender: this.#sender,
+      messageId: this.#messageId,
+      bytes: this.#bytes,
+      note: this.#note,
+    };
   }
 }
