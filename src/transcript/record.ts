@@ -16,7 +16,9 @@ export type LineDirection = 'in' | 'out' | 'note';
 
 /**
  * What a note says, for readers that act on it. `dropped`/`reset`: the server closed without a
- * reply; `elided`: lines not kept in memory (the text says how many).
+ * reply; `elided`: lines not kept in memory (the text says how many); `dns`: reverse DNS and SPF
+ * results; `notice`: a DSN or auto-reply queued; `info`: a note of format 1 whose wording is not
+ * one of these.
  */
 export type NoteKind =
   | 'dropped'
@@ -51,9 +53,15 @@ export interface TranscriptRecord {
   readonly more?: boolean;
   /** What decided: a rule id, `builtin:<name>`, `magic:<entry id>`, `replies.<event>`, or `error`; absent for smtp-server's own answer. */
   readonly rule?: string;
-  /** Whom it concerns: at RCPT the recipient being added; at DATA and after the message, the accepted recipients. */
+  /**
+   * Whom it concerns: at RCPT the recipient being added; at DATA and the message, the accepted
+   * recipients. On the line in and on the reply that answers it (they share the array).
+   */
   readonly rcpts?: readonly string[];
-  /** The transaction's envelope sender, from MAIL on. */
+  /**
+   * The transaction's envelope sender: at MAIL the one it names; absent on RSET and greetings
+   * (they end the transaction) and where there is none. On lines in and replies alike.
+   */
   readonly sender?: string;
   /** Out: the id of the message stored by the transaction this reply ends. */
   readonly messageId?: string;
@@ -63,7 +71,7 @@ export interface TranscriptRecord {
   readonly note?: NoteKind;
 }
 
-/** What the adapter hands the session log; the log stamps `at` and `session`. */
+/** What the adapter hands the session log; the log stamps `at` and `session` (and copies the fields it keeps: the entry may be dropped after the call). */
 export type TranscriptEntry = Omit<TranscriptRecord, 'at' | 'session'>;
 
 export interface SessionInfo {
