@@ -6,7 +6,11 @@
  */
 import type { SMTPServerSession } from 'smtp-server';
 import type { Stage } from '../engine/stages.js';
-import type { TranscriptEntry } from '../transcript/record.js';
+import type { TranscriptEntry, TranscriptStage } from '../transcript/record.js';
+
+/** The transcript's list of stages is the engine's (record.ts spells it out to stay a leaf). */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const STAGES_AGREE: Same<Stage, TranscriptStage> = true;
 
 type Envelope = SMTPServerSession['envelope'] | undefined;
 

@@ -8,8 +8,7 @@
  * costs the garbage collector less than keeping it). `toJSON` gives the whole record, as
  * `--store` writes it.
  */
-import type { LineDirection, NoteKind, TranscriptEntry, TranscriptRecord } from '../transcript/record.js';
-import type { Stage } from '../engine/stages.js';
+import type { LineDirection, NoteKind, TranscriptEntry, TranscriptRecord, TranscriptStage as Stage } from '../transcript/record.js';
 
 export class TranscriptLine implements TranscriptRecord {
   readonly at: number;

@@ -7,7 +7,13 @@
  *
  * This module is a leaf: smtp/ writes records, store/ keeps them, http/ and testing/ read them.
  */
-import type { Stage } from '../engine/stages.js';
+
+/**
+ * The stages of src/engine/stages.ts, spelled out: this module imports nothing (engine/ may
+ * import it, so it must not import engine/). src/smtp/records.ts fails to compile if the two
+ * lists part.
+ */
+export type TranscriptStage = 'connect' | 'helo' | 'starttls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'message' | 'rset' | 'noop' | 'vrfy' | 'quit' | 'unknown';
 
 /** The version of the record shape, written into `--store`'s sessions.jsonl (files without one are version 1: text-only lines). */
 export const TRANSCRIPT_FORMAT = 2;
@@ -42,7 +48,7 @@ export interface TranscriptRecord {
   /** The line as it went over the wire (credentials redacted), or the note's words. */
   readonly text: string;
   /** The stage the line belongs to: the command's stage for a line in and its reply. */
-  readonly stage?: Stage;
+  readonly stage?: TranscriptStage;
   /** Upper-case command verb: of the command itself (in), of the command a reply answers (out). Absent for the greeting and message data. */
   readonly verb?: string;
   /** Out: the reply code. */
