@@ -65,10 +65,15 @@ function isRecordLine(v: unknown): v is TranscriptRecord {
   const r = v as unknown as Record<string, unknown>;
   return (
     optional(r.session, 'string') &&
+    optional(r.stage, 'string') &&
+    optional(r.verb, 'string') &&
     optional(r.code, 'number') &&
     optional(r.enhanced, 'string') &&
     optional(r.more, 'boolean') &&
     optional(r.bytes, 'number') &&
+    optional(r.sender, 'string') &&
+    optional(r.messageId, 'string') &&
+    optional(r.note, 'string') &&
     (r.rcpts === undefined || (Array.isArray(r.rcpts) && r.rcpts.every((a) => typeof a === 'string')))
   );
 }
