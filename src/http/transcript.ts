@@ -98,8 +98,9 @@ export interface MessageTransaction {
 }
 
 /**
- * Finds a message's transaction in its session: the last `<size bytes>` line logged no later
- * than the message was stored (both times come from the same clock), back to its MAIL.
+ * Finds a message's transaction in its session: the last message-data record of its size logged
+ * no later than the message was stored (both times come from the same clock), unless the reply
+ * to it names another stored message, back to its MAIL.
  */
 export function transactionOf(message: StoredMessage, session: SessionRecord | undefined): MessageTransaction | undefined {
   if (!session) return undefined;
