@@ -8,9 +8,6 @@ import type { MockMxServer } from '../server/types.js';
 import type { Hub } from './hub.js';
 import { outcomeOf } from '../store/transcript-outcome.js';
 
-const FINAL_REPLY_LINE = /^(\d{3})(?: (.*))?$/;
-const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?: |$)/;
-
 export function createMetrics(mx: MockMxServer, hub: Hub): Registry {
   const registry = new Registry();
   const registers = [registry];
@@ -62,22 +59,13 @@ export function createMetrics(mx: MockMxServer, hub: Hub): Registry {
     },
   });
 
-  // multi-line replies count once, on their last line; the rule may be named on any line
-  const ruleOfReply = new Map<string, string>();
+  // multi-line replies count once, on their last line (the adapter names the rule on every line)
   hub.on('session', (s) => sessions.inc({ listener: s.listener }));
-  hub.on('line', (s, line) => {
-    if (line.direction !== 'out') return;
-    if (line.rule) ruleOfReply.set(s.id, line.rule);
-    const m = FINAL_REPLY_LINE.exec(line.text);
-    if (!m) return;
-    const rule = ruleOfReply.get(s.id) ?? '';
-    ruleOfReply.delete(s.id);
-    replies.inc({ code: m[1]!, enhanced: ENHANCED.exec(m[2] ?? '')?.[1] ?? '', rule });
+  hub.on('line', (_s, line) => {
+    if (line.direction !== 'out' || line.more || line.code === undefined) return;
+    replies.inc({ code: String(line.code), enhanced: line.enhanced ?? '', rule: line.rule ?? '' });
   });
-  hub.on('sessionEnd', (s) => {
-    ruleOfReply.delete(s.id);
-    ended.inc({ outcome: outcomeOf(s).status });
-  });
+  hub.on('sessionEnd', (s) => ended.inc({ outcome: outcomeOf(s).status }));
   hub.on('message', (m) => {
     accepted.inc();
     bytes.inc(m.size);

@@ -3,7 +3,7 @@ import type { CompiledRule, CompiledScenario } from '../engine/scenario.js';
 import type { Reply } from '../engine/reply.js';
 import type { SessionRecord, TranscriptLine } from '../store/sessions.js';
 import type { ParsedMessage, StoredMessage } from '../store/types.js';
-import { outcomeOf, repliesOf, transactionOf, type MessageTransaction, type Refusal, type WireReply } from '../store/transcript-outcome.js';
+import { outcomeOf, transactionOf, type MessageTransaction, type Refusal, type WireReply } from '../store/transcript-outcome.js';
 
 export const API = '/api/v1';
 import { PUSHED_RULES_FILE } from '../scenario/pushed.js';
@@ -77,22 +77,10 @@ export function messageDetail(m: StoredMessage, p: ParsedMessage, session: Sessi
 
 export const lineJson = (l: TranscriptLine) => ({ at: iso(l.at), direction: l.direction, text: l.text, ...(l.rule ? { rule: l.rule } : {}) });
 
-const HELO = /^(?:HELO|EHLO|LHLO)\s+(\S+)/i;
-
-/** The name the client last greeted with and was accepted, read from the transcript when the record lacks it. */
-function heloOf(s: SessionRecord): string | undefined {
-  if (s.heloName) return s.heloName;
-  let name: string | undefined;
-  for (const r of repliesOf(s.transcript)) {
-    const m = r.command !== undefined && r.code === 250 ? HELO.exec(r.command) : null;
-    if (m) name = m[1];
-  }
-  return name;
-}
-
 /** A session without its transcript (what the event stream announces). */
 export function sessionHead(s: SessionRecord) {
-  const heloName = heloOf(s);
+  // the adapter records the name each accepted greeting gave (a legacy file's is read on load)
+  const heloName = s.heloName;
   return {
     id: s.id,
     startedAt: iso(s.startedAt),

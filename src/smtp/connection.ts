@@ -326,7 +326,7 @@ export class MockConnection extends SMTPConnection {
       this.answering.stage = stageOfVerb(verb);
     }
     // AUTH arguments and continuation lines carry credentials: log them the way smtp-server does
-    this.writer.recordCommand(this._redactCredentials(verb, line).line, this._nextHandler ? undefined : verb);
+    this.writer.recordCommand(verb, this._redactCredentials(verb, line).line, !!this._nextHandler);
     if (busy) return super._onCommand(command, callback);
     const done = () => this._whenWritable(callback ?? (() => undefined));
     if (verb === 'MAIL' || verb === 'RCPT') this.answering.address = /<([^<>]*)>/.exec(this.answering.arg)?.[1];

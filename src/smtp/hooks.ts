@@ -147,7 +147,7 @@ export function onAuthStage(c: MockConnection, auth: SMTPServerAuthentication, c
 export function onMessageStage(c: MockConnection, stream: SMTPServerDataStream, cb: ErrCallback): void {
   receiveMessage(stream, c.rt.scenario().server.size, c.rt.spool).then(({ bytes, body }) => {
     c.answering.stage = 'message';
-    c.log.record({ direction: 'in', text: `<${bytes} bytes of message data>`, stage: 'message', bytes });
+    c.writer.recordMessage(bytes);
     if (!body) {
       c.answering.messageValues = { size: String(bytes) };
       return c.refuse(cb, 'message-too-big');

@@ -8,7 +8,8 @@ import type { SMTPServerSession } from 'smtp-server';
 import { styleContext, styleLines, type StyleContext } from '../catalog/style.js';
 import type { Reply } from '../engine/reply.js';
 import type { Stage } from '../engine/stages.js';
-import type { NoteKind, SessionLog } from '../transcript/record.js';
+import type { NoteKind, SessionLog, TranscriptEntry } from '../transcript/record.js';
+import { commandRecord, messageRecord, replyRecord } from './records.js';
 import { sessionPlaceholders } from './values.js';
 import { replyTexts, type Placeholders } from './write.js';
 
@@ -39,6 +40,8 @@ export interface SessionPeer {
 export class ReplyWriter {
   readonly answering: Answering = { verb: '', arg: '', stage: 'connect', address: undefined, rcpt: undefined, messageValues: {}, storedId: undefined };
   private style: StyleContext | undefined;
+  /** The line the next reply answers. */
+  private heard: TranscriptEntry | undefined;
 
   constructor(
     private readonly log: SessionLog,
@@ -71,24 +74,27 @@ export class ReplyWriter {
     });
   }
 
-  /** Records the wire lines of one reply as written. */
+  /** Records the wire lines of one reply as written: it answers the line last heard, if that is not answered yet. */
   recordReply(lines: readonly string[], code: number, enhanced: string | null, rule: string | undefined): void {
-    const { stage, verb, storedId } = this.answering;
+    const heard = this.heard;
+    this.heard = undefined;
     const envelope = this.peer.envelope();
-    const sender = this.sender(envelope);
-    const rcpts = this.about(envelope);
-    const messageId = stage === 'message' ? storedId : undefined;
-    const answers = verb && stage !== 'connect' && stage !== 'message' ? verb : undefined;
-    // one literal per line, absent fields undefined: this runs for every reply line
+    const messageId = heard?.bytes !== undefined ? this.answering.storedId : undefined;
     const last = lines.length - 1;
-    for (let i = 0; i <= last; i++) {
-      this.log.record({ direction: 'out', text: lines[i]!, code, enhanced: enhanced ?? undefined, more: i < last || undefined, stage, verb: answers, rule, sender, rcpts, messageId });
-    }
+    for (let i = 0; i <= last; i++) this.log.record(replyRecord(code, enhanced, lines[i]!, i < last, rule, heard, envelope, messageId));
     this.answering.storedId = undefined;
   }
 
-  recordCommand(text: string, verb: string | undefined): void {
-    this.log.record({ direction: 'in', text, stage: this.answering.stage, ...(verb ? { verb } : {}) });
+  /** A client line; `continued` when it answers a server prompt (an AUTH exchange) rather than being a command. */
+  recordCommand(verb: string, text: string, continued: boolean): void {
+    this.heard = commandRecord(verb, text, continued, this.peer.envelope());
+    this.log.record(this.heard);
+  }
+
+  /** The message data, one record for the whole body. */
+  recordMessage(bytes: number): void {
+    this.heard = messageRecord(bytes, this.peer.envelope());
+    this.log.record(this.heard);
   }
 
   note(kind: NoteKind, text: string, rule?: string): void {
@@ -98,13 +104,6 @@ export class ReplyWriter {
   /** At MAIL the sender is not in the envelope until the command is accepted. */
   private sender(envelope: SMTPServerSession['envelope'] | undefined): string | undefined {
     return envelope?.mailFrom ? envelope.mailFrom.address : this.answering.verb === 'MAIL' ? this.answering.address : undefined;
-  }
-
-  /** Whom a reply concerns: the recipient being added at RCPT; the accepted ones at DATA and after the message. */
-  private about(envelope: SMTPServerSession['envelope'] | undefined): readonly string[] | undefined {
-    const { stage, rcpt } = this.answering;
-    if (stage === 'rcpt') return rcpt !== undefined ? [rcpt] : undefined;
-    return (stage === 'data' || stage === 'message') && envelope ? envelope.rcptTo.map((r) => r.address) : undefined;
   }
 
   /** One token per session, like a provider's per-connection id. */

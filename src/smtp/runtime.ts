@@ -10,7 +10,8 @@ import type { NoticeRequest } from '../outbound/queue.js';
 import type { MessageBody, Spool } from '../spool/body.js';
 import type { SessionInfo, SessionLog } from '../transcript/record.js';
 
-export type { LineDirection, SessionInfo, SessionLog } from '../transcript/record.js';
+// the session log's types live with the transcript record (store/ reads them from there, never from smtp/)
+export type { LineDirection, SessionInfo, SessionLog, TranscriptEntry } from '../transcript/record.js';
 
 export interface AcceptedMessage {
   readonly sessionId: string;

@@ -1,16 +1,10 @@
 /** Session transcripts: every line in and out, stamped with time and the rule that answered. */
 import { Oldest } from '../util/oldest.js';
-import type { LineDirection, SessionInfo, SessionLog } from '../smtp/runtime.js';
+import type { SessionInfo, SessionLog, TranscriptEntry } from '../transcript/record.js';
+import { TranscriptLine } from './transcript-line.js';
 import { TranscriptTally } from './transcript-reader.js';
 
-export interface TranscriptLine {
-  /** Milliseconds since the epoch, from the injected clock. */
-  readonly at: number;
-  readonly direction: LineDirection;
-  readonly text: string;
-  /** The rule that answered (for lines out), when a rule did. */
-  readonly rule?: string;
-}
+export { TranscriptLine };
 
 export interface SessionRecord extends SessionInfo {
   readonly id: string;
@@ -112,7 +106,7 @@ export class SessionStore {
     this.budget = options.lineBudget ?? LINES_PER_SESSION * options.maxSessions;
   }
 
-  open(info: SessionInfo): SessionLog & { line(direction: LineDirection, text: string, rule?: string): void } {
+  open(info: SessionInfo): SessionLog {
     const record: SessionRecord = { ...info, id: `s${(++this.sequence).toString(36).padStart(6, '0')}`, startedAt: this.options.now(), transcript: [] };
     tallies.set(record, new TranscriptTally((lines) => this.keepTransaction(record, lines)));
     this.live.add(record);
@@ -122,8 +116,7 @@ export class SessionStore {
     this.events?.sessionStarted(record);
     return {
       id: record.id,
-      record: ({ direction, text, rule }) => this.log(record, rule ? { at: this.options.now(), direction, text, rule } : { at: this.options.now(), direction, text }),
-      line: (direction, text, rule) => this.log(record, rule ? { at: this.options.now(), direction, text, rule } : { at: this.options.now(), direction, text }),
+      record: (entry: TranscriptEntry) => this.log(record, new TranscriptLine(this.options.now(), record.id, entry)),
       update(info) {
         Object.assign(record, info);
       },
@@ -167,7 +160,7 @@ export class SessionStore {
     if (to <= from) return;
     const dropped = t.slice(from, to);
     const count = (record.elided?.count ?? 0) + dropped.length;
-    const note: TranscriptLine = { at: dropped.at(-1)!.at, direction: 'note', text: `${count} lines not kept in memory (the first ${after} are above, the latest below)` };
+    const note = new TranscriptLine(dropped.at(-1)!.at, record.id, { direction: 'note', note: 'elided', text: `${count} lines not kept in memory (the first ${after} are above, the latest below)` });
     t.splice(after, to - after, note);
     record.elided = { after, count };
     if (this.holds(record)) this.total -= to - after - 1;
@@ -194,7 +187,7 @@ export class SessionStore {
     const t = record.transcript;
     if (t.length <= 1) return;
     const count = t.length - (record.elided ? 1 : 0) + (record.elided?.count ?? 0);
-    const note: TranscriptLine = { at: t.at(-1)!.at, direction: 'note', text: `${count} lines not kept in memory (over the line budget, the oldest ended sessions go first)` };
+    const note = new TranscriptLine(t.at(-1)!.at, record.id, { direction: 'note', note: 'elided', text: `${count} lines not kept in memory (over the line budget, the oldest ended sessions go first)` });
     this.total -= t.length - 1;
     t.splice(0, t.length, note);
     record.elided = { after: 0, count };

@@ -17,11 +17,21 @@
  * The file keeps the latest `maxSessions` sessions: when it holds more than twice that many
  * lines, it is rewritten (atomically) with the latest ones only. A torn last line (a crash
  * mid-append) or a line that is not a session is skipped on load, and the file rewritten.
+ *
+ * Format: every session line carries `"format": 2` (TRANSCRIPT_FORMAT), its transcript the
+ * records as the adapter wrote them (src/transcript/record.ts). A line without `format` is of
+ * format 1 (text-only transcript lines `{at, direction, text, rule?}`, before records): it is
+ * upgraded on load by src/store/transcript-v1.ts, and written back in format 2 the next time the
+ * file is rewritten. A line of a format this version does not know is not a session to it (a
+ * newer mockmx wrote it). The spool files (`sessions.open/`) hold records only: they never
+ * outlive the run that wrote them.
  */
 import { dirname, join, resolve } from 'node:path';
 import { appendFile, mkdir, rm } from 'node:fs/promises';
 import { appendLinesDurable, readJsonLines, replaceFileDurable, SerialQueue } from './durable.js';
-import { wholeTranscript, type SessionEvents, type SessionRecord, type SessionStore, type TranscriptLine } from './sessions.js';
+import { TranscriptLine, wholeTranscript, type SessionEvents, type SessionRecord, type SessionStore } from './sessions.js';
+import { TRANSCRIPT_FORMAT, type TranscriptRecord } from '../transcript/record.js';
+import { upgradeTranscript, type TextLine } from './transcript-v1.js';
 
 export const TRANSCRIPT_LOG_FILE = 'sessions.jsonl';
 /** Lines of sessions still open that left memory, a file per session, until the session is written. */
@@ -36,7 +46,8 @@ export interface TranscriptLogOptions {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function isLine(v: unknown): v is TranscriptLine {
+/** A transcript line of format 1 (text only). */
+function isTextLine(v: unknown): v is TextLine {
   return (
     isObject(v) &&
     typeof v.at === 'number' &&
@@ -46,18 +57,52 @@ function isLine(v: unknown): v is TranscriptLine {
   );
 }
 
-/** A line read back, if it is a session record. */
+const optional = (v: unknown, type: 'string' | 'number' | 'boolean') => v === undefined || typeof v === type;
+
+/** A record of format 2: a line of format 1 whose optional fields have their types. */
+function isRecordLine(v: unknown): v is TranscriptRecord {
+  if (!isTextLine(v)) return false;
+  const r = v as unknown as Record<string, unknown>;
+  return (
+    optional(r.session, 'string') &&
+    optional(r.stage, 'string') &&
+    optional(r.verb, 'string') &&
+    optional(r.code, 'number') &&
+    optional(r.enhanced, 'string') &&
+    optional(r.more, 'boolean') &&
+    optional(r.bytes, 'number') &&
+    optional(r.sender, 'string') &&
+    optional(r.messageId, 'string') &&
+    optional(r.note, 'string') &&
+    (r.rcpts === undefined || (Array.isArray(r.rcpts) && r.rcpts.every((a) => typeof a === 'string')))
+  );
+}
+
+/** A line read back, if it is a session record (of format 1, upgraded, or of format 2). */
 function asRecord(v: unknown): SessionRecord | undefined {
   if (!isObject(v)) return undefined;
   if (typeof v.id !== 'string' || v.id === '' || typeof v.startedAt !== 'number' || (v.endedAt !== undefined && typeof v.endedAt !== 'number')) return undefined;
   if (typeof v.clientIp !== 'string' || typeof v.clientPort !== 'number' || (v.listener !== 'smtp' && v.listener !== 'smtps')) return undefined;
-  if (!Array.isArray(v.transcript) || !v.transcript.every(isLine)) return undefined;
-  return v as unknown as SessionRecord;
+  if (!Array.isArray(v.transcript)) return undefined;
+  const { format, ...session } = v;
+  if (format === undefined) {
+    if (!v.transcript.every(isTextLine)) return undefined;
+    const { transcript, heloName } = upgradeTranscript(v.id, v.transcript);
+    return { ...session, transcript: kept(transcript, v.id), ...(heloName && session.heloName === undefined ? { heloName } : {}) } as unknown as SessionRecord;
+  }
+  if (format !== TRANSCRIPT_FORMAT || !v.transcript.every(isRecordLine)) return undefined;
+  return { ...session, transcript: kept(v.transcript, v.id) } as unknown as SessionRecord;
 }
+
+/** Records read back, as the store keeps lines. */
+const kept = (records: readonly TranscriptRecord[], session: string) => records.map((r) => TranscriptLine.from(r, session));
+
+/** A session as a line of the file: its fields, and the format they are in. */
+const sessionLine = (record: SessionRecord) => JSON.stringify({ format: TRANSCRIPT_FORMAT, ...record });
 
 /** The lines a session spooled, in order; none when there is no file. */
 async function readSpool(path: string): Promise<TranscriptLine[]> {
-  return (await readJsonLines(path)).values.filter(isLine);
+  return (await readJsonLines(path)).values.filter(isRecordLine).map((r) => TranscriptLine.from(r, ''));
 }
 
 /** The number in a SessionStore id (`s` + base 36), for ordering and for continuing the sequence. */
@@ -129,14 +174,14 @@ export class TranscriptLog {
    */
   append(record: SessionRecord): Promise<void> {
     if (!record.elided) {
-      const line = JSON.stringify(record);
+      const line = sessionLine(record);
       return this.queue.run(() => this.write(line));
     }
     const { transcript, elided, ...rest } = record;
     const kept = { transcript: [...transcript], elided };
     return this.queue.run(async () => {
       const spool = this.spoolPath(record.id);
-      await this.write(JSON.stringify({ ...rest, transcript: wholeTranscript(kept, await readSpool(spool)) }));
+      await this.write(sessionLine({ ...rest, transcript: wholeTranscript(kept, await readSpool(spool)) }));
       await rm(spool, { force: true });
     });
   }
@@ -195,7 +240,7 @@ export class TranscriptLog {
   }
 
   private async rewrite(records: readonly SessionRecord[]): Promise<void> {
-    await replaceFileDurable(this.path, records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    await replaceFileDurable(this.path, records.map((r) => `${sessionLine(r)}\n`).join(''));
     this.lines = records.length;
   }
 }

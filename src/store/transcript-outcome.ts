@@ -1,11 +1,12 @@
 /**
  * Reads a session transcript back as SMTP: which reply answered which command, what was
  * refused (and for whom), how many messages went through, and how the session ended.
- * Everything here is derived from the lines the adapter logged; the outcome comes from the
+ * Everything here is read from the records the adapter logged (their fields, never their
+ * text); the outcome comes from the
  * store's running tally of them, so it still counts lines no longer kept in memory.
  */
 import { tallyOf, transactionsOf, type SessionRecord, type TranscriptLine } from './sessions.js';
-import { DATA_LINE, ReplyReader, verbOf, type WireReply } from './transcript-reader.js';
+import { ReplyReader, startsTransaction, type WireReply } from './transcript-reader.js';
 import type { StoredMessage } from './types.js';
 
 export { isMessageData, type WireReply } from './transcript-reader.js';
@@ -97,8 +98,9 @@ export interface MessageTransaction {
 }
 
 /**
- * Finds a message's transaction in its session: the last `<size bytes>` line logged no later
- * than the message was stored (both times come from the same clock), back to its MAIL.
+ * Finds a message's transaction in its session: the last message-data record of its size logged
+ * no later than the message was stored (both times come from the same clock), unless the reply
+ * to it names another stored message, back to its MAIL.
  */
 export function transactionOf(message: StoredMessage, session: SessionRecord | undefined): MessageTransaction | undefined {
   if (!session) return undefined;
@@ -113,7 +115,7 @@ function keptTransactionOf(message: StoredMessage, session: SessionRecord): Mess
   const kept = transactionsOf(session);
   for (let k = kept.length - 1; k >= 0; k--) {
     const lines = kept[k]!;
-    const data = lines.findIndex((line) => isMessageLine(line, message));
+    const data = lines.findIndex((_, i) => isMessageLine(lines, i, message));
     if (data >= 0) return transactionIn(lines, 0, data);
   }
   return undefined;
@@ -123,17 +125,34 @@ function transactionInTranscript(message: StoredMessage, session: SessionRecord)
   const t = session.transcript;
   const { from, floor } = keptRange(session, message.receivedAt);
   let data = -1;
-  for (let i = t.length - 1; i >= from && data < 0; i--) if (isMessageLine(t[i]!, message)) data = i;
+  for (let i = t.length - 1; i >= from && data < 0; i--) if (isMessageLine(t, i, message)) data = i;
   if (data < 0) return undefined;
   let start = data;
   const first = data >= floor ? floor : 0;
-  while (start > first && !(t[start]!.direction === 'in' && verbOf(t[start]!.text) === 'MAIL')) start--;
+  while (start > first && !(t[start]!.direction === 'in' && startsTransaction(t[start]!.verb))) start--;
   return transactionIn(t, start, data);
 }
 
-/** The `<size bytes>` line of this message: its size, logged no later than it was stored (one clock). */
-const isMessageLine = (line: TranscriptLine, message: StoredMessage) =>
-  line.direction === 'in' && line.at <= message.receivedAt && DATA_LINE.exec(line.text)?.[1] === String(message.size);
+/**
+ * Whether lines[i] is this message's data: its size, logged no later than it was stored (one
+ * clock), and not answered by a reply that names another stored message.
+ */
+function isMessageLine(lines: readonly TranscriptLine[], i: number, message: StoredMessage): boolean {
+  const line = lines[i]!;
+  if (line.direction !== 'in' || line.bytes !== message.size || line.at > message.receivedAt) return false;
+  const named = storedBy(lines, i);
+  return named === undefined || named === message.id;
+}
+
+/** The id the reply to lines[data] names (absent until it is written, and in transcripts from before records had one). */
+function storedBy(lines: readonly TranscriptLine[], data: number): string | undefined {
+  for (let i = data + 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.direction === 'in') return undefined;
+    if (line.code !== undefined) return line.messageId;
+  }
+  return undefined;
+}
 
 /** The replies to the commands of lines[start..data], the one to the message, and those refused. */
 function transactionIn(lines: readonly TranscriptLine[], start: number, data: number): MessageTransaction {

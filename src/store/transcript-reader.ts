@@ -1,8 +1,9 @@
 /**
- * Reads a transcript as SMTP, one line at a time: which reply answered which command, and the
- * transaction around it. Line by line so that the session store can keep a running outcome
- * (TranscriptTally) that stays whole when old lines leave memory; transcript-outcome.ts
- * builds its views (replies, refusals, transactions) on the same reader.
+ * Reads a transcript as SMTP, one record at a time: which reply answered which command, and the
+ * transaction around it, from the fields the adapter wrote (the text is never parsed). Line by
+ * line so that the session store can keep a running outcome (TranscriptTally) that stays whole
+ * when old lines leave memory; src/store/transcript-outcome.ts builds its views (replies, refusals,
+ * transactions) on the same reader.
  */
 import type { TranscriptLine } from './sessions.js';
 
@@ -32,33 +33,20 @@ export interface WireReply {
   readonly recipients: readonly string[];
 }
 
-const REPLY_LINE = /^(\d{3})(?:([ -])(.*))?$/;
-const ENHANCED = /^([245]\.\d{1,3}\.\d{1,3})(?: |$)/;
-export const DATA_LINE = /^<(\d+) bytes of message data>$/;
-const ADDRESS = /^(?:MAIL\s+FROM|RCPT\s+TO)\s*:\s*<([^<>]*)>/i;
-/** The adapter's note when the server closed a connection without a reply. */
-const DROPPED_NOTE = /^connection (dropped|reset)\b/;
 /** Lines a transaction may take and still be kept for its message (real ones take 6 to 20). */
 const MAX_TRANSACTION_LINES = 500;
+const NOBODY: readonly string[] = Object.freeze([]);
 
-export const isMessageData = (command: string | undefined): boolean => command !== undefined && DATA_LINE.test(command);
-export const verbOf = (command: string) => (command.split(' ')[0] ?? '').toUpperCase();
-const addressOf = (command: string) => ADDRESS.exec(command)?.[1] ?? command.replace(/^\S+\s*(?:FROM|TO)?\s*:?\s*/i, '').trim();
+/** The message data's record (it alone carries `bytes`). */
+export const isMessageData = (line: TranscriptLine | undefined): boolean => line?.direction === 'in' && line.bytes !== undefined;
 
-/** The verbs that move a transaction along; other commands leave it as it is. */
-const TRANSACTION_VERB = /^(MAIL|RCPT|DATA|RSET|HELO|EHLO|LHLO)(?: |$)/i;
-/** Stands for the `<N bytes of message data>` line among the verbs. */
-const MESSAGE = '<message>';
-
-interface Command {
-  readonly text: string;
-  readonly index: number;
-  /** Upper-cased transaction verb, MESSAGE for the message data, '' for anything else. */
-  readonly verb: string;
-}
+/** A line that starts a transaction (MAIL), or ends one without a message (RSET, a greeting). */
+export const startsTransaction = (verb: string | undefined) => verb === 'MAIL';
+export const endsTransaction = (verb: string | undefined) => verb === 'RSET' || verb === 'HELO' || verb === 'EHLO' || verb === 'LHLO';
 
 interface PendingReply {
-  readonly lines: string[];
+  /** Its records so far (text is read from them only when the reply is built). */
+  readonly records: TranscriptLine[];
   readonly code: number;
   readonly enhanced: string | undefined;
   rule: string | undefined;
@@ -66,51 +54,45 @@ interface PendingReply {
   readonly first: number;
 }
 
-/** A reply's text: its lines without code and enhanced code, joined by a space. */
-const textOf = (lines: readonly string[]) =>
-  lines
-    .map((l) => {
-      const rest = l.slice(4);
-      const enhanced = ENHANCED.exec(rest)?.[1];
-      return enhanced ? rest.slice(enhanced.length).trimStart() : rest;
-    })
-    .join(' ');
+/** A reply line's text without code and enhanced code (the record says how long they are). */
+const textOf = (line: TranscriptLine) => {
+  const rest = line.text.slice(4);
+  return line.enhanced ? rest.slice(line.enhanced.length).trimStart() : rest;
+};
 
 /**
  * Replies from transcript lines fed in order; each line's index is its position in that order.
  * `read` is cheap (the session store feeds it every line); `reply()` builds the reply it completed.
+ * Everything comes from the records' fields: the reply's code, enhanced code and continuation
+ * (`more`), and whom it concerned (`rcpts`, `sender`), as the adapter wrote them.
  */
 export class ReplyReader {
   private next = 0;
-  private command: Command | undefined;
+  private command: TranscriptLine | undefined;
+  private commandIndex = 0;
   private answered = true;
-  private sender: string | undefined;
-  private recipients: string[] = [];
   private pending: PendingReply | undefined;
-  private done: { reply: PendingReply; last: number; command: Command | undefined; sender: string | undefined; about: readonly string[] } | undefined;
+  private done: { reply: PendingReply; last: TranscriptLine; lastIndex: number; command: TranscriptLine | undefined; commandIndex: number } | undefined;
 
   /** Reads the next line; true when it completes a reply (see `code`, `answeredMessage` and `reply()`). */
   read(line: TranscriptLine): boolean {
     const index = this.next++;
     if (line.direction === 'in') {
-      this.heard(line.text, index);
+      this.command = line;
+      this.commandIndex = index;
+      this.answered = false;
       return false;
     }
-    if (line.direction !== 'out') return false;
-    const m = REPLY_LINE.exec(line.text);
-    if (!m) return false;
-    const pending = (this.pending ??= { lines: [], code: Number(m[1]), enhanced: ENHANCED.exec(m[3] ?? '')?.[1], rule: undefined, at: line.at, first: index });
-    pending.lines.push(line.text);
+    if (line.direction !== 'out' || line.code === undefined) return false;
+    const pending = (this.pending ??= { records: [], code: line.code, enhanced: line.enhanced, rule: undefined, at: line.at, first: index });
+    pending.records.push(line);
     if (line.rule && !pending.rule) pending.rule = line.rule;
-    if (m[2] === '-') return false;
+    if (line.more) return false;
     this.pending = undefined;
-    this.complete(pending, index);
+    const command = this.command && !this.answered ? this.command : undefined;
+    this.answered = true;
+    this.done = { reply: pending, last: line, lastIndex: index, command, commandIndex: this.commandIndex };
     return true;
-  }
-
-  /** The transaction verb of the last client line read (MAIL, RCPT, DATA, RSET, HELO, EHLO, LHLO), '' for others. */
-  get lastVerb(): string {
-    return this.command?.verb ?? '';
   }
 
   /** The code of the reply the last `read` completed. */
@@ -120,49 +102,21 @@ export class ReplyReader {
 
   /** The reply the last `read` completed answered a message's data. */
   get answeredMessage(): boolean {
-    return this.done?.command?.verb === MESSAGE;
+    return isMessageData(this.done?.command);
   }
 
   /** The reply the last `read` completed, whole. */
   reply(): WireReply {
-    const { reply: p, last, command, sender, about } = this.done!;
-    const reply: { -readonly [K in keyof WireReply]: WireReply[K] } = { code: p.code, text: textOf(p.lines), lines: p.lines, at: p.at, first: p.first, last, recipients: about };
+    const { reply: p, last, lastIndex, command, commandIndex } = this.done!;
+    const reply: { -readonly [K in keyof WireReply]: WireReply[K] } = { code: p.code, text: p.records.map(textOf).join(' '), lines: p.records.map((r) => r.text), at: p.at, first: p.first, last: lastIndex, recipients: last.rcpts ?? NOBODY };
     if (p.enhanced) reply.enhanced = p.enhanced;
     if (p.rule) reply.rule = p.rule;
     if (command) {
       reply.command = command.text;
-      reply.commandIndex = command.index;
+      reply.commandIndex = commandIndex;
     }
-    if (sender !== undefined) reply.sender = sender;
+    if (last.sender !== undefined) reply.sender = last.sender;
     return reply;
-  }
-
-  private heard(text: string, index: number): void {
-    const verb = TRANSACTION_VERB.exec(text)?.[1]!.toUpperCase() ?? (DATA_LINE.test(text) ? MESSAGE : '');
-    this.command = { text, index, verb };
-    this.answered = false;
-    // MAIL starts a new transaction (its sender counts once accepted); RSET and a greeting end one
-    if (verb === 'MAIL' || verb === 'RSET' || verb === 'HELO' || verb === 'EHLO' || verb === 'LHLO') this.endTransaction();
-  }
-
-  private endTransaction(): void {
-    this.sender = undefined;
-    this.recipients = [];
-  }
-
-  private complete(reply: PendingReply, last: number): void {
-    const command = this.command && !this.answered ? this.command : undefined;
-    this.answered = true;
-    const verb = command?.verb ?? '';
-    const recipient = verb === 'RCPT' ? addressOf(command!.text) : undefined;
-    const about = recipient !== undefined ? [recipient] : verb === 'DATA' || verb === MESSAGE ? [...this.recipients] : [];
-    const sender = verb === 'MAIL' ? addressOf(command!.text) : this.sender;
-    this.done = { reply, last, command, sender, about };
-    const accepted = reply.code < 400;
-    if (verb === 'MAIL' && accepted) this.sender = sender;
-    if (recipient !== undefined && accepted) this.recipients.push(recipient);
-    // after the message's answer the transaction is over
-    if (verb === MESSAGE) this.endTransaction();
   }
 }
 
@@ -192,7 +146,7 @@ export class TranscriptTally {
 
   add(line: TranscriptLine): void {
     if (line.direction === 'note') {
-      if (DROPPED_NOTE.test(line.text)) this.droppedNote = true;
+      if (line.note === 'dropped' || line.note === 'reset') this.droppedNote = true;
     } else this.lastSpoken = line.direction;
     const reader = this.reader;
     const completed = reader.read(line);
@@ -211,9 +165,8 @@ export class TranscriptTally {
   /** Gathers the current transaction's lines (references: no copies) so its message can be explained later. */
   private follow(line: TranscriptLine): void {
     if (line.direction === 'in') {
-      const verb = this.reader.lastVerb;
-      if (verb === 'MAIL') this.transaction = [];
-      else if (verb === 'RSET' || verb === 'HELO' || verb === 'EHLO' || verb === 'LHLO') this.transaction = undefined;
+      if (startsTransaction(line.verb)) this.transaction = [];
+      else if (endsTransaction(line.verb)) this.transaction = undefined;
     }
     if (!this.transaction) return;
     if (this.transaction.length >= MAX_TRANSACTION_LINES) this.transaction = undefined; // a MAIL followed by endless chatter

@@ -7,7 +7,13 @@
  *
  * This module is a leaf: smtp/ writes records, store/ keeps them, http/ and testing/ read them.
  */
-import type { Stage } from '../engine/stages.js';
+
+/**
+ * The stages of src/engine/stages.ts, spelled out: this module imports nothing (engine/ may
+ * import it, so it must not import engine/). src/smtp/records.ts fails to compile if the two
+ * lists part.
+ */
+export type TranscriptStage = 'connect' | 'helo' | 'starttls' | 'auth' | 'mail' | 'rcpt' | 'data' | 'message' | 'rset' | 'noop' | 'vrfy' | 'quit' | 'unknown';
 
 /** The version of the record shape, written into `--store`'s sessions.jsonl (files without one are version 1: text-only lines). */
 export const TRANSCRIPT_FORMAT = 2;
@@ -16,7 +22,9 @@ export type LineDirection = 'in' | 'out' | 'note';
 
 /**
  * What a note says, for readers that act on it. `dropped`/`reset`: the server closed without a
- * reply; `elided`: lines not kept in memory (the text says how many).
+ * reply; `elided`: lines not kept in memory (the text says how many); `dns`: reverse DNS and SPF
+ * results; `notice`: a DSN or auto-reply queued; `info`: a note of format 1 whose wording is not
+ * one of these.
  */
 export type NoteKind =
   | 'dropped'
@@ -40,7 +48,7 @@ export interface TranscriptRecord {
   /** The line as it went over the wire (credentials redacted), or the note's words. */
   readonly text: string;
   /** The stage the line belongs to: the command's stage for a line in and its reply. */
-  readonly stage?: Stage;
+  readonly stage?: TranscriptStage;
   /** Upper-case command verb: of the command itself (in), of the command a reply answers (out). Absent for the greeting and message data. */
   readonly verb?: string;
   /** Out: the reply code. */
@@ -51,9 +59,15 @@ export interface TranscriptRecord {
   readonly more?: boolean;
   /** What decided: a rule id, `builtin:<name>`, `magic:<entry id>`, `replies.<event>`, or `error`; absent for smtp-server's own answer. */
   readonly rule?: string;
-  /** Whom it concerns: at RCPT the recipient being added; at DATA and after the message, the accepted recipients. */
+  /**
+   * Whom it concerns: at RCPT the recipient being added; at DATA and the message, the accepted
+   * recipients. On the line in and on the reply that answers it (they share the array).
+   */
   readonly rcpts?: readonly string[];
-  /** The transaction's envelope sender, from MAIL on. */
+  /**
+   * The transaction's envelope sender: at MAIL the one it names; absent on RSET and greetings
+   * (they end the transaction) and where there is none. On lines in and replies alike.
+   */
   readonly sender?: string;
   /** Out: the id of the message stored by the transaction this reply ends. */
   readonly messageId?: string;
@@ -63,7 +77,7 @@ export interface TranscriptRecord {
   readonly note?: NoteKind;
 }
 
-/** What the adapter hands the session log; the log stamps `at` and `session`. */
+/** What the adapter hands the session log; the log stamps `at` and `session` (and copies the fields it keeps: the entry may be dropped after the call). */
 export type TranscriptEntry = Omit<TranscriptRecord, 'at' | 'session'>;
 
 export interface SessionInfo {

@@ -14,6 +14,8 @@ import { SessionStore, type SessionEvents, type SessionRecord } from '../../src/
 import { restoreSessions, TRANSCRIPT_LOG_FILE, TranscriptLog } from '../../src/store/transcript-log.js';
 import type { MessageStore, NewMessage, StoredMessage } from '../../src/store/types.js';
 import type { SessionInfo } from '../../src/smtp/runtime.js';
+import { TRANSCRIPT_FORMAT, type TranscriptEntry } from '../../src/transcript/record.js';
+import { command, note, reply } from '../helpers/records.js';
 import { messageStoreContract, newMessage, rawMessage } from './message-store.contract.js';
 
 const dirs: string[] = [];
@@ -442,10 +444,10 @@ describe('MaildirMessageStore on disk', () => {
 
 const info = (port: number, extra: Partial<SessionInfo> = {}): SessionInfo => ({ clientIp: '192.0.2.7', clientPort: port, listener: 'smtp', ...extra });
 
-function runSession(store: SessionStore, port: number, lines: [direction: 'in' | 'out' | 'note', text: string, rule?: string][], end = true) {
+function runSession(store: SessionStore, port: number, lines: TranscriptEntry[], end = true) {
   const log = store.open(info(port));
   log.update({ heloName: `client${port}.test`, tls: port % 2 === 0 });
-  for (const [direction, text, rule] of lines) log.line(direction, text, rule);
+  for (const line of lines) log.record(line);
   if (end) log.end();
   return log.id;
 }
@@ -468,24 +470,21 @@ describe('TranscriptLog', () => {
     };
     let t = 50;
     const store = new SessionStore({ maxSessions: 100, maxLines: 100, now: () => (t += 1) }, log.events(next));
-    const a = runSession(store, 1000, [
-      ['out', '220 mockmx ESMTP'],
-      ['in', 'EHLO client1000.test'],
-      ['out', '550 5.7.1 no', 'block-it'],
-    ]);
-    runSession(store, 1001, [['in', 'QUIT']], false); // still open: not written
+    const a = runSession(store, 1000, [reply(220, undefined, 'mockmx ESMTP'), command('EHLO client1000.test', { stage: 'helo' }), reply(550, '5.7.1', 'no', { stage: 'helo', verb: 'EHLO', rule: 'block-it' })]);
+    runSession(store, 1001, [command('QUIT')], false); // still open: not written
     await log.flush();
     expect(seen).toEqual([`start ${a}`, `line ${a} 220 mockmx ESMTP`, `line ${a} EHLO client1000.test`, `line ${a} 550 5.7.1 no`, `end ${a}`, 'start s000002', 'line s000002 QUIT']);
     const written = await readJsonl(join(dir, TRANSCRIPT_LOG_FILE));
-    expect(written).toEqual([JSON.parse(JSON.stringify(store.get(a)))]);
-    expect(written[0]!.transcript[2]).toEqual({ at: 54, direction: 'out', text: '550 5.7.1 no', rule: 'block-it' });
+    // each session line says the format of its records
+    expect(written).toEqual([{ format: TRANSCRIPT_FORMAT, ...JSON.parse(JSON.stringify(store.get(a))) }]);
+    expect(written[0]!.transcript[2]).toEqual({ at: 54, session: a, direction: 'out', text: '550 5.7.1 no', stage: 'helo', verb: 'EHLO', code: 550, enhanced: '5.7.1', rule: 'block-it' });
   });
 
   it('round-trips: a new run loads the sessions back into its SessionStore, and new ids continue', async () => {
     const dir = await tempDir();
     const first = await TranscriptLog.open(dir);
     const before = new SessionStore({ maxSessions: 100, maxLines: 100, now: () => 7 }, first.events());
-    for (let i = 0; i < 3; i++) runSession(before, 2000 + i, [['in', `HELO c${i}`], ['out', '250 ok'], ['note', 'message accepted', 'take']]);
+    for (let i = 0; i < 3; i++) runSession(before, 2000 + i, [command(`HELO c${i}`), reply(250, undefined, 'ok', { verb: 'HELO' }), note('info', 'message accepted', { rule: 'take' })]);
     await first.flush();
     const expected = JSON.parse(JSON.stringify(before.list())) as SessionRecord[];
 
@@ -493,9 +492,9 @@ describe('TranscriptLog', () => {
     expect(second.loaded.map((r) => r.id)).toEqual(['s000001', 's000002', 's000003']);
     const after = new SessionStore({ maxSessions: 100, maxLines: 100, now: () => 9 }, second.events());
     second.restoreInto(after);
-    expect(after.list()).toEqual(expected);
-    expect(after.get('s000002')!.transcript).toEqual(expected[1]!.transcript);
-    const newId = runSession(after, 3000, [['in', 'QUIT']]);
+    expect(JSON.parse(JSON.stringify(after.list()))).toEqual(expected);
+    expect(after.list()).toEqual(before.list());
+    const newId = runSession(after, 3000, [command('QUIT')]);
     expect(newId).toBe('s000004');
     expect(after.list().map((r) => r.id)).toEqual(['s000004', 's000003', 's000002', 's000001']);
     await second.flush();
@@ -522,7 +521,7 @@ describe('TranscriptLog', () => {
     const dir = await tempDir();
     const log = await TranscriptLog.open(dir, { maxSessions: 3 });
     const store = new SessionStore({ maxSessions: 100, maxLines: 10, now: () => 1 }, log.events());
-    for (let i = 1; i <= 10; i++) runSession(store, i, [['in', `NOOP ${i}`]]);
+    for (let i = 1; i <= 10; i++) runSession(store, i, [command(`NOOP ${i}`)]);
     await log.flush();
     const lines = await readJsonl(log.path);
     expect(lines.length).toBeLessThanOrEqual(6);
@@ -533,7 +532,7 @@ describe('TranscriptLog', () => {
     const dir = await tempDir();
     const log = await TranscriptLog.open(dir);
     const store = new SessionStore({ maxSessions: 100, maxLines: 10, now: () => 1 }, log.events());
-    runSession(store, 1, [['in', 'QUIT']]);
+    runSession(store, 1, [command('QUIT')]);
     await log.flush();
     await appendFile(log.path, '{"nope":true}\n{"id":"s000002","startedAt":1,"transcr');
     const again = await TranscriptLog.open(dir);
@@ -549,7 +548,7 @@ describe('TranscriptLog', () => {
     const log = await TranscriptLog.open(dir, { onError: (e) => errors.push(e) });
     await mkdir(log.path); // a directory where the file should be: every append fails
     const store = new SessionStore({ maxSessions: 10, maxLines: 10, now: () => 1 }, log.events());
-    expect(() => runSession(store, 1, [['in', 'QUIT']])).not.toThrow();
+    expect(() => runSession(store, 1, [command('QUIT')])).not.toThrow();
     await log.flush();
     await new Promise((r) => setImmediate(r));
     expect(errors).toHaveLength(1);

@@ -79,12 +79,12 @@ describe('SessionStore', () => {
     const { calls, events } = recorder();
     const store = new SessionStore({ maxSessions: 10, maxLines: 100, now: () => t }, events);
     const log = store.open(info(1));
-    log.line('out', '220 mockmx.test ESMTP');
+    log.record({ direction: 'out', text: '220 mockmx.test ESMTP', code: 220 });
     t = 150;
-    log.line('in', 'RCPT TO:<bob@example.test>');
-    log.line('out', '550 5.1.1 no', 'reject-bob');
+    log.record({ direction: 'in', text: 'RCPT TO:<bob@example.test>', stage: 'rcpt', verb: 'RCPT', rcpts: ['bob@example.test'] });
+    log.record({ direction: 'out', text: '550 5.1.1 no', stage: 'rcpt', verb: 'RCPT', code: 550, enhanced: '5.1.1', rcpts: ['bob@example.test'], rule: 'reject-bob' });
     t = 175;
-    log.line('note', 'message discarded', 'discard-it');
+    log.record({ direction: 'note', text: 'message discarded', note: 'discarded', rule: 'discard-it' });
     const record = store.get(log.id)!;
     expect(record.transcript).toEqual([
       { at: 100, direction: 'out', text: '220 mockmx.test ESMTP' },
@@ -94,6 +94,9 @@ describe('SessionStore', () => {
     ]);
     // a line without a rule has no `rule` key (JSON output stays clean)
     expect(Object.keys(record.transcript[0]!)).toEqual(['at', 'direction', 'text']);
+    // the record's fields, read through the line, stamped with its session
+    expect(record.transcript[2]).toMatchObject({ session: log.id, stage: 'rcpt', verb: 'RCPT', code: 550, enhanced: '5.1.1', rcpts: ['bob@example.test'] });
+    expect(record.transcript[3]!.note).toBe('discarded');
     expect(calls.lines.map(([r]) => r)).toEqual([record, record, record, record]);
     expect(calls.lines.map(([, l]) => l)).toEqual(record.transcript);
   });
@@ -104,10 +107,11 @@ describe('SessionStore', () => {
     const dropped: string[][] = [];
     const store = new SessionStore({ maxSessions: 10, maxLines: 8, now: () => t }, { ...events, linesDropped: (_, lines) => dropped.push(lines.map((l) => l.text)) });
     const log = store.open(info(1));
-    for (let i = 1; i <= 12; i++) log.line('in', `NOOP ${i}`);
+    for (let i = 1; i <= 12; i++) log.record({ direction: 'in', text: `NOOP ${i}`, stage: 'noop', verb: 'NOOP' });
     const record = store.get(log.id)!;
     expect(record.transcript.map((l) => l.text)).toEqual(['NOOP 1', 'NOOP 2', '7 lines not kept in memory (the first 2 are above, the latest below)', 'NOOP 10', 'NOOP 11', 'NOOP 12']);
     expect(record.transcript[2]).toEqual({ at: 42, direction: 'note', text: expect.any(String) });
+    expect(record.transcript[2]!.note).toBe('elided');
     expect(record.elided).toEqual({ after: 2, count: 7 });
     // listeners see every line as it is logged, and the ones that leave memory, in order
     expect(calls.lines.map(([, l]) => l.text)).toEqual(Array.from({ length: 12 }, (_, i) => `NOOP ${i + 1}`));
@@ -139,7 +143,7 @@ describe('SessionStore', () => {
     expect(store.get(logs[4]!.id)!.clientPort).toBe(1004);
     // an evicted session's log can still be written to without harm
     expect(() => {
-      logs[0]!.line('in', 'QUIT');
+      logs[0]!.record({ direction: 'in', text: 'QUIT', stage: 'quit', verb: 'QUIT' });
       logs[0]!.end();
     }).not.toThrow();
     expect(store.list()).toHaveLength(3);
@@ -159,9 +163,9 @@ describe('SessionStore', () => {
   it('works without event listeners', () => {
     const store = new SessionStore({ maxSessions: 2, maxLines: 2, now: () => 1 });
     const log = store.open(info(1));
-    log.line('in', 'EHLO a');
-    log.line('out', '250 ok');
-    log.line('in', 'QUIT');
+    log.record({ direction: 'in', text: 'EHLO a', stage: 'helo', verb: 'EHLO' });
+    log.record({ direction: 'out', text: '250 ok', stage: 'helo', verb: 'EHLO', code: 250 });
+    log.record({ direction: 'in', text: 'QUIT', stage: 'quit', verb: 'QUIT' });
     log.end();
     expect(store.get(log.id)!.transcript).toHaveLength(2);
     expect(store.get(log.id)!.endedAt).toBe(1);

@@ -13,35 +13,45 @@ type SessionLog = ReturnType<SessionStore['open']>;
 import { SessionStore, transactionsOf, type SessionRecord, type TranscriptLine } from '../../src/store/sessions.js';
 import type { StoredMessage } from '../../src/store/types.js';
 import { TRANSCRIPT_LOG_FILE, TRANSCRIPT_SPOOL_DIR, TranscriptLog } from '../../src/store/transcript-log.js';
+import { command, messageData, reply } from '../helpers/records.js';
 
 const info = (port: number): SessionInfo => ({ clientIp: '192.0.2.1', clientPort: port, listener: 'smtp' });
 
 const GREETING = ['220 mx.test ESMTP', 'EHLO client.test', '250-mx.test', '250-PIPELINING', '250-8BITMIME', '250 SIZE 10240000'];
 
 function greet(log: SessionLog): void {
-  GREETING.forEach((text, i) => log.line(i === 1 ? 'in' : 'out', text));
+  log.record(reply(220, undefined, 'mx.test ESMTP'));
+  log.record(command('EHLO client.test', { stage: 'helo' }));
+  const caps = ['mx.test', 'PIPELINING', '8BITMIME', 'SIZE 10240000'];
+  caps.forEach((text, i) => log.record(reply(250, undefined, text, { stage: 'helo', verb: 'EHLO', more: i < caps.length - 1 })));
+}
+
+function mail(log: SessionLog, sender: string): void {
+  log.record(command(`MAIL FROM:<${sender}>`, { stage: 'mail', sender }));
+  log.record(reply(250, '2.1.0', 'OK', { stage: 'mail', verb: 'MAIL', sender }));
 }
 
 /** One accepted message: 8 lines. */
 function deliver(log: SessionLog, n: number, size = 100 + n): void {
-  log.line('in', 'MAIL FROM:<a@example.com>');
-  log.line('out', '250 2.1.0 OK');
-  log.line('in', `RCPT TO:<bob${n}@example.com>`);
-  log.line('out', '250 2.1.5 OK');
-  log.line('in', 'DATA');
-  log.line('out', '354 go ahead');
-  log.line('in', `<${size} bytes of message data>`);
-  log.line('out', `250 2.0.0 queued as m${n}`);
+  const sender = 'a@example.com';
+  const rcpts = [`bob${n}@example.com`];
+  mail(log, sender);
+  log.record(command(`RCPT TO:<bob${n}@example.com>`, { stage: 'rcpt', rcpts, sender }));
+  log.record(reply(250, '2.1.5', 'OK', { stage: 'rcpt', verb: 'RCPT', rcpts, sender }));
+  log.record(command('DATA', { stage: 'data', rcpts, sender }));
+  log.record(reply(354, undefined, 'go ahead', { stage: 'data', verb: 'DATA', rcpts, sender }));
+  log.record(messageData(size, { rcpts, sender }));
+  log.record(reply(250, '2.0.0', `queued as m${n}`, { stage: 'message', rcpts, sender }));
 }
 
-function refuse(log: SessionLog, who: string): void {
-  log.line('in', `RCPT TO:<${who}>`);
-  log.line('out', '550 5.1.1 no such user', 'no-user');
+function refuse(log: SessionLog, who: string, sender = 'a@example.com'): void {
+  log.record(command(`RCPT TO:<${who}>`, { stage: 'rcpt', rcpts: [who], sender }));
+  log.record(reply(550, '5.1.1', 'no such user', { stage: 'rcpt', verb: 'RCPT', rcpts: [who], sender, rule: 'no-user' }));
 }
 
 function quit(log: SessionLog): void {
-  log.line('in', 'QUIT');
-  log.line('out', '221 2.0.0 bye');
+  log.record(command('QUIT', { stage: 'quit' }));
+  log.record(reply(221, '2.0.0', 'bye', { stage: 'quit', verb: 'QUIT' }));
   log.end();
 }
 
@@ -142,8 +152,7 @@ describe('SessionStore line budget', () => {
     const log = store.open(info(1));
     greet(log);
     for (let n = 0; n < 3; n++) deliver(log, n);
-    log.line('in', 'MAIL FROM:<a@example.com>');
-    log.line('out', '250 2.1.0 OK');
+    mail(log, 'a@example.com');
     refuse(log, 'early@example.com');
     const record = store.get(log.id)!;
     const early = refusalsOf(record)[0]!;
@@ -152,9 +161,8 @@ describe('SessionStore line budget', () => {
     expect(record.elided).toBeDefined();
     expect(refusalsOf(record)).toEqual([]); // its lines are no longer kept…
     expect(outcomeOf(record)).toMatchObject({ messages: 33, refusals: 1, lastRefusal: early }); // …the outcome still has it
-    log.line('in', 'MAIL FROM:<b@example.com>');
-    log.line('out', '250 2.1.0 OK');
-    refuse(log, 'late@example.com');
+    mail(log, 'b@example.com');
+    refuse(log, 'late@example.com', 'b@example.com');
     // a refusal still kept has the same id from the transcript as from the outcome: its line number
     const late = refusalsOf(record).at(-1)!;
     expect(late.id).toBe(`${log.id}:${6 + 33 * 8 + 4 + 3}`);
@@ -187,23 +195,22 @@ describe('SessionStore line budget', () => {
     const store = new SessionStore({ maxSessions: 10, maxLines: 100_000, lineBudget: 100_000, now: () => ++t });
     const log = store.open(info(1));
     greet(log);
-    log.line('in', 'MAIL FROM:<a@example.com>');
-    log.line('out', '250 2.1.0 OK');
+    mail(log, 'a@example.com');
     for (let i = 0; i < 600; i++) {
-      log.line('in', 'NOOP');
-      log.line('out', '250 2.0.0 OK');
+      log.record(command('NOOP', { stage: 'noop' }));
+      log.record(reply(250, '2.0.0', 'OK', { stage: 'noop', verb: 'NOOP' }));
     }
-    log.line('in', 'RCPT TO:<bob@example.com>');
-    log.line('out', '250 2.1.5 OK');
-    log.line('in', 'DATA');
-    log.line('out', '354 go ahead');
-    log.line('in', '<77 bytes of message data>');
-    log.line('out', '250 2.0.0 queued as m1');
+    const rcpts = ['bob@example.com'];
+    log.record(command('RCPT TO:<bob@example.com>', { stage: 'rcpt', rcpts }));
+    log.record(reply(250, '2.1.5', 'OK', { stage: 'rcpt', verb: 'RCPT', rcpts }));
+    log.record(command('DATA', { stage: 'data', rcpts }));
+    log.record(reply(354, undefined, 'go ahead', { stage: 'data', verb: 'DATA', rcpts }));
+    log.record(messageData(77, { rcpts }));
+    log.record(reply(250, '2.0.0', 'queued as m1', { stage: 'message', rcpts }));
     expect(transactionsOf(store.get(log.id)!)).toEqual([]);
-    log.line('in', 'MAIL FROM:<a@example.com>');
-    log.line('out', '250 2.1.0 OK');
-    log.line('in', 'RSET');
-    log.line('out', '250 2.0.0 OK');
+    mail(log, 'a@example.com');
+    log.record(command('RSET', { stage: 'rset' }));
+    log.record(reply(250, '2.0.0', 'OK', { stage: 'rset', verb: 'RSET' }));
     deliver(log, 2);
     expect(transactionsOf(store.get(log.id)!).map((lines) => lines.map((l) => l.text))).toEqual([
       ['MAIL FROM:<a@example.com>', '250 2.1.0 OK', 'RCPT TO:<bob2@example.com>', '250 2.1.5 OK', 'DATA', '354 go ahead', '<102 bytes of message data>', '250 2.0.0 queued as m2'],
@@ -261,10 +268,12 @@ describe('TranscriptLog with the line budget', () => {
     expect(written.map((r) => r.id)).toEqual([other.id, session.id]);
     const long = written[1]!;
     expect(long.transcript).toHaveLength(GREETING.length + 40 * 8 + 2);
-    expect(long.transcript).toEqual(logged);
+    // written whole: every record with all its fields
+    const json = (lines: readonly TranscriptLine[]) => JSON.parse(JSON.stringify(lines)) as unknown;
+    expect(long.transcript).toEqual(json(logged));
     expect(long).not.toHaveProperty('elided');
     expect(long).toMatchObject({ id: session.id, endedAt: kept.endedAt, clientPort: 1 });
-    expect(written[0]!.transcript).toEqual(store.get(other.id)!.transcript);
+    expect(written[0]!.transcript).toEqual(json(store.get(other.id)!.transcript));
     // the spooled lines are gone once written
     expect(await readdir(join(dir, TRANSCRIPT_SPOOL_DIR))).toEqual([]);
 

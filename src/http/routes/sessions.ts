@@ -9,8 +9,6 @@ import { outcomeOf, refusalsOf, type Refusal } from '../../store/transcript-outc
 import { API, refusalJson, sessionJson } from '../views.js';
 import { clientGone, parseSince, parseTimeout, sinceAllows, waitFor, waitSchema } from '../wait.js';
 
-const FINAL_REFUSAL_LINE = /^[45]\d\d(?: |$)/;
-
 export function sessionRoutes(app: FastifyInstance, { mx, hub }: RouteContext): void {
   const messageIdsBySession = async () => {
     const ids = new Map<string, string[]>();
@@ -114,7 +112,7 @@ export function sessionRoutes(app: FastifyInstance, { mx, hub }: RouteContext): 
       const result = await waitFor<Refusal>(hub, { timeoutMs, gone: clientGone(reply.raw) }, (offer) => {
         const off = hub.on('line', (s: SessionRecord, line) => {
           // a refusal is complete on its last line
-          if (line.direction !== 'out' || !FINAL_REFUSAL_LINE.test(line.text)) return;
+          if (line.direction !== 'out' || line.more || (line.code ?? 0) < 400) return;
           const r = refusalsOf(s).at(-1);
           if (r && matchesRefusal(r, filter)) offer(r);
         });
