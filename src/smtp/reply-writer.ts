@@ -51,7 +51,7 @@ export class ReplyWriter {
 
   /** A reply's lines as sent: placeholders filled, then laid out in its provider's style. */
   texts(r: Reply): string[] {
-    const lines = replyTexts(r, this.placeholders());
+    const lines = replyTexts(r, () => this.placeholders());
     return r.style ? styleLines(r.style, lines, this.styleContext()) : lines;
   }
 

@@ -24,7 +24,8 @@ export function wireLines(code: number, enhanced: string | null, lines: readonly
   });
 }
 
-/** The reply's text lines with placeholders filled in. */
-export function replyTexts(reply: Reply, values: Placeholders): string[] {
-  return reply.lines.map((l) => fillPlaceholders(l, values));
+/** The reply's text lines with placeholders filled in; the values are gathered only when a line has one. */
+export function replyTexts(reply: Reply, values: Placeholders | (() => Placeholders)): string[] {
+  let known: Placeholders | undefined = typeof values === 'function' ? undefined : values;
+  return reply.lines.map((l) => (l.includes('{') ? fillPlaceholders(l, (known ??= (values as () => Placeholders)())) : l));
 }
