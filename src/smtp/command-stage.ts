@@ -40,8 +40,3 @@ const HOOKED: Readonly<Record<string, Stage>> = { MAIL: 'mail', RCPT: 'rcpt', AU
 export function eventStage(verb: string, isSupported: (verb: string) => boolean, hasEnvelope: boolean): Stage {
   return commandStage(verb, isSupported, hasEnvelope) ?? HOOKED[verb] ?? 'connect';
 }
-
-const BY_VERB: Readonly<Record<string, Stage>> = { HELO: 'helo', EHLO: 'helo', LHLO: 'helo', STARTTLS: 'starttls', AUTH: 'auth', MAIL: 'mail', RCPT: 'rcpt', DATA: 'data', BDAT: 'data', RSET: 'rset', NOOP: 'noop', VRFY: 'vrfy', QUIT: 'quit' };
-
-/** The stage a transcript line of this verb belongs to. */
-export const stageOfVerb = (verb: string): Stage => BY_VERB[verb] ?? 'unknown';

@@ -16,7 +16,7 @@ import { isPositive, type Reply } from '../engine/reply.js';
 import type { Stage } from '../engine/stages.js';
 import type { MessageBody } from '../spool/body.js';
 import { carryOut, NO_OUTCOME, type StageOutcome } from './outcome.js';
-import { commandStage, eventStage, stageOfVerb } from './command-stage.js';
+import { commandStage, eventStage } from './command-stage.js';
 import { SessionDecisions } from './decisions.js';
 import { buildFacts, type ExtraFacts } from './facts.js';
 import { HELP_LINES } from './help.js';
@@ -199,8 +199,8 @@ export class MockConnection extends SMTPConnection {
 
   // --- deciding ---------------------------------------------------------------------------
 
-  facts(stage: Stage, extra: ExtraFacts, heloName?: string): Facts {
-    const envelope = this.session.envelope;
+  /** `envelope` defaults to the session's; at RCPT the hook passes it with the recipient being added. */
+  facts(stage: Stage, extra: ExtraFacts & { envelope?: Facts['envelope'] }, heloName?: string): Facts {
     const user = this.session.user;
     return buildFacts(
       {
@@ -215,10 +215,9 @@ export class MockConnection extends SMTPConnection {
         ipConnections: this.ipConnections,
         ptr: this.ptrFacts,
         spf: this.spfFacts,
-        mailFrom: envelope?.mailFrom ? envelope.mailFrom.address : undefined,
-        rcptTo: envelope?.rcptTo?.map((a) => a.address) ?? [],
       },
       stage,
+      extra.envelope ?? this.envelopeFacts(),
       extra,
       heloName,
     );
@@ -289,6 +288,14 @@ export class MockConnection extends SMTPConnection {
     cb(isPositive(r) ? null : failure(r));
   }
 
+  /** The envelope so far, as facts, with the recipient being added at RCPT. */
+  envelopeFacts(adding?: string): Facts['envelope'] {
+    const { mailFrom, rcptTo } = this.session.envelope ?? { mailFrom: false, rcptTo: [] };
+    const addresses = rcptTo?.map((a) => a.address) ?? [];
+    if (adding !== undefined) addresses.push(adding);
+    return { mailFrom: mailFrom ? mailFrom.address : undefined, rcptTo: addresses };
+  }
+
   private hasEnvelope(): boolean {
     return !!this.hostNameAppearsAs && this.session.envelope.rcptTo.length > 0;
   }
@@ -323,7 +330,6 @@ export class MockConnection extends SMTPConnection {
     if (!this._nextHandler) {
       this.answering.verb = verb;
       this.answering.arg = line.slice(verb.length).trim();
-      this.answering.stage = stageOfVerb(verb);
     }
     // AUTH arguments and continuation lines carry credentials: log them the way smtp-server does
     this.writer.recordCommand(verb, this._redactCredentials(verb, line).line, !!this._nextHandler);

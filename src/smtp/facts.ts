@@ -19,17 +19,16 @@ export interface SessionView {
   readonly ipConnections: number;
   readonly ptr: PtrFacts | undefined;
   readonly spf: SpfFacts | undefined;
-  readonly mailFrom: string | undefined;
-  readonly rcptTo: readonly string[];
 }
 
-export type ExtraFacts = Partial<Omit<Facts, 'stage' | 'session'>>;
+/** What the stage adds to the session's facts. */
+export type ExtraFacts = Partial<Omit<Facts, 'stage' | 'session' | 'envelope'>>;
 
 /**
  * One object literal per level, absent values left undefined (no spreads: this runs for every
  * RCPT, DATA and message, and the engine treats undefined as absent).
  */
-export function buildFacts(view: SessionView, stage: Stage, extra: ExtraFacts, heloName = view.heloName): Facts {
+export function buildFacts(view: SessionView, stage: Stage, envelope: Facts['envelope'], extra: ExtraFacts, heloName = view.heloName): Facts {
   const authed = view.authUser !== undefined && view.authUser !== '';
   return {
     stage,
@@ -46,7 +45,7 @@ export function buildFacts(view: SessionView, stage: Stage, extra: ExtraFacts, h
       ptr: view.ptr,
     },
     spf: view.spf,
-    envelope: extra.envelope ?? { mailFrom: view.mailFrom, rcptTo: view.rcptTo },
+    envelope,
     command: extra.command,
     rcpt: extra.rcpt,
     auth: extra.auth,

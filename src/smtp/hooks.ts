@@ -42,15 +42,13 @@ export function onConnectStage(c: MockConnection, cb: ErrCallback): void {
 }
 
 /** Waits for a lookup without the idle timeout firing; a failure is reported and the session goes on without it. */
-async function whilePending<T>(c: MockConnection, lookup: Promise<T>, context: string, use: (value: T) => void): Promise<boolean> {
+async function whilePending<T>(c: MockConnection, lookup: Promise<T>, context: string, use: (value: T) => void): Promise<void> {
   const wasPending = c._handlerPending;
   c._handlerPending = true;
   try {
     use(await lookup);
-    return true;
   } catch (err) {
     c.rt.reportError(err, context);
-    return false;
   } finally {
     c._handlerPending = wasPending;
   }
@@ -91,11 +89,7 @@ export function onRcptStage(c: MockConnection, address: SMTPServerAddress, cb: E
     c.answering.rcpt = undefined;
   };
   // at RCPT the envelope the engine sees includes the recipient being added
-  const facts = () => {
-    const { mailFrom, rcptTo } = c.session.envelope;
-    const envelope = { mailFrom: mailFrom ? mailFrom.address : undefined, rcptTo: [...rcptTo.map((a) => a.address), rcpt] };
-    return c.facts('rcpt', { rcpt, command: { verb: 'RCPT', arg: `TO:<${rcpt}>`, line: `RCPT TO:<${rcpt}>` }, envelope });
-  };
+  const facts = () => c.facts('rcpt', { rcpt, command: { verb: 'RCPT', arg: `TO:<${rcpt}>`, line: `RCPT TO:<${rcpt}>` }, envelope: c.envelopeFacts(rcpt) });
   c.answer('rcpt', facts, {
     normal: () => finish(),
     accept: () => finish(),
@@ -146,7 +140,6 @@ export function onAuthStage(c: MockConnection, auth: SMTPServerAuthentication, c
 
 export function onMessageStage(c: MockConnection, stream: SMTPServerDataStream, cb: ErrCallback): void {
   receiveMessage(stream, c.rt.scenario().server.size, c.rt.spool).then(({ bytes, body }) => {
-    c.answering.stage = 'message';
     c.writer.recordMessage(bytes);
     if (!body) {
       c.answering.messageValues = { size: String(bytes) };

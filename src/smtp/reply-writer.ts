@@ -7,7 +7,6 @@
 import type { SMTPServerSession } from 'smtp-server';
 import { styleContext, styleLines, type StyleContext } from '../catalog/style.js';
 import type { Reply } from '../engine/reply.js';
-import type { Stage } from '../engine/stages.js';
 import type { NoteKind, SessionLog, TranscriptEntry } from '../transcript/record.js';
 import { commandRecord, messageRecord, replyRecord } from './records.js';
 import { sessionPlaceholders } from './values.js';
@@ -17,7 +16,6 @@ import { replyTexts, type Placeholders } from './write.js';
 export interface Answering {
   verb: string;
   arg: string;
-  stage: Stage;
   /** The address MAIL or RCPT is about, for `{address}`. */
   address: string | undefined;
   /** The recipient being added (or the one a refusal is about), for `{rcpt}`. */
@@ -38,7 +36,7 @@ export interface SessionPeer {
 }
 
 export class ReplyWriter {
-  readonly answering: Answering = { verb: '', arg: '', stage: 'connect', address: undefined, rcpt: undefined, messageValues: {}, storedId: undefined };
+  readonly answering: Answering = { verb: '', arg: '', address: undefined, rcpt: undefined, messageValues: {}, storedId: undefined };
   private style: StyleContext | undefined;
   /** The line the next reply answers. */
   private heard: TranscriptEntry | undefined;
@@ -98,7 +96,8 @@ export class ReplyWriter {
   }
 
   note(kind: NoteKind, text: string, rule?: string): void {
-    this.log.record({ direction: 'note', note: kind, text, stage: this.answering.stage, ...(rule ? { rule } : {}) });
+    // a note belongs to the line being answered, if one is
+    this.log.record({ direction: 'note', note: kind, text, stage: this.heard?.stage, rule });
   }
 
   /** At MAIL the sender is not in the envelope until the command is accepted. */
