@@ -4,7 +4,8 @@
  * and the Authentication-Results lines mockmx records on each captured message.
  */
 import type { Readable } from 'node:stream';
-import { authenticate, spf, type DNSResolver } from 'mailauth';
+import type { DNSResolver } from 'mailauth';
+import { loadMailauth } from '../util/lazy-modules.js';
 import type { AuthResult, MessageAuthFacts, PtrFacts, SpfFacts } from './types.js';
 import { reverseName, type Resolver } from './zone.js';
 import { headerSectionEnd } from '../checks/header-section.js';
@@ -40,6 +41,7 @@ export interface SpfInput {
 }
 
 export async function checkSpf(input: SpfInput): Promise<SpfFacts> {
+  const { spf } = await loadMailauth();
   const result = await spf({ sender: input.sender, ip: input.ip.replace(/^::ffff:/i, ''), helo: input.helo, mta: input.mta, resolver: asMailauth(input.resolver) });
   return { result: normalise(result?.status?.result), domain: result?.domain ?? '', header: result?.header ?? '' };
 }
@@ -64,6 +66,7 @@ export function unsignedHeaderSection(start: Buffer, whole: boolean): Buffer | u
 }
 
 export async function checkMessage(input: MessageAuthInput): Promise<MessageAuthFacts> {
+  const { authenticate } = await loadMailauth();
   const res = await authenticate(input.message, {
     sender: input.sender,
     ip: input.ip.replace(/^::ffff:/i, ''),

@@ -8,7 +8,8 @@
  * per-part header limit.
  */
 import type { Readable } from 'node:stream';
-import { MailParser, type AttachmentStream, type MailParserOptions, type MessageText } from 'mailparser';
+import type { AttachmentStream, MailParser, MailParserOptions, MessageText } from 'mailparser';
+import { loadMailparser } from '../util/lazy-modules.js';
 import { isBlocked } from './attachments.js';
 import { BoundedList } from './bounded-list.js';
 import type { HeaderSection } from './header-section.js';
@@ -98,18 +99,22 @@ interface SplitterChunk {
 type Done = (err?: Error | null) => void;
 type ProcessChunk = (this: MailParser, data: SplitterChunk, done: Done) => void;
 
-/**
- * mailparser's per-chunk step. Not part of its typed API, so it is looked up and, should a
- * future version lack it, the parser falls back to a node limit small enough to be safe.
- */
-const baseProcessChunk = (MailParser.prototype as unknown as { processChunk?: ProcessChunk }).processChunk;
-
 /** Nesting depth of a node, counted no further than `cap + 1`. */
 function depthOf(node: SplitterChunk, cap: number): number {
   let depth = 0;
   for (let p = node.parentNode; p && depth <= cap; p = p.parentNode) depth++;
   return depth;
 }
+
+interface Parsers {
+  readonly plain: typeof MailParser;
+  /** Undefined should a future mailparser lack the per-chunk step it overrides. */
+  readonly bounded: typeof MailParser | undefined;
+}
+
+/** mailparser is loaded on first use (see util/lazy-modules.ts), and the bounded parser built on it then. */
+let parsers: Promise<Parsers> | undefined;
+const loadParsers = () => (parsers ??= loadMailparser().then(({ MailParser }) => ({ plain: MailParser, bounded: boundedParser(MailParser) })));
 
 /**
  * A MailParser with two bounds of ours.
@@ -122,39 +127,47 @@ function depthOf(node: SplitterChunk, cap: number): number {
  *
  * It stops feeding text parts once `LIMITS.textBytes` of them were decoded: mailparser keeps
  * every text part whole in memory. Attachments are streamed, so they get every byte.
+ *
+ * mailparser's per-chunk step is not part of its typed API, so it is looked up and, should a
+ * future version lack it, the parser falls back to a node limit small enough to be safe.
  */
-class BoundedParser extends MailParser {
-  textBytes = 0;
-  textTruncated = false;
+function boundedParser(Base: typeof MailParser): Parsers['bounded'] {
+  const baseProcessChunk = (Base.prototype as unknown as { processChunk?: ProcessChunk }).processChunk;
+  if (typeof baseProcessChunk !== 'function') return undefined;
+  return class BoundedParser extends Base {
+    textBytes = 0;
+    textTruncated = false;
 
-  processChunk(data: SplitterChunk, done: Done): void {
-    if (data.type === 'node' && depthOf(data, LIMITS.mimeDepth) > LIMITS.mimeDepth) {
-      done(Object.assign(new Error('MIME nesting too deep'), { code: 'EMAXLEN' }));
-      return;
-    }
-    const node = (this as unknown as { curnode?: { isAttachment?: boolean } | false }).curnode;
-    if (data.type === 'body' && node && node.isAttachment === false && data.value) {
-      // cut at exactly the cap, so the text kept does not depend on how the bytes were chunked
-      const room = LIMITS.textBytes - this.textBytes;
-      if (data.value.length > room) {
-        this.textTruncated = true;
-        this.textBytes = LIMITS.textBytes;
-        if (room <= 0) return void setImmediate(done);
-        data = { ...data, value: data.value.subarray(0, room) };
-      } else {
-        this.textBytes += data.value.length;
+    processChunk(data: SplitterChunk, done: Done): void {
+      if (data.type === 'node' && depthOf(data, LIMITS.mimeDepth) > LIMITS.mimeDepth) {
+        done(Object.assign(new Error('MIME nesting too deep'), { code: 'EMAXLEN' }));
+        return;
       }
+      const node = (this as unknown as { curnode?: { isAttachment?: boolean } | false }).curnode;
+      if (data.type === 'body' && node && node.isAttachment === false && data.value) {
+        // cut at exactly the cap, so the text kept does not depend on how the bytes were chunked
+        const room = LIMITS.textBytes - this.textBytes;
+        if (data.value.length > room) {
+          this.textTruncated = true;
+          this.textBytes = LIMITS.textBytes;
+          if (room <= 0) return void setImmediate(done);
+          data = { ...data, value: data.value.subarray(0, room) };
+        } else {
+          this.textBytes += data.value.length;
+        }
+      }
+      baseProcessChunk.call(this, data, done);
     }
-    baseProcessChunk!.call(this, data, done);
-  }
+  };
 }
 
 /**
  * The body is a Buffer, or chunks read one at a time (a spooled message). Reading stops when
  * the parser gives up; the caller may go on reading the same iterator.
  */
-export function parseMime(head: Buffer, body: Buffer | AsyncIterator<Buffer>): Promise<MimeFacts> {
-  const depthBounded = typeof baseProcessChunk === 'function';
+export async function parseMime(head: Buffer, body: Buffer | AsyncIterator<Buffer>): Promise<MimeFacts> {
+  const { plain, bounded } = await loadParsers();
+  const depthBounded = bounded !== undefined;
   const options: MailParserOptions & { maxChildNodes: number } = {
     skipHtmlToText: true, // htmlToText is ours: linear and bounded
     skipTextToHtml: true,
@@ -164,7 +177,7 @@ export function parseMime(head: Buffer, body: Buffer | AsyncIterator<Buffer>): P
   };
 
   return new Promise((resolve) => {
-    const parser = depthBounded ? new BoundedParser(options) : new MailParser(options);
+    const parser = bounded ? new bounded(options) : new plain(options);
     let text = '';
     let html = '';
     const attachments: AttachmentInfo[] = [];
@@ -179,7 +192,7 @@ export function parseMime(head: Buffer, body: Buffer | AsyncIterator<Buffer>): P
     const settle = (failed: boolean, truncated: boolean) => {
       if (settled) return;
       settled = true;
-      const textTruncated = parser instanceof BoundedParser && parser.textTruncated;
+      const textTruncated = (parser as { textTruncated?: boolean }).textTruncated === true;
       resolve({ text, html, attachments, attachmentCount, blockedAttachments: blocked.toArray(), eicar, gtube, failed, truncated: truncated || textTruncated });
     };
     // the parser ends before the last attachment stream may have drained: wait for both

@@ -44,11 +44,18 @@ export function createMetrics(mx: MockMxServer, hub: Hub): Registry {
       this.set(await mx.messages.count());
     },
   });
-  const replies = new Counter({
+  // counted in nested maps on every reply (no label object or key string per line), handed
+  // to prom-client at scrape time
+  const replyCounts = new ReplyCounts();
+  new Counter({
     name: 'mockmx_replies_total',
     help: 'SMTP replies sent, by code, enhanced code and the id of the rule that answered ("" when none did)',
     labelNames: ['code', 'enhanced', 'rule'] as const,
     registers,
+    collect() {
+      this.reset();
+      replyCounts.forEach((code, enhanced, rule, n) => this.inc({ code: String(code), enhanced, rule }, n));
+    },
   });
   new Gauge({
     name: 'mockmx_scenario_rules',
@@ -63,7 +70,7 @@ export function createMetrics(mx: MockMxServer, hub: Hub): Registry {
   hub.on('session', (s) => sessions.inc({ listener: s.listener }));
   hub.on('line', (_s, line) => {
     if (line.direction !== 'out' || line.more || line.code === undefined) return;
-    replies.inc({ code: String(line.code), enhanced: line.enhanced ?? '', rule: line.rule ?? '' });
+    replyCounts.add(line.code, line.enhanced ?? '', line.rule ?? '');
   });
   hub.on('sessionEnd', (s) => ended.inc({ outcome: outcomeOf(s).status }));
   hub.on('message', (m) => {
@@ -71,4 +78,23 @@ export function createMetrics(mx: MockMxServer, hub: Hub): Registry {
     bytes.inc(m.size);
   });
   return registry;
+}
+
+/** Replies by code → enhanced code → rule: a hit allocates nothing. */
+class ReplyCounts {
+  private readonly byCode = new Map<number, Map<string, Map<string, { n: number }>>>();
+
+  add(code: number, enhanced: string, rule: string): void {
+    let byEnhanced = this.byCode.get(code);
+    if (!byEnhanced) this.byCode.set(code, (byEnhanced = new Map()));
+    let byRule = byEnhanced.get(enhanced);
+    if (!byRule) byEnhanced.set(enhanced, (byRule = new Map()));
+    const count = byRule.get(rule);
+    if (count) count.n++;
+    else byRule.set(rule, { n: 1 });
+  }
+
+  forEach(fn: (code: number, enhanced: string, rule: string, n: number) => void): void {
+    for (const [code, byEnhanced] of this.byCode) for (const [enhanced, byRule] of byEnhanced) for (const [rule, { n }] of byRule) fn(code, enhanced, rule, n);
+  }
 }

@@ -155,7 +155,7 @@ const WRITE_BATCH = 256 * 1024;
  * spool file is written. On a stream error (the client went away) any spool file is removed
  * and the error is thrown.
  */
-export async function receiveBody(stream: AsyncIterable<Buffer>, options: ReceiveOptions): Promise<Received> {
+export async function receiveBody(stream: Readable, options: ReceiveOptions): Promise<Received> {
   const { limit, spool, fixStart = (b: Buffer) => b } = options;
   let bytes = 0;
   let pending: Buffer[] = [];
@@ -178,29 +178,32 @@ export async function receiveBody(stream: AsyncIterable<Buffer>, options: Receiv
     await handle.close().catch(() => undefined);
     await unlink(path).catch(() => undefined);
   };
+  /** Takes one chunk; a promise only when the spool file is opened or written. */
+  const take = (chunk: Buffer): Promise<void> | undefined => {
+    bytes += chunk.length;
+    if (over) return undefined;
+    if (limit && bytes > limit) {
+      // past the limit only count: the message is refused, so holding it would only cost memory
+      over = true;
+      pending = [];
+      pendingBytes = 0;
+      return file ? dropFile() : undefined;
+    }
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (!file && pendingBytes > spool.spoolAbove) return startFile();
+    return file && pendingBytes >= WRITE_BATCH ? flush() : undefined;
+  };
+  const startFile = async () => {
+    const path = await spool.newPath();
+    file = { handle: await open(path, 'wx', 0o600), path, written: 0 };
+    pending = [fixStart(Buffer.concat(pending, pendingBytes))];
+    pendingBytes = pending[0]!.length;
+    if (pendingBytes >= WRITE_BATCH) await flush();
+  };
 
   try {
-    for await (const chunk of stream) {
-      bytes += chunk.length;
-      if (over) continue;
-      if (limit && bytes > limit) {
-        // past the limit only count: the message is refused, so holding it would only cost memory
-        over = true;
-        pending = [];
-        pendingBytes = 0;
-        await dropFile();
-        continue;
-      }
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (!file && pendingBytes > spool.spoolAbove) {
-        const path = await spool.newPath();
-        file = { handle: await open(path, 'wx', 0o600), path, written: 0 };
-        pending = [fixStart(Buffer.concat(pending, pendingBytes))];
-        pendingBytes = pending[0]!.length;
-      }
-      if (file && pendingBytes >= WRITE_BATCH) await flush();
-    }
+    await readAll(stream, take);
     if (over) return { bytes };
     if (!file) return { bytes, body: memoryBody(fixStart(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes))) };
     await flush();
@@ -212,6 +215,70 @@ export async function receiveBody(stream: AsyncIterable<Buffer>, options: Receiv
     await dropFile();
     throw err;
   }
+}
+
+/**
+ * Feeds every chunk of `stream` to `take`, pausing the stream while a promise `take` returned
+ * is pending. Events rather than `for await`: an async iterator costs a few kilobytes of
+ * promises and listeners per message on the hot path. Rejects on an error, and on a close
+ * before the end (the client went away), as `for await` would.
+ */
+function readAll(stream: Readable, take: (chunk: Buffer) => Promise<void> | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let failed = false;
+    let ended = false;
+    let waiting = 0;
+    const cleanup = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+    const fail = (err: unknown) => {
+      if (failed) return;
+      failed = true;
+      cleanup();
+      reject(err);
+    };
+    const finish = () => {
+      if (failed || !ended || waiting > 0) return;
+      cleanup();
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      if (failed) return;
+      let step: Promise<void> | undefined;
+      try {
+        step = take(chunk);
+      } catch (err) {
+        return fail(err);
+      }
+      if (!step) return;
+      waiting++;
+      stream.pause();
+      step.then(
+        () => {
+          waiting--;
+          if (failed) return;
+          if (ended) finish();
+          else if (waiting === 0) stream.resume();
+        },
+        fail,
+      );
+    };
+    const onEnd = () => {
+      ended = true;
+      finish();
+    };
+    const onError = (err: Error) => fail(err);
+    const onClose = () => {
+      if (!ended) fail(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
+  });
 }
 
 const HEAD_BYTES = 1024 * 1024;

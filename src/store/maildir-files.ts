@@ -8,7 +8,8 @@ import { readdirSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { simpleParser, type AddressObject } from 'mailparser';
+import type { AddressObject } from 'mailparser';
+import { loadMailparser } from '../util/lazy-modules.js';
 import type { Envelope } from './types.js';
 import { isErrno } from './durable.js';
 
@@ -112,6 +113,7 @@ export async function recoverMessage(path: string): Promise<RecoveredMessage> {
   let mailFrom = '';
   let rcptTo: string[] = [];
   try {
+    const { simpleParser } = await loadMailparser();
     const parsed = await simpleParser(await readHeaderSection(path), { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
     const values = (key: string) =>
       parsed.headerLines.filter((h) => h.key === key).map((h) => h.line.slice(h.line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim());

@@ -1,5 +1,6 @@
 /** Parses a stored message into the summary the API and tests read. */
-import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { AddressObject, ParsedMail } from 'mailparser';
+import { loadMailparser } from '../util/lazy-modules.js';
 import { parseHeaderSection } from '../checks/header-section.js';
 import { htmlToText } from '../checks/html-text.js';
 import { mimeHead, parseMime } from '../checks/mime.js';
@@ -13,6 +14,7 @@ const addresses = (field: AddressObject | AddressObject[] | undefined): string[]
 const OPTIONS = { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true } as const;
 
 export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
+  const { simpleParser } = await loadMailparser();
   return summary(await simpleParser(raw, OPTIONS));
 }
 
@@ -24,6 +26,7 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
 export async function parseSpooledMessage(body: MessageBody): Promise<ParsedMessage> {
   const head = await readHead(body);
   const section = parseHeaderSection(head);
+  const { simpleParser } = await loadMailparser();
   const headers = await simpleParser(head.subarray(0, section.bodyStart), OPTIONS);
   const mime = await parseMime(mimeHead(head, section), withFirst(head.subarray(section.bodyStart), body.chunks(head.length)));
   const text = mime.text !== '' || mime.html === '' ? mime.text : htmlToText(mime.html);

@@ -1,6 +1,6 @@
 /** Accepted messages: list and search, one, its raw .eml, an attachment, delete; and waiting for one. */
 import type { FastifyInstance } from 'fastify';
-import { simpleParser } from 'mailparser';
+import { loadMailparser } from '../../util/lazy-modules.js';
 import type { StoredMessage } from '../../store/types.js';
 import { errorResponse, json, type RouteContext } from '../context.js';
 import { HttpError, notFound } from '../errors.js';
@@ -125,6 +125,7 @@ export function messageRoutes(app: FastifyInstance, { mx, hub }: RouteContext): 
     },
     async (request, reply) => {
       const m = await get(request.params.id);
+      const { simpleParser } = await loadMailparser();
       const parsed = await simpleParser(m.rawStream(), { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
       const a = parsed.attachments[request.params.index];
       if (!a) throw notFound(`attachment ${request.params.index} of message ${m.id}`, { attachments: parsed.attachments.length });
