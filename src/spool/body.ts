@@ -228,6 +228,8 @@ function readAll(stream: Readable, take: (chunk: Buffer) => Promise<void> | unde
     let failed = false;
     let ended = false;
     let waiting = 0;
+    /** The step under way: a failure waits for it, so no spool file is opened after the caller cleaned up. */
+    let inFlight: Promise<void> | undefined;
     const cleanup = () => {
       stream.off('data', onData);
       stream.off('end', onEnd);
@@ -238,7 +240,11 @@ function readAll(stream: Readable, take: (chunk: Buffer) => Promise<void> | unde
       if (failed) return;
       failed = true;
       cleanup();
-      reject(err);
+      if (!inFlight) return reject(err);
+      inFlight.then(
+        () => reject(err),
+        () => reject(err),
+      );
     };
     const finish = () => {
       if (failed || !ended || waiting > 0) return;
@@ -256,14 +262,19 @@ function readAll(stream: Readable, take: (chunk: Buffer) => Promise<void> | unde
       if (!step) return;
       waiting++;
       stream.pause();
+      inFlight = step;
       step.then(
         () => {
           waiting--;
+          if (inFlight === step) inFlight = undefined;
           if (failed) return;
           if (ended) finish();
           else if (waiting === 0) stream.resume();
         },
-        fail,
+        (err: unknown) => {
+          if (inFlight === step) inFlight = undefined;
+          fail(err);
+        },
       );
     };
     const onEnd = () => {

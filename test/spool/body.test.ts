@@ -111,6 +111,28 @@ describe('receiveBody', () => {
     expect(await spooledFiles(parent)).toEqual([]);
   });
 
+  it('a stream that fails while its spool file is being opened leaves no file', async () => {
+    const { spool, parent } = await spoolIn(100);
+    // the spool hands out its path only when the test says so: the client is gone by then
+    let handOut!: () => void;
+    const gate = new Promise<void>((r) => (handOut = r));
+    const slowSpool = Object.assign(Object.create(spool) as Spool, { newPath: async () => (await gate, spool.newPath()) });
+    const stream = new PassThrough();
+    const received = receiveBody(stream, { limit: 0, spool: slowSpool });
+    const settled = received.then(
+      () => 'resolved',
+      () => 'rejected',
+    );
+    stream.write(Buffer.alloc(5000, 0x41)); // past spoolAbove: the file is being opened…
+    stream.destroy(new Error('ECONNRESET')); // …when the client goes away
+    await new Promise((r) => setImmediate(r));
+    // it does not give up while the file is still on its way: it waits, then removes it
+    expect(await Promise.race([settled, Promise.resolve('pending')])).toBe('pending');
+    handOut();
+    await expect(received).rejects.toThrow('ECONNRESET');
+    expect(await spooledFiles(parent)).toEqual([]);
+  });
+
   it('does not read the stream faster than the file is written (backpressure)', async () => {
     const { spool, parent } = await spoolIn(0);
     const chunk = 64 * 1024;
