@@ -8,7 +8,6 @@ import type { Readable } from 'node:stream';
 import { Oldest } from '../util/oldest.js';
 import { fileBody, memoryBody, type MessageBody } from '../spool/body.js';
 import { parseMessage, parseSpooledMessage } from './parse.js';
-import { SlabPool, type SlabBody } from './slabs.js';
 import type { MessageStore, NewMessage, ParsedMessage, StoredMessage } from './types.js';
 
 export interface MemoryStoreOptions {
@@ -27,7 +26,6 @@ export class MemoryMessageStore implements MessageStore {
   private readonly oldest = new Oldest(() => this.messages.keys());
   private sequence = 0;
   private readonly now: () => number;
-  private readonly slabs = new SlabPool();
 
   constructor(private readonly options: MemoryStoreOptions) {
     if (!Number.isInteger(options.maxMessages) || options.maxMessages < 1) throw new RangeError('maxMessages must be a positive integer');
@@ -35,7 +33,7 @@ export class MemoryMessageStore implements MessageStore {
   }
 
   async add(message: NewMessage): Promise<StoredMessage> {
-    const body = message.spooled ? fileBody(message.spooled.path, message.spooled.size) : (this.slabs.place(message.raw) ?? memoryBody(message.raw));
+    const body = message.spooled ? fileBody(message.spooled.path, message.spooled.size) : memoryBody(message.raw);
     const id = `m${(++this.sequence).toString(36).padStart(6, '0')}`;
     const stored = new KeptMessage(message, body, id, this.now());
     this.messages.set(id, { message: stored, body });
@@ -68,11 +66,6 @@ export class MemoryMessageStore implements MessageStore {
     return this.messages.size;
   }
 
-  /** Memory the kept messages' bytes take in slabs (see slabs.ts). */
-  slabUsage(): { slabBytes: number; liveBytes: number } {
-    return this.slabs.usage();
-  }
-
   private async drop(id: string): Promise<boolean> {
     const kept = this.messages.get(id);
     if (!kept) return false;
@@ -85,8 +78,7 @@ export class MemoryMessageStore implements MessageStore {
 /**
  * A stored message as a class with fixed fields: built for every accepted message, so it is
  * kept cheap (an object literal with spreads, a getter and freeze cost ~6 µs a message).
- * `raw` is an own property for a message with a Buffer of its own, a getter copying it out of its
- * slab (see slabs.ts) or reading the file for a spooled one.
+ * `raw` is an own property for a message in memory, a getter reading the file for a spooled one.
  */
 class KeptMessage implements StoredMessage {
   readonly sessionId: string;
@@ -112,7 +104,6 @@ class KeptMessage implements StoredMessage {
     if (message.outbound !== undefined) this.outbound = message.outbound;
     this.size = body.size;
     if (body.buffer) Object.defineProperty(this, 'raw', { value: body.buffer, enumerable: true });
-    else if (isSlab(body)) Object.defineProperty(this, 'raw', { get: () => body.copy(), enumerable: true });
     else Object.defineProperty(this, 'raw', { get: () => readFileSync(body.path!), enumerable: true });
     Object.defineProperty(this, 'body', { enumerable: false });
     Object.defineProperty(this, 'parsing', { enumerable: false });
@@ -124,11 +115,6 @@ class KeptMessage implements StoredMessage {
   }
 
   parsed(): Promise<ParsedMessage> {
-    if (this.parsing.promise) return this.parsing.promise;
-    const body = this.body;
-    const whole = body.buffer ?? (isSlab(body) ? body.copy() : undefined);
-    return (this.parsing.promise = whole ? parseMessage(whole) : parseSpooledMessage(body));
+    return (this.parsing.promise ??= this.body.buffer ? parseMessage(this.body.buffer) : parseSpooledMessage(this.body));
   }
 }
-
-const isSlab = (body: MessageBody): body is SlabBody => typeof (body as Partial<SlabBody>).copy === 'function';
