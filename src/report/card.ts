@@ -51,7 +51,6 @@ export class ReportCard {
     this.grading = {
       options: this.options,
       isThrottle,
-      sender: (clientIp, sender, at) => this.book.get(clientIp, sender, at),
       credit,
       creditSession,
       exercise: (s, check) => void s.exercised.add(check),
@@ -147,9 +146,6 @@ export class ReportCard {
       case 'HELO':
         this.endTransaction(s, 'client');
         break;
-      case 'DATA':
-        if (s.tx) s.tx.dataSent = true;
-        break;
       case 'STARTTLS':
         s.starttlsTried = true;
         break;
@@ -207,8 +203,7 @@ export class ReportCard {
         }
         return;
       case 'MAIL':
-        if (s.tx && ok) s.tx.open = true;
-        else this.endTransaction(s, 'refused');
+        if (!ok) this.endTransaction(s, 'refused');
         return;
       case 'RCPT': {
         const rcpt = reply.rcpts[0];

@@ -14,5 +14,3 @@ export function evidence(where: { readonly session: string; readonly at: number 
 /** Evidence that is one ref's lines. */
 export const evidenceOf = (ref: Ref, detail: string, max: number): Evidence => evidence(ref, detail, max, ref.lines);
 
-/** "in session s1 at 2024-…" for evidence that points back to an earlier line. */
-export const where = (ref: Ref, instant: (at: number) => string): string => `session ${ref.session} at ${instant(ref.at)}`;

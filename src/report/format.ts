@@ -11,14 +11,13 @@ export function duration(ms: number): string {
     ['s', 1000],
   ];
   const parts: string[] = [];
-  let rest = Math.round(ms / 1000) * 1000;
-  for (const [name, size] of units) {
-    if (rest < size && parts.length === 0) continue;
-    const n = Math.floor(rest / size);
-    rest -= n * size;
-    if (n > 0) parts.push(`${n} ${name}`);
-    if (parts.length === 2 || (parts.length === 1 && rest === 0)) break;
-  }
+  const rest = Math.round(ms / 1000) * 1000;
+  // the largest unit that fits, and the one below it when it is not zero
+  const top = units.findIndex(([, size]) => rest >= size);
+  const [name, size] = units[top]!;
+  parts.push(`${Math.floor(rest / size)} ${name}`);
+  const next = units[top + 1];
+  if (next && Math.floor((rest % size) / next[1]) > 0) parts.push(`${Math.floor((rest % size) / next[1])} ${next[0]}`);
   return parts.join(' ');
 }
 

@@ -15,8 +15,6 @@ export interface Grading {
   readonly options: ReportOptions;
   /** The reply means greylisting or a rate limit (ReportOptions.throttleReplies). */
   isThrottle(reply: Reply): boolean;
-  /** The sender for a client IP and envelope sender (null: none known), made on first sight. */
-  sender(clientIp: string, sender: string | null, at: number): SenderState;
   /** Credits one occurrence to a sender. */
   credit(sender: SenderState, check: CheckId, ok: boolean, evidence: Evidence): void;
   /**

@@ -19,9 +19,6 @@ const MAX_SENDERS_PER_SESSION = 8;
 export class Transaction extends Slots {
   /** Recipients accepted at RCPT: lower-case address → as written. */
   readonly accepted = new Map<string, string>();
-  /** MAIL was accepted. */
-  open = false;
-  dataSent = false;
   messageKey: string | undefined;
   ended = false;
 

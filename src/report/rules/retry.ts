@@ -148,7 +148,7 @@ export function retryRule(options: ReportOptions): Rule {
       if (isClosing(reply) && !reply.answersMessage) for (const rcpt of tx.accepted.values()) if (!reply.rcpts.includes(rcpt)) refuse(g, tx, rcpt, reply, ref);
     },
 
-    pending(g, sender, now, credit) {
+    pending(_g, sender, now, credit) {
       const held = sender.existing(memory);
       if (!held) return;
       for (const e of held.episodes.values()) {

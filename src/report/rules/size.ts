@@ -70,7 +70,7 @@ export function sizeRule(options: ReportOptions): Rule {
 
     note(g, s, line) {
       if (line.note !== 'client' || line.finding !== 'size-exceeded-declared') return;
-      const shown = evidence(line, `the message was larger than the SIZE= declared for it${s.tx?.params.size !== undefined ? ` (${s.tx.params.size})` : ''}`, max, s.tx ? [s.tx.mail.text] : [], [line.text]);
+      const shown = evidence(line, `the message was larger than the SIZE= declared for it${s.tx?.params.size !== undefined ? ` (${s.tx.params.size})` : ''}`, max, s.tx ? [s.tx.mail.text] : s.lastCommand ? [s.lastCommand.text] : [], [line.text]);
       if (s.tx) g.credit(s.tx.sender, 'size', false, shown);
       else g.failSession(s, 'size', shown);
     },
