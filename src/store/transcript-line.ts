@@ -8,7 +8,18 @@
  * costs the garbage collector less than keeping it). `toJSON` gives the whole record, as
  * `--store` writes it.
  */
-import type { LineDirection, NoteKind, TranscriptEntry, TranscriptRecord, TranscriptStage as Stage } from '../transcript/record.js';
+import type { ClientFinding, LineDirection, NoteKind, NoticeKind, TranscriptEntry, TranscriptRecord, TranscriptStage as Stage } from '../transcript/record.js';
+
+/** Fields few lines carry (the message data's key, a client note's finding, a notice's kind and time), kept in one slot so the many lines without them pay one pointer. */
+interface Rare {
+  readonly messageKey?: string;
+  readonly finding?: ClientFinding;
+  readonly noticeKind?: NoticeKind;
+  readonly dueAt?: number;
+}
+
+const rareOf = (e: TranscriptEntry): Rare | undefined =>
+  e.messageKey === undefined && e.finding === undefined && e.noticeKind === undefined && e.dueAt === undefined ? undefined : { messageKey: e.messageKey, finding: e.finding, noticeKind: e.noticeKind, dueAt: e.dueAt };
 
 export class TranscriptLine implements TranscriptRecord {
   readonly at: number;
@@ -27,6 +38,7 @@ export class TranscriptLine implements TranscriptRecord {
   readonly #messageId: string | undefined;
   readonly #bytes: number | undefined;
   readonly #note: NoteKind | undefined;
+  readonly #rare: Rare | undefined;
 
   constructor(at: number, session: string, entry: TranscriptEntry) {
     this.at = at;
@@ -44,6 +56,7 @@ export class TranscriptLine implements TranscriptRecord {
     this.#messageId = entry.messageId;
     this.#bytes = entry.bytes;
     this.#note = entry.note;
+    this.#rare = rareOf(entry);
   }
 
   /** A record read back (from `--store`), `session` filled in when it lacks one. */
@@ -84,6 +97,18 @@ export class TranscriptLine implements TranscriptRecord {
   get note(): NoteKind | undefined {
     return this.#note;
   }
+  get messageKey(): string | undefined {
+    return this.#rare?.messageKey;
+  }
+  get finding(): ClientFinding | undefined {
+    return this.#rare?.finding;
+  }
+  get noticeKind(): NoticeKind | undefined {
+    return this.#rare?.noticeKind;
+  }
+  get dueAt(): number | undefined {
+    return this.#rare?.dueAt;
+  }
 
   /** The whole record (written when a session is stored; undefined fields drop out). */
   toJSON(): TranscriptRecord {
@@ -103,6 +128,10 @@ export class TranscriptLine implements TranscriptRecord {
       messageId: this.#messageId,
       bytes: this.#bytes,
       note: this.#note,
+      messageKey: this.#rare?.messageKey,
+      finding: this.#rare?.finding,
+      noticeKind: this.#rare?.noticeKind,
+      dueAt: this.#rare?.dueAt,
     };
   }
 }

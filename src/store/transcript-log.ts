@@ -74,6 +74,10 @@ function isRecordLine(v: unknown): v is TranscriptRecord {
     optional(r.sender, 'string') &&
     optional(r.messageId, 'string') &&
     optional(r.note, 'string') &&
+    optional(r.messageKey, 'string') &&
+    optional(r.finding, 'string') &&
+    optional(r.noticeKind, 'string') &&
+    optional(r.dueAt, 'number') &&
     (r.rcpts === undefined || (Array.isArray(r.rcpts) && r.rcpts.every((a) => typeof a === 'string')))
   );
 }

@@ -23,8 +23,8 @@ export type LineDirection = 'in' | 'out' | 'note';
 /**
  * What a note says, for readers that act on it. `dropped`/`reset`: the server closed without a
  * reply; `elided`: lines not kept in memory (the text says how many); `dns`: reverse DNS and SPF
- * results; `notice`: a DSN or auto-reply queued; `info`: a note of format 1 whose wording is not
- * one of these.
+ * results; `notice`: a DSN or auto-reply queued; `client`: a wire-level fact about the client
+ * (see `finding`); `info`: a note of format 1 whose wording is not one of these.
  */
 export type NoteKind =
   | 'dropped'
@@ -37,7 +37,53 @@ export type NoteKind =
   | 'notice'
   | 'discarded'
   | 'elided'
+  | 'client'
   | 'info';
+
+/**
+ * Wire-level facts about the SMTP client that only the adapter can see (the records keep a
+ * line's text, not its bytes or how lines arrived), written as a `client` note's `finding`:
+ * - `bare-lf` / `bare-cr`: a line ended in LF or CR alone, not CRLF (RFC 5321 §2.3.8);
+ * - `line-too-long`: a command line over 512 octets or a text line over 1000 (§4.5.3.1.4, §4.5.3.1.6);
+ * - `pipelining-unadvertised`: commands sent ahead of replies without PIPELINING advertised (RFC 2920 §3.1);
+ * - `pipelining-after-starttls`: commands sent after STARTTLS in the same group (RFC 3207 §4.2);
+ * - `eight-bit-undeclared`: 8-bit octets in the message without `BODY=8BITMIME` (RFC 6152 §3);
+ * - `smtputf8-unneeded`: `SMTPUTF8` given for an all-ASCII envelope and header section (RFC 6531 §3.4);
+ * - `smtputf8-unoffered`: UTF-8 in the envelope or headers while SMTPUTF8 was not advertised (RFC 6531 §3.2);
+ * - `dot-stuffing`: a data line that shows the client did not dot-stuff (RFC 5321 §4.5.2);
+ * - `size-exceeded-declared`: the message was larger than the `SIZE=` the client declared (RFC 1870 §6).
+ */
+export type ClientFinding =
+  | 'bare-lf'
+  | 'bare-cr'
+  | 'line-too-long'
+  | 'pipelining-unadvertised'
+  | 'pipelining-after-starttls'
+  | 'eight-bit-undeclared'
+  | 'smtputf8-unneeded'
+  | 'smtputf8-unoffered'
+  | 'dot-stuffing'
+  | 'size-exceeded-declared';
+
+/** Every ClientFinding, in the order above (the compiler holds the list to the union). */
+export const CLIENT_FINDINGS = Object.freeze([
+  'bare-lf',
+  'bare-cr',
+  'line-too-long',
+  'pipelining-unadvertised',
+  'pipelining-after-starttls',
+  'eight-bit-undeclared',
+  'smtputf8-unneeded',
+  'smtputf8-unoffered',
+  'dot-stuffing',
+  'size-exceeded-declared',
+] as const satisfies readonly ClientFinding[]);
+type Listed = (typeof CLIENT_FINDINGS)[number];
+/** Fails to compile when a finding is added to the union but not to the list. */
+export const CLIENT_FINDINGS_COMPLETE: [ClientFinding] extends [Listed] ? true : false = true;
+
+/** What a `notice` note announces: a failure or delay DSN (RFC 3464), or an auto-reply (RFC 3834). */
+export type NoticeKind = 'failure' | 'delay' | 'auto-reply';
 
 export interface TranscriptRecord {
   /** Milliseconds since the epoch, from the injected clock. */
@@ -61,7 +107,8 @@ export interface TranscriptRecord {
   readonly rule?: string;
   /**
    * Whom it concerns: at RCPT the recipient being added; at DATA and the message, the accepted
-   * recipients. On the line in and on the reply that answers it (they share the array).
+   * recipients. On the line in and on the reply that answers it (they share the array). On a
+   * `notice` note: the recipients the notice is about (for a DSN, the addresses it reports).
    */
   readonly rcpts?: readonly string[];
   /**
@@ -75,6 +122,18 @@ export interface TranscriptRecord {
   readonly bytes?: number;
   /** Note: what kind of note it is. */
   readonly note?: NoteKind;
+  /**
+   * In, on the message data's record: what identifies the message across sessions and
+   * retries — its Message-ID header as written, else `sha256:<hex>` of the envelope (sender and
+   * recipients) and the body. Absent when the adapter could not tell.
+   */
+  readonly messageKey?: string;
+  /** A `client` note: what the adapter saw the client do (one finding per note). */
+  readonly finding?: ClientFinding;
+  /** A `notice` note: what the notice is (its `rcpts` say whom it is about). */
+  readonly noticeKind?: NoticeKind;
+  /** A `notice` note: when the outbound queue is due to deliver it (ms since the epoch); absent: at once. */
+  readonly dueAt?: number;
 }
 
 /** What the adapter hands the session log; the log stamps `at` and `session` (and copies the fields it keeps: the entry may be dropped after the call). */

@@ -75,6 +75,28 @@ describe('the import checker', () => {
     ]);
   });
 
+  it('keeps report/ pure and imported only by the folders that feed or serve it', () => {
+    const problems = checkImports({
+      imports: [
+        imp('src/report/card.ts', 'src/transcript/record.ts'),
+        imp('src/report/card.ts', 'src/util/oldest.ts'),
+        imp('src/report/card.ts', 'src/checks/index.ts', 3),
+        imp('src/store/grades.ts', 'src/report/index.ts'),
+        imp('src/http/routes/report.ts', 'src/report/index.ts'),
+        imp('src/testing/index.ts', 'src/report/index.ts'),
+        imp('src/cli.ts', 'src/report/junit.ts'),
+        imp('src/engine/e.ts', 'src/report/index.ts', 4),
+        imp('src/smtp/s.ts', 'src/report/index.ts', 5),
+      ],
+      pending: [],
+    });
+    expect(problems.map((p) => `${p.kind} ${p.message.split(' imports')[0]}`)).toEqual([
+      'forbidden report → checks: src/report/card.ts:3',
+      'forbidden engine → report: src/engine/e.ts:4',
+      'forbidden smtp → report: src/smtp/s.ts:5',
+    ]);
+  });
+
   it('allows the root to import anything and testing/ to import the root', () => {
     const problems = checkImports({ imports: [imp('src/app.ts', 'src/http/h.ts'), imp('src/cli.ts', 'src/app.ts'), imp('src/testing/index.ts', 'src/app.ts')], pending: [] });
     expect(problems).toEqual([]);

@@ -11,6 +11,8 @@
  *   anything, and nothing imports it but other root files, with one exception: testing/ is
  *   the public test helper, and what it does is compose the app (startApp) for a test, so
  *   testing → root is allowed. It is a dead end: nothing else may import testing/ either.
+ * - report/ is the pure sender report card: it reads transcript records (and util/) only, and
+ *   only the folders that feed or serve it (store, http, testing, the root's cli) import it.
  * - Only src/smtp/ imports `smtp-server`, and smtp-server's reply texts ('Error: …') are
  *   written only in src/smtp/: recognising them is the adapter's job.
  *
@@ -35,6 +37,18 @@ export const FOLDER_RULES: readonly FolderRule[] = [
   { from: 'engine', only: ENGINE_MAY_IMPORT, why: 'engine/ is the pure rule engine: it imports only leaf type/data folders, never I/O' },
   { from: 'store', forbidden: ['smtp', 'http'], why: 'store/ sits below the SMTP and HTTP adapters' },
   { from: 'testing', forbidden: ['smtp', 'http'], why: 'testing/ composes the app through the root, never through an adapter' },
+  { from: 'report', only: ['transcript', 'util'], why: 'report/ is the pure report card: it reads transcript records, never the store, the adapters or I/O' },
+];
+
+/** Folders only some folders may import. */
+export interface ImporterRule {
+  readonly to: string;
+  readonly by: readonly string[];
+  readonly why: string;
+}
+
+export const IMPORTER_RULES: readonly ImporterRule[] = [
+  { to: 'report', by: ['store', 'http', 'testing', ROOT], why: 'report/ is fed by the store and served by http/, testing/ and the CLI; nothing else grades clients' },
 ];
 
 /** Folders that may import the composition root besides the root itself. */
@@ -76,6 +90,7 @@ function ruleBroken(from: string, to: string): string | undefined {
     if (rule.from !== from) continue;
     if (rule.forbidden?.includes(to) || (rule.only && !rule.only.includes(to))) return rule.why;
   }
+  for (const rule of IMPORTER_RULES) if (rule.to === to && !rule.by.includes(from)) return rule.why;
   return undefined;
 }
 

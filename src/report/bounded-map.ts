@@ -1,0 +1,61 @@
+/**
+ * A Map that holds at most `limit` entries: setting or touching an entry makes it the newest,
+ * and past the limit the least recently touched goes. What keeps the card's memory constant per
+ * tracked sender and recipient however long mockmx runs.
+ */
+export class BoundedMap<K, V> {
+  private readonly map = new Map<K, V>();
+
+  constructor(private readonly limit: number) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** The value, without making it the newest. */
+  peek(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
+  /** The value, made the newest. */
+  get(key: K): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
+
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    // the first key of an insertion-ordered Map is the least recently touched
+    if (this.map.size > this.limit) this.map.delete(this.map.keys().next().value as K);
+  }
+
+  /** The value for key, made by `make` when there is none. */
+  upsert(key: K, make: () => V): V {
+    const value = this.get(key);
+    if (value !== undefined) return value;
+    const made = make();
+    this.set(key, made);
+    return made;
+  }
+
+  delete(key: K): boolean {
+    return this.map.delete(key);
+  }
+
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+
+  entries(): IterableIterator<[K, V]> {
+    return this.map.entries();
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * retry-after-4xx, and the recipient half of greylist-and-rate-limit: a recipient refused with a
+ * 4xx (at RCPT, DATA or the end of data; or left hanging by a 421) is an episode that lasts until
+ * the recipient is delivered or refused for good. Each retry is judged as it comes: not before
+ * `minRetryDelayMs`, and not sooner than the retry before it waited. Sending a message again to a
+ * recipient that already accepted it is a duplicate.
+ */
+import { BoundedMap } from '../bounded-map.js';
+import { isClosing, isPositive, isTemporary, isTooManyRecipients } from '../classify.js';
+import { evidence, evidenceOf } from '../evidence.js';
+import { addressKey, duration, instant } from '../format.js';
+import type { ReportOptions } from '../options.js';
+import { refOfReply, type Ref, type Reply } from '../reply.js';
+import type { Grading, Rule } from '../rule.js';
+import type { SenderState } from '../senders.js';
+import type { Transaction } from '../session.js';
+import { Slot } from '../slots.js';
+import type { TranscriptRecord } from '../../transcript/record.js';
+
+interface Episode {
+  readonly rcpt: string;
+  /** The latest refusal. */
+  refused: Ref;
+  /** Some refusal of it was greylisting or a rate limit. */
+  throttled: boolean;
+  /** Retries seen. */
+  attempts: number;
+  /** How long the latest retry waited after the refusal before it. */
+  lastGap: number | undefined;
+  /** Refused and not tried since. */
+  awaiting: boolean;
+  throttleFaulted: boolean;
+}
+
+/** Where a message (by messageKey) was delivered, and whether a temporary failure was involved. */
+interface Delivery {
+  readonly accepted: Map<string, { readonly session: string; readonly at: number }>;
+  deferred: boolean;
+  throttled: boolean;
+}
+
+/** A transaction that retries a refused recipient, or was refused for one. */
+interface Involvement {
+  deferred: boolean;
+  throttled: boolean;
+}
+
+export function retryRule(options: ReportOptions): Rule {
+  const memory = new Slot(() => ({ episodes: new BoundedMap<string, Episode>(options.maxTrackedPerSender), deliveries: new BoundedMap<string, Delivery>(options.maxTrackedPerSender) }));
+  const involvement = new Slot<Involvement>(() => ({ deferred: false, throttled: false }));
+  const max = options.maxEvidenceLines;
+
+  function refuse(g: Grading, tx: Transaction, rcpt: string, reply: Reply, ref: Ref): void {
+    const { episodes } = tx.sender.slot(memory);
+    const e = episodes.upsert(addressKey(rcpt), () => ({ rcpt, refused: ref, throttled: false, attempts: 0, lastGap: undefined, awaiting: true, throttleFaulted: false }));
+    e.refused = ref;
+    e.awaiting = true;
+    const throttled = g.isThrottle(reply);
+    e.throttled ||= throttled;
+    const involved = tx.slot(involvement);
+    involved.deferred = true;
+    involved.throttled ||= throttled;
+  }
+
+  function judgeRetry(g: Grading, sender: SenderState, e: Episode, line: TranscriptRecord): void {
+    const gap = line.at - e.refused.at;
+    const since = `the refusal in session ${e.refused.session} at ${instant(e.refused.at)}`;
+    const show = (detail: string) => evidence(line, detail, max, e.refused.lines, [line.text]);
+    if (gap < options.minRetryDelayMs) {
+      const detail = `retried <${e.rcpt}> ${duration(gap)} after ${since}; wait at least ${duration(options.minRetryDelayMs)}`;
+      g.credit(sender, 'retry-after-4xx', false, show(detail));
+      if (e.throttled) {
+        g.credit(sender, 'greylist-and-rate-limit', false, show(detail));
+        e.throttleFaulted = true;
+      }
+    } else if (e.lastGap !== undefined && gap < e.lastGap * (1 - options.backoffTolerance)) {
+      g.credit(sender, 'retry-after-4xx', false, show(`retry ${e.attempts + 1} of <${e.rcpt}> waited ${duration(gap)}, less than the ${duration(e.lastGap)} the retry before it waited: the back-off must not shrink`));
+    } else {
+      const before = e.lastGap === undefined ? '' : ` (the retry before waited ${duration(e.lastGap)})`;
+      g.credit(sender, 'retry-after-4xx', true, show(`retried <${e.rcpt}> ${duration(gap)} after ${since}${before}`));
+    }
+    e.awaiting = false;
+    e.attempts++;
+    e.lastGap = gap;
+  }
+
+  function delivered(g: Grading, tx: Transaction, reply: Reply): void {
+    const { episodes, deliveries } = tx.sender.slot(memory);
+    const involved = tx.slot(involvement);
+    const delivery = tx.messageKey === undefined ? undefined : deliveries.upsert(tx.messageKey, () => ({ accepted: new Map(), deferred: false, throttled: false }));
+    if (delivery) {
+      delivery.deferred ||= involved.deferred;
+      delivery.throttled ||= involved.throttled;
+    }
+    for (const rcpt of reply.rcpts) {
+      const key = addressKey(rcpt);
+      const e = episodes.peek(key);
+      if (e) {
+        if (e.throttled && !e.throttleFaulted && e.attempts > 0) {
+          g.credit(tx.sender, 'greylist-and-rate-limit', true, evidence(reply, `delivered to <${rcpt}> once, ${duration(reply.at - e.refused.at)} after it was deferred`, max, e.refused.lines, reply.lines));
+        }
+        episodes.delete(key);
+      }
+      delivery?.accepted.set(key, { session: reply.session, at: reply.at });
+    }
+  }
+
+  return {
+    command(g, s, line) {
+      const rcpt = line.rcpts?.[0];
+      if (line.verb !== 'RCPT' || !s.tx || rcpt === undefined) return;
+      const e = s.tx.sender.slot(memory).episodes.get(addressKey(rcpt));
+      if (!e) return;
+      const involved = s.tx.slot(involvement);
+      involved.deferred = true;
+      involved.throttled ||= e.throttled;
+      if (e.awaiting) judgeRetry(g, s.tx.sender, e, line);
+    },
+
+    message(g, s, line) {
+      const tx = s.tx;
+      if (!tx || line.messageKey === undefined) return;
+      const delivery = tx.sender.slot(memory).deliveries.get(line.messageKey);
+      if (!delivery) return;
+      const involved = tx.slot(involvement);
+      const deferred = delivery.deferred || involved.deferred;
+      const throttled = delivery.throttled || involved.throttled;
+      for (const rcpt of line.rcpts ?? []) {
+        const before = delivery.accepted.get(addressKey(rcpt));
+        if (!before || !deferred) continue;
+        const show = (detail: string) => evidence(line, detail, max, [tx.mail.text], [line.text]);
+        const detail = `sent message ${line.messageKey} to <${rcpt}> again, though it accepted it in session ${before.session} at ${instant(before.at)}: retry only the refused recipients`;
+        g.credit(tx.sender, 'retry-after-4xx', false, show(detail));
+        if (throttled) g.credit(tx.sender, 'greylist-and-rate-limit', false, show(detail));
+      }
+    },
+
+    reply(g, s, reply) {
+      const tx = s.tx;
+      if (!tx || tx.ended) return;
+      const ref = refOfReply(reply, max);
+      const { episodes } = tx.sender.slot(memory);
+      const concerned = reply.verb === 'RCPT' || reply.verb === 'DATA' || reply.answersMessage;
+      if (concerned && isTemporary(reply) && !isTooManyRecipients(reply)) for (const rcpt of reply.rcpts) refuse(g, tx, rcpt, reply, ref);
+      else if (concerned && reply.code >= 500) for (const rcpt of reply.rcpts) episodes.delete(addressKey(rcpt));
+      else if (reply.answersMessage && isPositive(reply)) delivered(g, tx, reply);
+      // RFC 5321 §3.8: a transaction cut by 421 failed for every recipient it had accepted
+      if (isClosing(reply) && !reply.answersMessage) for (const rcpt of tx.accepted.values()) if (!reply.rcpts.includes(rcpt)) refuse(g, tx, rcpt, reply, ref);
+    },
+
+    pending(_g, sender, now, credit) {
+      const held = sender.existing(memory);
+      if (!held) return;
+      for (const e of held.episodes.values()) {
+        const waited = now - e.refused.at;
+        if (!e.awaiting || e.attempts > 0 || waited < options.neverRetriedAfterMs) continue;
+        const shown = evidenceOf(e.refused, `never retried <${e.rcpt}>: refused ${duration(waited)} before the report`, max);
+        credit('retry-after-4xx', false, shown);
+        if (e.throttled) credit('greylist-and-rate-limit', false, shown);
+      }
+    },
+  };
+}
