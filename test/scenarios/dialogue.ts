@@ -124,7 +124,7 @@ export const check = (what: string, fn: (d: Dialogue) => unknown): Step => ({ ki
 export const stored = (n: number): Step => check(`${n} message(s) stored`, async ({ server }) => expect(await server.messages.count()).toBe(n));
 
 /** `n` steps made by `make(1)` … `make(n)`. */
-export const times = (n: number, make: (i: number) => Step): Step[] => Array.from({ length: n }, (_, i) => make(i + 1));
+export const times = (n: number, make: (i: number) => Step | readonly Step[]): Step[] => Array.from({ length: n }, (_, i) => make(i + 1)).flat();
 
 /** The EHLO most raw-socket rows start with. */
 export const EHLO = cmd('EHLO client.example.com', '250');
