@@ -25,6 +25,7 @@ import { SessionStore, type SessionRecord, type TranscriptLine } from './store/s
 import type { MessageStore } from './store/types.js';
 import type { Endpoint, MockMxEvents, MockMxServer } from './server/types.js';
 import type { HttpListener, HttpOptions } from './http/index.js';
+import { ReportFeed } from './server/report-feed.js';
 
 
 export interface ServerOptions {
@@ -78,6 +79,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
   let pushSequence = 0;
 
   const events = new EventEmitter<MockMxEvents>();
+  events.on('scenario', (next) => reportFeed.useSettings(next.report));
   const maxMessages = options.maxMessages ?? 1000;
   const maxSessions = Math.max(1000, maxMessages);
   const onError = options.onError ?? ((err, context) => console.error(`mockmx: error in ${context}:`, err));
@@ -89,7 +91,10 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     line: (r: SessionRecord, l: TranscriptLine) => events.emit('line', r, l),
     sessionEnded: (r: SessionRecord) => events.emit('sessionEnd', r),
   };
-  const sessions = new SessionStore({ maxSessions, maxLines: 10_000, now }, transcriptLog ? transcriptLog.events(sessionEvents) : sessionEvents);
+  // the report card reads every line as it is written; checked here so bad thresholds fail at start
+  const reportFeed = new ReportFeed(now, base.report);
+  const fed = reportFeed.events(sessionEvents);
+  const sessions = new SessionStore({ maxSessions, maxLines: 10_000, now }, transcriptLog ? transcriptLog.events(fed) : fed);
   transcriptLog?.restoreInto(sessions);
   const state = new MemoryStateStore();
   const spool = new Spool(options.spoolAboveBytes ?? LARGE_MESSAGE_BYTES, options.spoolDir);
@@ -198,6 +203,9 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       for (const l of listeners) l.useScenario(scenario);
       events.emit('scenario', scenario);
     },
+    report: (filter) => reportFeed.report(filter),
+    reportOptions: () => reportFeed.options(),
+    resetReport: () => reportFeed.reset(),
     resetState(prefix) {
       return state.reset(prefix);
     },

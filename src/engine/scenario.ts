@@ -110,6 +110,15 @@ export interface AuthUser {
   readonly token?: string;
 }
 
+/** The scenario's `report:` thresholds, in milliseconds; absent keys take the report card's defaults. */
+export interface ReportSettings {
+  readonly minRetryDelayMs?: number;
+  readonly minReconnectDelayMs?: number;
+  readonly neverRetriedAfterMs?: number;
+  readonly backoffTolerance?: number;
+  readonly throttleReplies?: readonly string[];
+}
+
 export interface ServerSettings {
   readonly hostname: string;
   readonly banner: string;
@@ -174,4 +183,6 @@ export interface CompiledScenario {
   readonly dnsDeclared: boolean;
   /** Which checks to run: only what rules read; the message check also whenever `dns:` is given. */
   readonly authNeeds: AuthNeeds;
+  /** Thresholds for the sender report card. */
+  readonly report: ReportSettings;
 }

@@ -21,6 +21,7 @@ import { messageRoutes } from './routes/messages.js';
 import { scenarioRoutes } from './routes/scenario.js';
 import { serviceRoutes } from './routes/service.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { reportRoutes } from './routes/report.js';
 import { stateRoutes } from './routes/state.js';
 
 export interface HttpOptions {
@@ -76,7 +77,7 @@ export async function startHttp(mx: MockMxServer, options: HttpOptions): Promise
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the --api-token, when one is set (or ?token=)' } } },
       security: [{}, { bearer: [] }],
-      tags: ['messages', 'sessions', 'rejections', 'scenario', 'state', 'catalog', 'events', 'service'].map((name) => ({ name })),
+      tags: ['messages', 'sessions', 'rejections', 'scenario', 'state', 'report', 'catalog', 'events', 'service'].map((name) => ({ name })),
     },
   });
   if (options.token) requireToken(app, options.token);
@@ -86,6 +87,7 @@ export async function startHttp(mx: MockMxServer, options: HttpOptions): Promise
   sessionRoutes(app, context);
   scenarioRoutes(app, context);
   stateRoutes(app, context);
+  reportRoutes(app, context);
   catalogRoutes(app, context);
   eventRoutes(app, context, options.heartbeatMs ?? 15_000);
   serviceRoutes(app, context, createMetrics(mx, hub));

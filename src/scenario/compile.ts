@@ -7,7 +7,7 @@ import { hostname as osHostname } from 'node:os';
 import { compileConditions, ConditionError, CONDITION_STAGES, depthOf, FLAG_PER, perList, type ConditionKey } from './conditions.js';
 import { DEFAULT_LIMITS, type ContentLimits } from '../engine/content.js';
 import type { CountKey } from '../engine/keys.js';
-import type { Action, ActionKind, CompiledRule, CompiledScenario, Mailbox, NoticeSpec, ServerSettings } from '../engine/scenario.js';
+import type { Action, ActionKind, CompiledRule, CompiledScenario, Mailbox, NoticeSpec, ReportSettings, ServerSettings } from '../engine/scenario.js';
 import { indexRules } from '../engine/index-rules.js';
 import { STAGES, type Stage } from '../engine/stages.js';
 import type { Problem } from './errors.js';
@@ -17,7 +17,7 @@ import type { Depth } from '../engine/content.js';
 import { buildZone, type MxRecord, type RecordType } from '../auth/zone.js';
 import { REGISTRY, type CatalogLookup } from '../providers/index.js';
 import { normaliseReply } from './reply.js';
-import { ACTION_KEYWORDS, RuleSchema, type ActionSpec, type RuleSpec, type ScenarioFile, type ServerSpec } from './schema.js';
+import { ACTION_KEYWORDS, RuleSchema, type ActionSpec, type RuleSpec, type ScenarioFile, type ReportSettingsSpec, type ServerSpec } from './schema.js';
 import { problemAt, type SourceFile } from './source.js';
 import { parseDuration, parseRate, parseSize } from '../engine/values.js';
 import { closest, didYouMean } from '../util/suggest.js';
@@ -94,6 +94,7 @@ export function compileLayers(layers: readonly Layer[], catalog: CatalogLookup =
       replies,
       zone: buildZone(dnsTable),
       dnsDeclared: Object.keys(dnsTable).length > 0,
+      report: mergeReport(layers.map((l) => l.spec.report ?? {}).reverse()),
     },
     rules,
   );
@@ -131,6 +132,18 @@ const msOf = (v: string | number): number => {
   const r = parseDuration(v);
   return r.ok ? r.value : 0;
 };
+
+/** Merges `report:` settings, outermost first, so the scenario's own win; durations in ms. */
+function mergeReport(specs: ReportSettingsSpec[]): ReportSettings {
+  const s: ReportSettingsSpec = Object.assign({}, ...specs);
+  const out: { -readonly [K in keyof ReportSettings]: ReportSettings[K] } = {};
+  if (s.minRetryDelay !== undefined) out.minRetryDelayMs = msOf(s.minRetryDelay);
+  if (s.minReconnectDelay !== undefined) out.minReconnectDelayMs = msOf(s.minReconnectDelay);
+  if (s.neverRetriedAfter !== undefined) out.neverRetriedAfterMs = msOf(s.neverRetriedAfter);
+  if (s.backoffTolerance !== undefined) out.backoffTolerance = s.backoffTolerance;
+  if (s.throttleReplies !== undefined) out.throttleReplies = Object.freeze([...s.throttleReplies]);
+  return Object.freeze(out);
+}
 
 /** Merges server settings, outermost first, so the scenario's own settings win. */
 function mergeServer(specs: ServerSpec[]): ServerSettings {

@@ -296,6 +296,18 @@ const DnsRecords = strict({
   CNAME: TextOrList.optional(),
 });
 
+/** The report card's thresholds (src/report/options.ts holds their defaults and meaning). */
+export const ReportSettingsSchema = strict({
+  minRetryDelay: Duration.optional().describe('Shortest acceptable wait before a 4xx-refused recipient is tried again. Default 1m.'),
+  minReconnectDelay: Duration.optional().describe('Shortest acceptable wait between a 421 and the next connection from that IP. Default 30s.'),
+  neverRetriedAfter: Duration.optional().describe('A 4xx-refused recipient not tried again this long after counts as never retried. Default 1h.'),
+  backoffTolerance: z.number().min(0).lt(1).optional().describe('How much shorter than the previous wait a retry may come and still count as backing off (0.1 = 10 %). Default 0.1.'),
+  throttleReplies: z
+    .array(z.string().regex(/^4\d\d(?: 4\.\d{1,3}\.\d{1,3})?$/, 'write "421" or "421 4.7.28"'))
+    .optional()
+    .describe('Replies that mean greylisting or rate limiting ("450 4.2.1", or a code alone); replaces the default list.'),
+});
+
 export const ScenarioFileSchema = strict({
   $schema: z.string().optional(),
   name: z.string().min(1).optional().describe('Scenario name. Default: the file name.'),
@@ -312,6 +324,7 @@ export const ScenarioFileSchema = strict({
     .optional()
     .describe("How this provider words the server's own refusals: event name → reply (a catalog id, shorthand or object)."),
   rules: z.array(RuleSchema).optional().describe('Evaluated in order; the first match for the stage answers.'),
+  report: ReportSettingsSchema.optional().describe("Thresholds the sender report card grades by (GET /api/v1/report); a scenario's own win over what it extends."),
 }).describe('A mockmx scenario.');
 
 export type ScenarioFile = z.infer<typeof ScenarioFileSchema>;
@@ -320,6 +333,7 @@ export type ConditionsSpec = z.infer<typeof ConditionsSchema>;
 export type ActionSpec = z.infer<typeof ActionSchema>;
 export type ReplySpec = z.infer<typeof ReplySchema>;
 export type ServerSpec = z.infer<typeof ServerSchema>;
+export type ReportSettingsSpec = z.infer<typeof ReportSettingsSchema>;
 
 /** The JSON Schema editors use to autocomplete scenario files. */
 export function scenarioJsonSchema(): Record<string, unknown> {

@@ -10,6 +10,7 @@ import type { RuleSpec } from '../scenario/schema.js';
 import type { StateEntry } from '../state/types.js';
 import type { SessionRecord, SessionStore, TranscriptLine } from '../store/sessions.js';
 import type { MessageStore, StoredMessage } from '../store/types.js';
+import type { Report, ReportFilter, ReportOptions } from '../report/index.js';
 
 export interface Endpoint {
   readonly host: string;
@@ -50,6 +51,15 @@ export interface MockMxServer {
   resetState(prefix?: string): number;
   /** The rule state as it is now, optionally only keys starting with `prefix`. */
   stateEntries(prefix?: string): StateEntry[];
+  /**
+   * The sender report card as of now: how each SMTP client (IP + envelope sender) handled the
+   * failures it met, check by check, narrowed by `filter`. Throws RangeError on a bad filter.
+   */
+  report(filter?: ReportFilter): Report;
+  /** The thresholds the card grades by (the scenario's `report:` settings over the defaults). */
+  reportOptions(): ReportOptions;
+  /** Forgets what the card saw (sessions still open are followed from their next line on). */
+  resetReport(): void;
   /** Stops listening; open sessions get 421 (busy ones after their current command, within graceMs). */
   close(graceMs?: number): Promise<void>;
 }

@@ -74,7 +74,7 @@ export interface MockMx {
   useScenario(scenario: string | CompiledScenario): void;
   /** Pushes rules in front of the scenario's own (YAML text or objects); returns their ids. */
   addRule(rule: string | RuleSpec | readonly RuleSpec[]): string[];
-  /** Forgets messages, sessions, pushed rules and rule state: a clean slate between tests. */
+  /** Forgets messages, sessions, pushed rules, rule state and the report card: a clean slate between tests. */
   reset(): Promise<void>;
   messages(filter?: MessageFilter): Promise<StoredMessage[]>;
   /** Resolves with the first message matching, already here or arriving within `timeout` ms. */
@@ -191,6 +191,7 @@ export async function startMockMx(options: StartMockMxOptions = {}): Promise<Moc
       server.resetState();
       await server.messages.clear();
       server.sessions.clear();
+      server.resetReport();
     },
     messages,
     waitForMessage: (filter = {}, { timeout = 5000 } = {}) => waitFor('matching message', timeout, async () => (await messages(filter)).at(-1), 'message'),

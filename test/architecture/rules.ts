@@ -12,7 +12,7 @@
  *   the public test helper, and what it does is compose the app (startApp) for a test, so
  *   testing → root is allowed. It is a dead end: nothing else may import testing/ either.
  * - report/ is the pure sender report card: it reads transcript records (and util/) only, and
- *   only the folders that feed or serve it (store, http, testing, the root's cli) import it.
+ *   only the folders that feed or serve it (store, server, http, testing, the root's cli) import it.
  * - Only src/smtp/ imports `smtp-server`, and smtp-server's reply texts ('Error: …') are
  *   written only in src/smtp/: recognising them is the adapter's job.
  *
@@ -48,7 +48,11 @@ export interface ImporterRule {
 }
 
 export const IMPORTER_RULES: readonly ImporterRule[] = [
-  { to: 'report', by: ['store', 'http', 'testing', ROOT], why: 'report/ is fed by the store and served by http/, testing/ and the CLI; nothing else grades clients' },
+  {
+    to: 'report',
+    by: ['store', 'http', 'testing', 'server', ROOT],
+    why: 'report/ is fed by the store (through server/, the running instance) and served by http/, testing/ and the CLI; nothing else grades clients',
+  },
 ];
 
 /** Folders that may import the composition root besides the root itself. */

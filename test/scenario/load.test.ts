@@ -121,6 +121,28 @@ describe('problems are located and read like advice', () => {
   });
 });
 
+describe('report: thresholds for the report card', () => {
+  it('are read as milliseconds, and the scenario that extends wins key by key', () => {
+    expect(loadScenarioText('report: { minRetryDelay: 2m, throttleReplies: ["450 4.2.1"] }\n', 'r.yaml').report).toEqual({ minRetryDelayMs: 120_000, throttleReplies: ['450 4.2.1'] });
+    expect(loadScenarioText('rules: []\n', 'r.yaml').report).toEqual({});
+    const exam = loadScenarioText('extends: exam\nreport: { minReconnectDelay: 5s }\n', 'my-exam.yaml');
+    expect(exam.report).toEqual({ minReconnectDelayMs: 5000 });
+  });
+
+  it('bad values fail at load, located, with advice', () => {
+    const yaml = 'report:\n  minRetryDelay: soon\n  backoffTolerance: 2\n  throttleReplies: ["550 5.1.1"]\n  minRetryDelai: 1m\n';
+    const ps = problems(yaml);
+    expect(ps.map((p) => [p.code, p.line])).toEqual([
+      ['MX_VALUE', 2],
+      ['MX_VALUE', 3],
+      ['MX_VALUE', 4],
+      ['MX_UNKNOWN_KEY', 5],
+    ]);
+    expect(ps[3]!.message).toContain('did you mean "minRetryDelay"?');
+    expect(ps[2]!.message).toContain('write "421" or "421 4.7.28"');
+  });
+});
+
 describe('extends', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mockmx-scenarios-'));
   writeFileSync(join(dir, 'base.yaml'), 'name: base\nserver: { hostname: base.test, banner: hello, tls: { starttls: required } }\nmailboxes: { "a@x.test": { quota: 1KB } }\nrules:\n  - { id: base-rule, when: { stage: rcpt }, then: "550 5.1.1 from base" }\n');
