@@ -25,6 +25,7 @@ import type { SessionLog, SmtpRuntime } from './runtime.js';
 import { classifyServerReply } from './server-replies.js';
 import type { MockSmtpServer } from './server.js';
 import { SocketWatch } from './socket-watch.js';
+import { WireFindings } from './wire-findings.js';
 import { ReplyWriter, type Answering } from './reply-writer.js';
 import { fillPlaceholders, wireLines } from './write.js';
 
@@ -54,6 +55,7 @@ export class MockConnection extends SMTPConnection {
   greeting: { reply: Reply; rule?: string } | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly watch: SocketWatch;
+  private readonly findings: WireFindings;
   authMechanism: string | undefined;
   /** Notices to send once the transaction's message is kept, per recipient (lower case). */
   readonly notices = new WeakMap<object, Map<string, NoticeJob>>();
@@ -77,11 +79,13 @@ export class MockConnection extends SMTPConnection {
     this.writer = new ReplyWriter(this.log, peer, this.rt.randomFor(index, 'style'));
     this.answering = this.writer.answering;
     this.decisions = new SessionDecisions(this.rt, this.rt.randomFor(index, 'rules'), this.writer);
+    this.findings = new WireFindings(() => !!this._dataStream, (finding, detail) => this.writer.finding(finding, detail));
     this.watch = new SocketWatch(
       () => this.rt.scenario().server.idleTimeoutMs,
       () => this.send(421, 'Timeout - closing connection'),
       () => !this._closing,
       () => !this._closing && !this._closed && !this._handlerPending,
+      (chunk) => this.findings.chunk(chunk),
     );
     server.register(this);
     this.ipConnections = this.rt.connectionOpened(this.remoteAddress);
@@ -186,6 +190,7 @@ export class MockConnection extends SMTPConnection {
     if (!this._upgrading && !socket.destroyed && socket.readyState === 'open') {
       socket.write(payload + '\r\n');
       this.writer.recordReply(lines, code, enhanced, rule);
+      this.findings.replied(this.answering.verb, code, lines);
     }
     // whatever was written, a decision's turn is over
     this.acceptedBy = undefined;
@@ -313,6 +318,7 @@ export class MockConnection extends SMTPConnection {
   /** After STARTTLS or an implicit-TLS handshake. */
   onSecured(socket: TLSSocket): void {
     this.watch.watch(socket);
+    this.findings.secured();
     const version = socket.getProtocol?.() ?? undefined;
     const cipher = socket.getCipher?.()?.name;
     this.log.update({ tls: true, ...(version ? { tlsVersion: version } : {}) });

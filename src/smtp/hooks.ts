@@ -17,6 +17,8 @@ import { finalDot, SESSION_CLOSED, type FinalDotSteps } from './final-dot.js';
 import { receiveMessage } from './message.js';
 import { NO_OUTCOME } from './outcome.js';
 import { noticeRequests, type NoticeJob } from './notices.js';
+import { readMessageWire } from './message-wire.js';
+import type { NoticeRequest } from '../outbound/queue.js';
 import { messagePlaceholders } from './values.js';
 import { wireLines } from './write.js';
 
@@ -139,8 +141,11 @@ export function onAuthStage(c: MockConnection, auth: SMTPServerAuthentication, c
 }
 
 export function onMessageStage(c: MockConnection, stream: SMTPServerDataStream, cb: ErrCallback): void {
-  receiveMessage(stream, c.rt.scenario().server.size, c.rt.spool).then(({ bytes, body }) => {
-    c.writer.recordMessage(bytes);
+  receiveMessage(stream, c.rt.scenario().server.size, c.rt.spool).then(async ({ bytes, body }) => {
+    const envelope = c.session.envelope;
+    const wire = body ? await readMessageWire(body, envelope, bytes).catch(() => undefined) : undefined;
+    c.writer.recordMessage(bytes, wire?.messageKey);
+    for (const [finding, detail] of wire?.findings ?? []) c.writer.finding(finding, detail);
     if (!body) {
       c.answering.messageValues = { size: String(bytes) };
       return c.refuse(cb, 'message-too-big');
@@ -185,7 +190,10 @@ function finalDotSteps(c: MockConnection, body: MessageBody): FinalDotSteps {
     },
     notify: (id, examined, whole) => {
       const kept = { sessionId: c.log.id, about: id, head: examined.head, whole: body.buffer !== undefined, envelope, message: examined.message, now: c.rt.now(), render: (r: Reply) => wireLines(r.code, r.enhanced, c.texts(r)) };
-      for (const request of noticeRequests(kept, c.notices.get(envelope), whole)) c.rt.notify(request);
+      for (const request of noticeRequests(kept, c.notices.get(envelope), whole)) {
+        c.rt.notify(request);
+        for (let r: NoticeRequest | undefined = request; r; r = r.then) c.writer.notice(r.kind, r.recipients.map((x) => x.address), r.dueAt, r.status);
+      }
     },
     applyState: (updates) => c.rt.state.apply(updates, c.rt.now()),
     note: (kind, text, rule) => c.note(kind, text, rule),

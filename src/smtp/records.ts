@@ -63,8 +63,8 @@ export function commandRecord(verb: string, text: string, continued: boolean, en
 }
 
 /** The message data, one record for the whole body. */
-export function messageRecord(bytes: number, envelope: Envelope): TranscriptEntry {
-  return { direction: 'in', text: `<${bytes} bytes of message data>`, stage: 'message', bytes, rcpts: recipientsOf(envelope), sender: senderOf(envelope) };
+export function messageRecord(bytes: number, envelope: Envelope, messageKey: string | undefined): TranscriptEntry {
+  return { direction: 'in', text: `<${bytes} bytes of message data>`, stage: 'message', bytes, rcpts: recipientsOf(envelope), sender: senderOf(envelope), ...(messageKey === undefined ? {} : { messageKey }) };
 }
 
 /**

@@ -7,7 +7,7 @@
 import type { SMTPServerSession } from 'smtp-server';
 import { styleContext, styleLines, type StyleContext } from '../catalog/style.js';
 import type { Reply } from '../engine/reply.js';
-import type { NoteKind, SessionLog, TranscriptEntry } from '../transcript/record.js';
+import type { ClientFinding, NoteKind, NoticeKind, SessionLog, TranscriptEntry } from '../transcript/record.js';
 import { commandRecord, messageRecord, replyRecord } from './records.js';
 import { sessionPlaceholders } from './values.js';
 import { replyTexts, type Placeholders } from './write.js';
@@ -90,14 +90,25 @@ export class ReplyWriter {
   }
 
   /** The message data, one record for the whole body. */
-  recordMessage(bytes: number): void {
-    this.heard = messageRecord(bytes, this.peer.envelope());
+  recordMessage(bytes: number, messageKey: string | undefined): void {
+    this.heard = messageRecord(bytes, this.peer.envelope(), messageKey);
     this.log.record(this.heard);
   }
 
   note(kind: NoteKind, text: string, rule?: string): void {
     // a note belongs to the line being answered, if one is
     this.log.record({ direction: 'note', note: kind, text, stage: this.heard?.stage, rule });
+  }
+
+  /** A notice queued for the transaction's sender: what it is, whom it is about, when it is due. */
+  notice(kind: NoticeKind, rcpts: readonly string[], dueAt: number, status: string): void {
+    const what = kind === 'auto-reply' ? 'auto-reply' : `${kind} DSN (${status})`;
+    this.log.record({ direction: 'note', note: 'notice', noticeKind: kind, rcpts, dueAt, text: `${what} about ${rcpts.map((r) => `<${r}>`).join(', ')} queued, due ${new Date(dueAt).toISOString()}`, stage: this.heard?.stage });
+  }
+
+  /** What the wire showed about the client (a `client` note). */
+  finding(finding: ClientFinding, detail: string): void {
+    this.log.record({ direction: 'note', note: 'client', finding, text: `client: ${detail} (${finding})`, stage: this.heard?.stage });
   }
 
   /** At MAIL the sender is not in the envelope until the command is accepted. */

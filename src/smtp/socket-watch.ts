@@ -17,6 +17,8 @@ export class SocketWatch {
     private readonly onStalled: () => void,
     private readonly mayStart: () => boolean,
     private readonly mayFire: () => boolean,
+    /** Every chunk, before smtp-server reads it (the wire findings). */
+    private readonly onChunk?: (chunk: Buffer) => void,
   ) {}
 
   /** Watches `socket` (again after STARTTLS: lines then arrive on the TLS socket). */
@@ -24,7 +26,10 @@ export class SocketWatch {
     if (socket === this.watched) return;
     this.watched = socket;
     socket.on('data', (chunk: Buffer) => {
+      // after STARTTLS the plain socket carries ciphertext: only the socket in use is read
+      if (socket !== this.watched) return;
       this.lastChunk = chunk;
+      this.onChunk?.(chunk);
       if (chunk.includes(0x0a)) {
         clearTimeout(this.lineTimer);
         this.lineTimer = undefined;
