@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../helpers/server.js';
 import { cmd, dialog } from '../helpers/telnet.js';
 import { send, serveHttp } from '../http/helpers.js';
 
@@ -31,6 +32,15 @@ rules:
     when: { rcpt: "later@*" }
     then: gmail.rate-limited-recipient
 `;
+
+/** Greylists slow@: nodemailer sends once, so the 450 is never retried (retry-after-4xx fails). */
+const GREYLIST = `name: report-page-test
+rules:
+  - { id: grey, when: { stage: rcpt, rcpt: "slow@*" }, greylist: { delay: 1m }, then: "450 4.2.1 try later" }
+`;
+const HOUR = 3_600_000;
+/** Markup in an envelope sender: refused as bad syntax, yet the report card records the sender as written. */
+const HOSTILE = '<img/src/onerror=document.title=2><script>document.title=1</script>@evil.test';
 
 let launched: Promise<BrowserContext> | undefined;
 let userDataDir: string | undefined;
@@ -205,6 +215,115 @@ describe('the web page', () => {
     }
   });
 
+  it('grades senders in the Report view: failing checks first with their evidence, filters, the JUnit link, live updates, reset, markup as text', async () => {
+    let now = Date.parse('2026-12-04T10:00:00Z');
+    const { mx, url, api } = await serveHttp(GREYLIST, { now: () => now });
+    await expect(send(mx, { from: 'app@example.com', to: 'slow@example.com' })).rejects.toThrow(/450/);
+    await send(mx, { from: 'other@example.com', to: 'fine@example.com' });
+    const hostile = await dialog(mx.smtp.port, [cmd('EHLO hostile.example', '250'), cmd(`MAIL FROM:<${HOSTILE}>`, '501')]);
+    await hostile.expect('QUIT', '221');
+    hostile.close();
+    await eventually(() => (mx.sessions.list().length === 3 && mx.sessions.list().every((s) => s.endedAt !== undefined) ? true : undefined));
+    now += 2 * HOUR; // the 450 is now overdue for a retry that never came
+    const report = (await api('/api/v1/report')).body as { senders: { sender: string | null }[] };
+    const hostileSender = report.senders.map((s) => s.sender).find((s) => s?.includes('<script>'));
+    expect(hostileSender, 'the report card records the hostile sender').toBeDefined();
+
+    const { page, problems } = await open(`${url}/`);
+    try {
+      await page.locator('#live[data-state="live"]').waitFor();
+      await page.locator('.nav a[data-nav="report"]').click();
+      expect(await page.locator('.nav a[data-nav="report"]').getAttribute('aria-current')).toBe('true');
+      const cards = page.locator('#report-senders .sender-report');
+      const app = page.locator('#report-senders .sender-report[data-sender="app@example.com"]');
+      await app.waitFor();
+      expect(await cards.count()).toBe(3);
+      expect(await page.locator('#report-summary').textContent()).toMatch(/^3 senders, checks:\d+ failed\d+ passed\d+ not exercisedas of /);
+      expect(await app.getAttribute('class')).toContain('failing');
+      expect(await app.locator('.sender-ip').textContent()).toBe('127.0.0.1');
+
+      // the failing check, open, with its clause, remedy, counts and evidence
+      const retry = app.locator('.check[data-check="retry-after-4xx"]');
+      expect(await retry.locator('.badge.verdict').textContent()).toBe('fail');
+      const detail = retry.locator('.evidence-detail', { hasText: 'never retried <slow@example.com>' });
+      expect(await detail.isVisible()).toBe(true);
+      expect(await retry.locator('pre.evidence-lines').first().textContent()).toMatch(/450 4\.2\.1 try later/);
+      expect(await retry.locator('pre.evidence-lines').first().isVisible()).toBe(true);
+      expect(await retry.locator('pre.evidence-lines').first().evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el).fontFamily)).toMatch(/mono/i);
+      expect(await retry.locator('.meta').textContent()).toMatch(/RFC 5321 §4\.5\.4\.1.*Queue each 4xx-refused recipient/);
+      expect(await retry.locator('.check-counts').textContent()).toBe(' · 1 failed, 0 passed');
+      // failing checks come first, then passed ones; the unexercised are folded away
+      const verdicts = await app.locator(':scope > ol.checks .badge.verdict').allTextContents();
+      expect(verdicts[0]).toBe('fail');
+      expect(verdicts).toEqual([...verdicts].sort((a, b) => ['fail', 'pass'].indexOf(a) - ['fail', 'pass'].indexOf(b)));
+      expect(await app.locator('details.idle-checks').getAttribute('open')).toBeNull();
+      mkdirSync(SCREENSHOT_DIR, { recursive: true });
+      await page.screenshot({ path: join(SCREENSHOT_DIR, 'report-1366x768.png') });
+
+      // the evidence's session id leads to its transcript
+      const sessionId = await retry.locator('a.evidence-session').first().textContent();
+      await retry.locator('a.evidence-session').first().click();
+      await page.locator(`section.session[data-session="${sessionId}"] .transcript tr.refusal.temp`, { hasText: '450 4.2.1 try later' }).waitFor();
+      await page.locator('.nav a[data-nav="report"]').click();
+      await app.waitFor();
+
+      // filtering by sender (and IP) narrows the list, and the JUnit link carries the filters
+      await page.locator('#report-sender').fill('APP@example.com');
+      await page.locator('#report-ip').fill('127.0.0.1');
+      await page.locator('#report-sender').press('Enter');
+      await cards.nth(1).waitFor({ state: 'detached' });
+      expect(await cards.count()).toBe(1);
+      await app.waitFor();
+      expect(new URL(page.url()).hash).toBe('#/report?sender=APP%40example.com&ip=127.0.0.1');
+      const junit = await page.locator('#report-junit').getAttribute('href');
+      expect(junit).toBe('/api/v1/report?sender=APP%40example.com&ip=127.0.0.1&format=junit');
+      const xml = await (await fetch(url + junit)).text();
+      expect(xml).toContain('<testsuite name="app@example.com from 127.0.0.1"');
+      expect(xml).not.toContain('other@example.com');
+      // a time range: nothing happened from 2099 on
+      const from = '2099-01-01T00:00';
+      await page.locator('#report-from').fill(from);
+      await page.locator('#report-filters button[type="submit"]').click();
+      await page.locator('#report-empty', { hasText: 'No sender matches these filters.' }).waitFor();
+      const fromIso = await page.evaluate((v) => new Date(v).toISOString(), from);
+      expect(await page.locator('#report-junit').getAttribute('href')).toBe(`/api/v1/report?sender=APP%40example.com&ip=127.0.0.1&from=${encodeURIComponent(fromIso)}&format=junit`);
+      await page.locator('#report-clear').click();
+      await cards.nth(2).waitFor();
+      expect(await page.locator('#report-junit').getAttribute('href')).toBe('/api/v1/report?format=junit');
+
+      // the hostile sender and its transcript line are text: no element made of them, no script run
+      const evil = cards.filter({ has: page.locator('.sender-name', { hasText: '<script>' }) });
+      expect(await evil.locator('.sender-name').textContent()).toBe(hostileSender);
+      expect(await evil.locator('pre.evidence-lines', { hasText: 'MAIL FROM:' }).first().textContent()).toContain(`MAIL FROM:<${HOSTILE}>`);
+      expect(await page.locator('#detail script, #detail img').count()).toBe(0);
+      expect(await page.title()).toBe('mockmx');
+      // "only this one" filters on it exactly
+      await evil.locator('button.only-this').click();
+      await cards.nth(1).waitFor({ state: 'detached' });
+      expect(await cards.locator('.sender-name').allTextContents()).toEqual([hostileSender]);
+      expect(await page.locator('#report-sender').inputValue()).toBe(`<${hostileSender}>`);
+      await page.locator('#report-clear').click();
+      await cards.nth(2).waitFor();
+
+      // a session that ends is graded without a reload
+      await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
+      await send(mx, { from: 'late@example.com', to: 'fine@example.com' });
+      await page.locator('#report-senders .sender-report[data-sender="late@example.com"]').waitFor();
+      expect(await cards.count()).toBe(4);
+      expect(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded)).toBe(true);
+
+      // Reset (after a confirmation) empties the card and the view
+      page.once('dialog', (d) => void d.accept());
+      await page.locator('#report-reset').click();
+      await page.locator('#report-empty', { hasText: 'Nothing graded yet' }).waitFor();
+      expect(await cards.count()).toBe(0);
+      expect((await api('/api/v1/report')).body.senders).toEqual([]);
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
   it('switches the scenario and searches the catalog', async () => {
     const { mx, url } = await serveHttp('default');
     const { page, problems } = await open(`${url}/#/scenario`);
@@ -271,6 +390,12 @@ describe('the web page', () => {
       expect((await fetch(url + raw)).status).toBe(200);
       await page.locator('.nav a[data-nav="scenario"]').click();
       await page.locator('h2', { hasText: 'Scenario default' }).waitFor();
+      // the report view reads the API with the token, and its JUnit link carries it
+      await page.locator('.nav a[data-nav="report"]').click();
+      await page.locator('#report-senders .sender-report[data-sender="alice@example.com"]').waitFor();
+      const junit = await page.locator('#report-junit').getAttribute('href');
+      expect(junit).toBe('/api/v1/report?format=junit&token=pa%20ge%26token');
+      expect((await fetch(url + junit)).status).toBe(200);
       expect(problems).toEqual([]);
     } finally {
       await page.close();

@@ -154,6 +154,8 @@ const state = {
   route: { name: 'home' },
   /** Set while a session's transcript is on screen, to append lines as they come. */
   liveTranscript: undefined,
+  /** Set while the report view is on screen: { refresh() } re-reads it with its filters. */
+  reportView: undefined,
   catalogProviders: undefined,
 };
 
@@ -251,6 +253,8 @@ function connect() {
   events.addEventListener('open', () => {
     setLive('live');
     void resync();
+    // sessions may have ended while the stream was down
+    state.reportView?.refresh();
   });
   events.addEventListener('error', () => {
     if (events.readyState === EventSource.CLOSED) {
@@ -267,6 +271,8 @@ function connect() {
   events.addEventListener('scenario', (e) => {
     setScenarioName(JSON.parse(e.data).name);
     if (location.hash.startsWith('#/scenario')) void route();
+    // other report: thresholds start the card over
+    state.reportView?.refresh();
   });
 }
 
@@ -305,6 +311,8 @@ function onSessionEnd(s) {
   state.sessions.set(s.id, normaliseSession(s, state.sessions.get(s.id)));
   scheduleRender();
   if (state.liveTranscript?.id === s.id) void showSession(s.id, { keepScroll: true });
+  // the card grades a session once it has ended
+  state.reportView?.refresh();
 }
 
 function onMessage(m) {
@@ -410,7 +418,7 @@ function renderList() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Router: #/  #/sessions/ID  #/messages/ID?tab=  #/scenario?rule=ID  #/catalog?q=
+// Router: #/  #/sessions/ID  #/messages/ID?tab=  #/scenario?rule=ID  #/catalog?q=  #/report?sender=&ip=&from=&to=
 
 let viewSeq = 0;
 
@@ -420,7 +428,8 @@ function route() {
   const q = new URLSearchParams(query);
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   state.liveTranscript = undefined;
-  const nav = parts[0] === 'scenario' ? 'scenario' : parts[0] === 'catalog' ? 'catalog' : 'mail';
+  state.reportView = undefined;
+  const nav = ['scenario', 'catalog', 'report'].includes(parts[0]) ? parts[0] : 'mail';
   for (const a of document.querySelectorAll('[data-nav]')) a.setAttribute('aria-current', String(a.dataset.nav === nav));
   if (parts[0] === 'sessions' && parts[1]) {
     state.route = { name: 'session', id: parts[1] };
@@ -436,6 +445,9 @@ function route() {
   } else if (parts[0] === 'catalog') {
     state.route = { name: 'catalog' };
     void showCatalog(q);
+  } else if (parts[0] === 'report') {
+    state.route = { name: 'report' };
+    void showReport(q);
   } else {
     state.route = { name: 'home' };
     showHome();
@@ -992,6 +1004,240 @@ function catalogEntry(e) {
     h('p', { class: 'entry-text' }, e.text),
     h('p', { class: 'entry-cause' }, e.cause),
   );
+}
+
+// ---- the sender report card ----------------------------------------------------------------
+
+const VERDICTS = {
+  fail: { text: 'fail', badge: 'status-rejected', order: 0 },
+  pass: { text: 'pass', badge: 'status-delivered', order: 1 },
+  'not-exercised': { text: 'not exercised', badge: '', order: 2 },
+};
+
+/** An instant as a datetime-local input holds it: the browser's time zone, to the second. */
+function localInput(iso) {
+  const d = new Date(/^\d+$/.test(iso) ? Number(iso) : iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** The envelope sender as a person reads it: the null sender as <>, sessions without MAIL named so. */
+const senderLabel = (sender) => (sender === null ? '(no MAIL FROM)' : sender === '' ? '<>' : sender);
+
+function verdictBadges(counts) {
+  return [
+    counts.fail ? h('span', { class: 'badge status-rejected' }, `${counts.fail} failed`) : null,
+    h('span', { class: 'badge status-delivered' }, `${counts.pass} passed`),
+    h('span', { class: 'badge' }, `${counts['not-exercised']} not exercised`),
+  ];
+}
+
+function evidenceItem(e) {
+  return h(
+    'li',
+    { class: 'evidence-item', dataset: { session: e.session } },
+    h(
+      'div',
+      { class: 'evidence-head' },
+      h('span', { class: 'evidence-detail' }, e.detail),
+      h('span', { class: 'muted' }, ` · ${when(e.at)} · session `, h('a', { class: 'evidence-session', href: `#/sessions/${seg(e.session)}`, title: 'the session’s transcript' }, e.session)),
+    ),
+    e.lines.length ? h('pre', { class: 'evidence-lines' }, e.lines.join('\n')) : null,
+  );
+}
+
+function checkItem(c, key, opened) {
+  const v = VERDICTS[c.verdict] ?? { text: c.verdict, badge: '' };
+  // the evidence is bounded: say so when it shows fewer than the count it stands for
+  const of = c.verdict === 'fail' ? c.failed : c.passed;
+  const evidenceHead = c.evidence.length < of ? `Evidence (the first ${c.evidence.length} of ${of})` : 'Evidence';
+  return h(
+    'li',
+    { class: `check verdict-${c.verdict}`, dataset: { check: c.id } },
+    h(
+      'details',
+      { open: opened.get(key) ?? c.verdict === 'fail', dataset: { key } },
+      h(
+        'summary',
+        null,
+        h('span', { class: `badge verdict ${v.badge}` }, v.text),
+        ' ',
+        h('span', { class: 'check-title' }, c.title),
+        h('span', { class: 'check-counts muted' }, ` · ${c.failed} failed, ${c.passed} passed`),
+      ),
+      meta([
+        ['Check', h('code', null, c.id)],
+        ['Clause', c.clause],
+        ['Remedy', c.remedy],
+      ]),
+      c.partial ? h('p', { class: 'notice' }, 'The time range reaches back further than what the card still keeps: these counts may be short.') : null,
+      c.evidence.length
+        ? [h('h4', null, evidenceHead), h('ol', { class: 'evidence' }, c.evidence.map(evidenceItem))]
+        : h('p', { class: 'muted' }, c.verdict === 'not-exercised' ? 'Nothing this check grades has happened yet.' : 'No evidence kept.'),
+    ),
+  );
+}
+
+function senderCard(s, opened, onlyThis) {
+  const id = `${s.clientIp}\n${s.sender ?? '\u0000'}`;
+  const checks = [...s.checks].sort((a, b) => (VERDICTS[a.verdict]?.order ?? 3) - (VERDICTS[b.verdict]?.order ?? 3));
+  const item = (c) => checkItem(c, `${id}\n${c.id}`, opened);
+  const graded = checks.filter((c) => c.verdict !== 'not-exercised');
+  const idle = checks.filter((c) => c.verdict === 'not-exercised');
+  const idleKey = `${id}\n(idle)`;
+  return h(
+    'section',
+    { class: `sender-report${s.summary.fail ? ' failing' : ''}`, dataset: { ip: s.clientIp, ...(s.sender === null ? {} : { sender: s.sender }) } },
+    h(
+      'header',
+      { class: 'sender-head' },
+      h('h3', null, h('code', { class: 'sender-ip' }, s.clientIp), ' ', h('code', { class: 'sender-name', title: 'the envelope sender (MAIL FROM)' }, senderLabel(s.sender))),
+      verdictBadges(s.summary),
+      h('span', { class: 'muted' }, `seen ${when(s.firstSeen)} – ${when(s.lastSeen)}`),
+      h('button', { type: 'button', class: 'linkish only-this', onclick: () => onlyThis(s) }, 'only this one'),
+    ),
+    graded.length ? h('ol', { class: 'checks' }, graded.map(item)) : null,
+    idle.length
+      ? h('details', { class: 'idle-checks', open: opened.get(idleKey) ?? false, dataset: { key: idleKey } }, h('summary', null, `Not exercised (${idle.length})`), h('ol', { class: 'checks' }, idle.map(item)))
+      : null,
+  );
+}
+
+function showReport(q) {
+  const seq = ++viewSeq;
+  const sender = h('input', { type: 'search', id: 'report-sender', value: q.get('sender') ?? '', placeholder: 'sender address, or <>', 'aria-label': 'envelope sender' });
+  const ip = h('input', { type: 'search', id: 'report-ip', value: q.get('ip') ?? '', placeholder: 'client IP', 'aria-label': 'client IP' });
+  const from = h('input', { type: 'datetime-local', step: '1', id: 'report-from', value: q.get('from') ? localInput(q.get('from')) : '', 'aria-label': 'from (at or after)' });
+  const to = h('input', { type: 'datetime-local', step: '1', id: 'report-to', value: q.get('to') ? localInput(q.get('to')) : '', 'aria-label': 'to (before)' });
+  const junit = h('a', { id: 'report-junit', class: 'download', download: 'mockmx-report.xml', title: 'the same report as JUnit XML, for a CI dashboard' }, 'Download JUnit');
+  const summary = h('div', { class: 'report-summary', id: 'report-summary' });
+  const results = h('div', { id: 'report-senders' });
+
+  /** The API's query: what is filled in; datetime-local values become instants in the browser's zone. */
+  const filters = () => {
+    const params = new URLSearchParams();
+    if (sender.value.trim()) params.set('sender', sender.value.trim());
+    if (ip.value.trim()) params.set('ip', ip.value.trim());
+    for (const [key, input] of [['from', from], ['to', to]]) if (input.value) params.set(key, new Date(input.value).toISOString());
+    return params;
+  };
+
+  const render = (report, filtered) => {
+    // what the reader toggled survives a refresh
+    const opened = new Map([...results.querySelectorAll('details[data-key]')].map((d) => [d.dataset.key, d.open]));
+    const senders = [...report.senders].sort((a, b) => Number(b.summary.fail > 0) - Number(a.summary.fail > 0));
+    summary.replaceChildren(h('span', null, plural(senders.length, 'sender'), ', checks:'), ...verdictBadges(report.summary).filter(Boolean), h('span', { class: 'muted' }, `as of ${when(report.generatedAt)}`));
+    results.replaceChildren(
+      ...(senders.length
+        ? senders.map((s) => senderCard(s, opened, onlyThis))
+        : [h('p', { class: 'notice', id: 'report-empty' }, filtered ? 'No sender matches these filters.' : 'Nothing graded yet: a client (IP and envelope sender) shows up here once one of its sessions has ended.')]),
+    );
+  };
+
+  let loadSeq = 0;
+  const load = async () => {
+    const mine = ++loadSeq;
+    const params = filters();
+    const query = params.size ? `?${params}` : '';
+    history.replaceState(null, '', `#/report${query}`);
+    junit.setAttribute('href', withToken(`${API}/report?${params.size ? `${params}&` : ''}format=junit`));
+    try {
+      const report = await api(`${API}/report${query}`);
+      if (mine === loadSeq && state.reportView === handle) render(report, params.size > 0);
+    } catch (err) {
+      if (mine !== loadSeq || state.reportView !== handle) return;
+      const advice = err instanceof ApiError && err.body?.expected ? ` (expected ${err.body.expected})` : '';
+      const text = err instanceof ApiError && err.status === 401 ? 'This mockmx needs its API token: open the page as /?token=YOUR_TOKEN.' : `Could not read the report: ${err.message}${advice}`;
+      summary.replaceChildren(h('div', { class: 'notice error' }, text));
+      results.replaceChildren();
+    }
+  };
+
+  const onlyThis = (s) => {
+    // in angle brackets the API takes the sender exactly as written, the null sender too
+    sender.value = s.sender === null ? '' : `<${s.sender}>`;
+    ip.value = s.clientIp;
+    void load();
+  };
+
+  let refreshTimer;
+  const handle = {
+    /** A burst of ended sessions makes one read; nothing runs once the view is gone. */
+    refresh() {
+      refreshTimer ??= setTimeout(() => {
+        refreshTimer = undefined;
+        if (state.reportView === handle) void load();
+      }, 200);
+    },
+  };
+
+  const reset = async () => {
+    if (!confirm('Start the report card over? Every grade and its evidence are forgotten (sessions and messages stay).')) return;
+    try {
+      await api(`${API}/report`, { method: 'DELETE' });
+      toast('The report card starts over');
+      await load();
+    } catch (err) {
+      toast(`Could not reset: ${err.message}`, 'error');
+    }
+  };
+
+  const form = h(
+    'form',
+    {
+      class: 'report-filters',
+      id: 'report-filters',
+      onsubmit: (e) => {
+        e.preventDefault();
+        void load();
+      },
+    },
+    sender,
+    ip,
+    h('label', null, 'from ', from),
+    h('label', null, 'to ', to),
+    h('button', { type: 'submit' }, 'Apply'),
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'subtle',
+        id: 'report-clear',
+        onclick: () => {
+          for (const input of [sender, ip, from, to]) input.value = '';
+          void load();
+        },
+      },
+      'Clear filters',
+    ),
+  );
+
+  const view = h(
+    'section',
+    { class: 'report' },
+    head(
+      'Sender report card',
+      h(
+        'span',
+        { class: 'report-tools' },
+        junit,
+        h('button', { type: 'button', class: 'subtle', id: 'report-refresh', onclick: () => void load() }, 'Refresh'),
+        h('button', { type: 'button', class: 'subtle danger', id: 'report-reset', onclick: reset }, 'Reset'),
+      ),
+    ),
+    h(
+      'p',
+      { class: 'hint' },
+      'How each SMTP client handled the failures it met: retrying after 4xx, not resending after 5xx, 421, 452, SIZE, greylisting and protocol hygiene, with the RFC clause, the remedy and the transcript lines behind each verdict. It updates as sessions end; a check that waits for a retry turns to fail once its time is up (Refresh).',
+    ),
+    form,
+    summary,
+    results,
+  );
+  if (!show(seq, view)) return;
+  state.reportView = handle;
+  $('detail').scrollTop = 0;
+  void load();
 }
 
 // ---------------------------------------------------------------------------------------------
