@@ -1,6 +1,23 @@
 import type { Stage } from '../engine/stages.js';
 
 /**
+ * How an entry's wording was checked: word for word against the provider's English page, word
+ * for word against a real captured reply, or only translated back from a (non-English) seed.
+ */
+export type Verification = 'verbatim-page' | 'verbatim-capture' | 'seed-translation';
+
+/** Where an entry's wording comes from. */
+export interface EntrySource {
+  /** The English page or the published capture (a log, a bounce collection, an issue thread). */
+  readonly url: string;
+  /** When it was read, `YYYY-MM-DD`. */
+  readonly date: string;
+  readonly verified: Verification;
+  /** What the source shows beyond the URL, e.g. which line of a capture. */
+  readonly note?: string;
+}
+
+/**
  * One documented provider reply, as data. `text` is the provider's English wire text as one
  * logical string; the provider style decides how it is split into reply lines.
  */
@@ -27,4 +44,6 @@ export interface CatalogEntry {
   readonly note?: string;
   /** True when the provider reports this after accepting the message (a bounce, not an SMTP reply). */
   readonly afterAcceptance?: boolean;
+  /** Where its wording comes from, best first (issue 15 fills these for every entry). */
+  readonly sources?: readonly EntrySource[];
 }

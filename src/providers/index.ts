@@ -16,4 +16,5 @@ export type ProviderName = (typeof PROVIDERS)[number]['name'];
 export const REGISTRY = createRegistry(PROVIDERS);
 
 export { createRegistry, type CatalogLookup, type Registry } from './registry.js';
+export type { EntrySource, Verification } from './entry.js';
 export type { DsnWording, NoticeText, Provider, ProviderStyle, StyleContext } from './types.js';
