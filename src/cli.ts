@@ -9,7 +9,6 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { entriesOf, PROVIDERS, type Provider } from './catalog/index.js';
 import { parse, UsageError } from './cli-args.js';
-import { REPORT_USAGE, reportCommand } from './cli-report.js';
 import { ConfigError, OPTIONS, resolveConfig } from './config.js';
 import { EVENTS } from './engine/events.js';
 import { formatProblem, ScenarioError } from './scenario/errors.js';
@@ -25,7 +24,8 @@ function version(): string {
   return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-function usage(): string {
+/** `reportUsage`: the report subcommand's lines (src/cli-report.ts, loaded only when asked for). */
+function usage(reportUsage: string): string {
   const flags = Object.values(OPTIONS)
     .map((o) => `  --${o.flag.padEnd(14)} ${o.help}\n  ${''.padEnd(16)} env ${o.env}`)
     .join('\n');
@@ -39,7 +39,7 @@ Usage:
   mockmx catalog --events [--json]  list protocol events (keys of a scenario's replies: table)
   mockmx dkim-keygen --domain D [--selector S] [--bits N]
                                     a DKIM key for the sender under test, and its DNS record
-${REPORT_USAGE}
+${reportUsage}
 Options:
 ${flags}
   --help             this text
@@ -53,7 +53,7 @@ async function serve(args: string[]): Promise<void> {
   // --watch is a switch; every other option takes a value
   const flagOptions = Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: o.flag === 'watch' ? ('boolean' as const) : ('string' as const) }]));
   const { values, positionals } = parse(args, { ...flagOptions, help: { type: 'boolean' }, version: { type: 'boolean' } });
-  if (values.help) return void process.stdout.write(usage());
+  if (values.help) return void process.stdout.write(usage((await import('./cli-report.js')).REPORT_USAGE));
   if (values.version) return void process.stdout.write(`${version()}\n`);
   if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"${didYouMean(positionals[0]!, ['validate', 'catalog', 'dkim-keygen', 'report'])}; see mockmx --help`);
 
@@ -175,7 +175,7 @@ async function main(argv: string[]): Promise<void> {
     if (command === 'validate') process.exitCode = validate(rest);
     else if (command === 'dkim-keygen') process.exitCode = dkimKeygen(rest);
     else if (command === 'catalog') process.exitCode = catalog(rest);
-    else if (command === 'report') process.exitCode = await reportCommand(rest, process.env, (text) => process.stdout.write(text));
+    else if (command === 'report') process.exitCode = await (await import('./cli-report.js')).reportCommand(rest, process.env, (text) => process.stdout.write(text));
     else await serve(argv);
   } catch (err) {
     if (err instanceof ScenarioError) {
@@ -187,7 +187,8 @@ async function main(argv: string[]): Promise<void> {
     } else {
       process.stderr.write(`mockmx: ${(err as Error).stack ?? String(err)}\n`);
     }
-    process.exitCode = err instanceof UsageError || err instanceof ConfigError ? 2 : 1;
+    // report's 1 means "a check fails": anything that kept it from judging is 2, so CI can tell them apart
+    process.exitCode = err instanceof UsageError || err instanceof ConfigError || command === 'report' ? 2 : 1;
   }
 }
 
