@@ -8,6 +8,7 @@
 import type { ReportSettings } from '../engine/scenario.js';
 import { ReportCard } from '../report/index.js';
 import type { SessionRecord, TranscriptLine } from '../store/sessions.js';
+import { sessionStartOf } from './report-feed.js';
 
 /** One thing that happened to a session, as the SessionStore's events would have said it. */
 type Happening = { readonly at: number; readonly order: number; readonly step: number } & (
@@ -48,7 +49,7 @@ export function replayReport(records: readonly SessionRecord[], settings: Report
   // by time; at the same time, sessions in the order they started, each session's steps in order
   all.sort((a, b) => a.at - b.at || a.order - b.order || a.step - b.step);
   for (const h of all) {
-    if (h.kind === 'start') card.sessionStarted({ id: h.record.id, clientIp: h.record.clientIp, startedAt: h.record.startedAt, tls: h.record.listener === 'smtps' });
+    if (h.kind === 'start') card.sessionStarted(sessionStartOf(h.record));
     else if (h.kind === 'line') card.line(h.line);
     else card.sessionEnded({ id: h.record.id, endedAt: h.endedAt });
   }
