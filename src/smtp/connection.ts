@@ -348,7 +348,7 @@ export class MockConnection extends SMTPConnection {
     if (verb === 'MAIL' || verb === 'RCPT') this.answering.address = /<([^<>]*)>/.exec(this.answering.arg)?.[1];
     // a new transaction: nothing the last message said applies to it
     if (verb === 'MAIL') this.answering.messageValues = {};
-    if (verb === 'STARTTLS' && this.watch.pipelinedAfter(line) && this.answerEvent('starttls-pipelined') === true) return done();
+    if (verb === 'STARTTLS' && !this.aftermath.refuses(verb) && this.watch.pipelinedAfter(line) && this.answerEvent('starttls-pipelined') === true) return done();
     const refused = this.aftermath.refuses(verb) ? 'session-refused' : precondition(this.rt.scenario(), verb, !!this.hostNameAppearsAs, this.secure);
     if (refused) {
       this.answerEvent(refused);

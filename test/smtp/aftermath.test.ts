@@ -36,7 +36,7 @@ const AFTER: Readonly<Record<string, { refusal: string; then: readonly Step[] }>
   // RFC 5321 §3.1: after a 554 opening, every command but QUIT is a bad sequence
   connect: {
     refusal: '554 5.7.1 Refused as at connect',
-    then: [cmd('NOOP', '503 5.5.1 Error: session refused'), cmd('RSET', '503'), cmd('EHLO c.test', '503'), cmd('MAIL FROM:<a@x.test>', '503'), cmd('HELP', '503'), cmd('DATA', '503'), cmd('QUIT', '221')],
+    then: [cmd('NOOP', '503 5.5.1 Error: session refused'), cmd('RSET', '503'), cmd('STARTTLS', '503'), cmd('VRFY bob', '503'), cmd('FROB', '503'), cmd('EHLO c.test', '503'), cmd('MAIL FROM:<a@x.test>', '503'), cmd('HELP', '503'), cmd('DATA', '503'), cmd('QUIT', '221')],
   },
   // the greeting is void: no transaction without a new EHLO/HELO, which then works as usual
   helo: {
@@ -69,7 +69,7 @@ describe('a magic refusal of an earlier stage leaves the session as that stage w
     if (stage === 'connect') {
       // every 503 names the event that decided it
       const refused = transcript.filter((l) => l.direction === 'out' && l.text.startsWith('503 '));
-      expect(refused.map((l) => l.rule)).toEqual(Array(6).fill('builtin:session-refused'));
+      expect(refused.map((l) => l.rule)).toEqual(Array(9).fill('builtin:session-refused'));
     }
   });
 
@@ -81,11 +81,14 @@ describe('a magic refusal of an earlier stage leaves the session as that stage w
   });
 
   it('pipelined commands after the refusal already meet the refused session', async () => {
-    const server = await serve();
+    const server = await serve('replies:\n  starttls-pipelined: "523 5.7.10 Pipelined after STARTTLS"\n');
     const t = await dialog(server.smtp.port, [cmd('EHLO c.test', '250'), cmd('MAIL FROM:<a@x.test>', '250')]);
-    t.write('RCPT TO:<early.connect@x.test>\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<bob@x.test>\r\nQUIT\r\n');
-    const replies = [await t.reply(), await t.reply(), await t.reply(), await t.reply()];
-    expect(replies.map((r) => r.code)).toEqual([554, 503, 503, 221]);
+    t.write('RCPT TO:<early.connect@x.test>\r\nMAIL FROM:<a@x.test>\r\nRCPT TO:<bob@x.test>\r\n');
+    const replies = [await t.reply(), await t.reply(), await t.reply()];
+    // STARTTLS with a command pipelined after it is refused like any other command
+    t.write('STARTTLS\r\nNOOP\r\n');
+    replies.push(await t.reply(), await t.reply(), await t.cmd('QUIT'));
+    expect(replies.map((r) => r.code)).toEqual([554, 503, 503, 503, 503, 221]);
     await t.closed;
   });
 
