@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `mockmx` command: run the server (default), `validate` scenario files, list the
- * `catalog`, or print the sender `report` card (src/cli-report.ts). Flags are parsed with node's util.parseArgs; values are validated by config.ts.
+ * `catalog`, or print the sender `report` card (src/cli-report.ts). Flags are parsed with
+ * node's util.parseArgs (src/cli-args.ts); values are validated by config.ts.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
