@@ -68,7 +68,10 @@ async function traffic(mx: MockMxServer): Promise<void> {
   await allEnded(mx);
 }
 
-describe('mockmx report --url', () => {
+// each test runs the CLI several times, a process each: on a loaded machine that takes a while
+const SLOW = { timeout: 90_000 };
+
+describe('mockmx report --url', SLOW, () => {
   it('prints the failing card as text (failing checks first, with clause, remedy and evidence) and exits 1; a passing sender exits 0', async () => {
     const { mx, url } = await serveHttp(GREYLIST_SCENARIO);
     await traffic(mx);
@@ -124,13 +127,13 @@ describe('mockmx report --url', () => {
     const { mx, url } = await serveHttp(GREYLIST_SCENARIO, { token: 's3cret' });
     await typedSend(mx.smtp.port, 'other@example.com', 'fine@example.com');
     await allEnded(mx);
-    expect((await report(['--url', url, '--token', 's3cret'])).code).toBe(0);
-    expect((await report(['--url', url], { MOCKMX_API_TOKEN: 's3cret' })).code).toBe(0);
-    const without = await report(['--url', url]);
+    const [flag, env, without, wrong] = await Promise.all([report(['--url', url, '--token', 's3cret']), report(['--url', url], { MOCKMX_API_TOKEN: 's3cret' }), report(['--url', url]), report(['--url', url, '--token', 'wrong'])]);
+    expect(flag.code, flag.stderr).toBe(0);
+    expect(env.code, env.stderr).toBe(0);
     expect(without.code).toBe(2);
     expect(without.stdout).toBe('');
     expect(without.stderr).toMatch(/^mockmx: .*\/api\/v1\/report: an API token is required.*; pass the server's --api-token with --token or MOCKMX_API_TOKEN\n$/);
-    expect((await report(['--url', url, '--token', 'wrong'])).stderr).toMatch(/invalid API token/);
+    expect(wrong).toMatchObject({ code: 2, stderr: expect.stringMatching(/invalid API token/) });
   });
 
   it('exits 2 with one clear line when the server cannot be reached or the flags are wrong', async () => {
@@ -176,7 +179,7 @@ describe('mockmx report --url', () => {
   });
 });
 
-describe('mockmx report --store', () => {
+describe('mockmx report --store', SLOW, () => {
   /** A store directory written by a server on a clock the test moves: app@ greylisted and never retried, other@ two hours later. */
   async function storeWithSilence(): Promise<{ dir: string; live: ReturnType<MockMxServer['report']> }> {
     const dir = tempDir();
