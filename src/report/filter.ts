@@ -3,6 +3,7 @@
  * one parser for the HTTP API's `?sender=&ip=&from=&to=` and `mockmx report`'s flags, so both
  * accept and refuse the same things in the same words.
  */
+import { parseInstant } from '../util/instant.js';
 import type { ReportFilter } from './types.js';
 
 /** The filter as text: every field optional, as it came. */
@@ -28,11 +29,10 @@ export class ReportFilterError extends Error {
 
 export const TIME_FORMS = 'ISO 8601 (2026-12-04T10:00:00Z) or ms since the epoch';
 
-/** A time given as ms since the epoch (digits only) or an ISO 8601 date. */
-export function parseInstant(key: string, value: string): number {
-  const text = value.trim();
-  const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
-  if (text === '' || !Number.isFinite(ms)) throw new ReportFilterError(`${key}: "${value}" is not a time`, TIME_FORMS, value);
+/** `from` or `to`: a time as util/instant.ts reads one, or a ReportFilterError. */
+function instantOf(key: string, value: string): number {
+  const ms = parseInstant(value);
+  if (ms === undefined) throw new ReportFilterError(`${key}: "${value}" is not a time`, TIME_FORMS, value);
   return ms;
 }
 
@@ -45,8 +45,8 @@ export function parseReportFilter(text: ReportFilterText): ReportFilter {
   const filter: { -readonly [K in keyof ReportFilter]: ReportFilter[K] } = {};
   if (text.sender !== undefined) filter.sender = text.sender.trim().replace(/^<(.*)>$/, '$1');
   if (text.ip) filter.clientIp = text.ip.trim();
-  if (text.from) filter.from = parseInstant('from', text.from);
-  if (text.to) filter.to = parseInstant('to', text.to);
+  if (text.from) filter.from = instantOf('from', text.from);
+  if (text.to) filter.to = instantOf('to', text.to);
   if (filter.from !== undefined && filter.to !== undefined && filter.from > filter.to) throw new ReportFilterError('from is after to', 'from ≤ to', `${text.from} > ${text.to}`);
   return filter;
 }
