@@ -5,7 +5,7 @@
  * 2 no card (bad flags, unreachable server, no store).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -230,6 +230,15 @@ describe('mockmx report --store', SLOW, () => {
     const bad = await report(['--store', dir, '--scenario', broken]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^mockmx: --scenario .*broken\.yaml: .*broken\.yaml:1:\d+: unknown key "neverRetriedAftr"/);
+
+    // a torn last line (a crash mid-append) is said, and the rest graded; the store is left as it was
+    const log = join(dir, 'sessions.jsonl');
+    appendFileSync(log, '{"format":2,"id":"s9');
+    const before = readFileSync(log, 'utf8');
+    const torn = await report(['--store', dir, '--scenario', patient]);
+    expect(torn.code, torn.stderr).toBe(0);
+    expect(torn.stderr).toBe(`mockmx report: some lines of ${dir}/sessions.jsonl are not sessions (cut short, or from a newer mockmx); graded without them\n`);
+    expect(readFileSync(log, 'utf8')).toBe(before);
 
     const empty = tempDir();
     const none = await report(['--store', empty]);
