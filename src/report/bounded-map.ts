@@ -1,3 +1,5 @@
+import { Oldest } from '../util/oldest.js';
+
 /**
  * A Map that holds at most `limit` entries: setting or touching an entry makes it the newest,
  * and past the limit the least recently touched goes. What keeps the card's memory constant per
@@ -5,6 +7,8 @@
  */
 export class BoundedMap<K, V> {
   private readonly map = new Map<K, V>();
+  // the least recently touched key, without rescanning the holes evictions leave (see Oldest)
+  private readonly oldest = new Oldest(() => this.map.keys());
 
   constructor(private readonly limit: number) {}
 
@@ -35,7 +39,7 @@ export class BoundedMap<K, V> {
     this.map.delete(key);
     this.map.set(key, value);
     // the first key of an insertion-ordered Map is the least recently touched
-    if (this.map.size > this.limit) this.map.delete(this.map.keys().next().value as K);
+    if (this.map.size > this.limit) this.map.delete(this.oldest.take() as K);
   }
 
   /** The value for key, made by `make` when there is none. */
