@@ -21,6 +21,7 @@ import { TranscriptLog } from './store/transcript-log.js';
 import { OutboundQueue } from './outbound/queue.js';
 import { LARGE_MESSAGE_BYTES, Spool } from './spool/body.js';
 import { MemoryStateStore } from './state/memory.js';
+import type { StateStore } from './state/types.js';
 import { SessionStore, type SessionRecord, type TranscriptLine } from './store/sessions.js';
 import type { MessageStore } from './store/types.js';
 import type { Endpoint, MockMxEvents, MockMxServer } from './server/types.js';
@@ -55,6 +56,13 @@ export interface ServerOptions {
   readonly spoolAboveBytes?: number;
   /** Where the spool directory is made. Default: the system's temporary directory. */
   readonly spoolDir?: string;
+  /**
+   * Keep rule state in Redis/Valkey at this URL (`redis://host:port/db`), shared by every
+   * instance pointed at it. Unreachable at start: startServer rejects with StateUnavailableError.
+   */
+  readonly redis?: string;
+  /** Rule state to use instead (tests inject one); the caller closes it. Default: in memory, or `redis`. */
+  readonly state?: StateStore;
 }
 
 /**
@@ -96,7 +104,8 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
   const fed = reportFeed.events(sessionEvents);
   const sessions = new SessionStore({ maxSessions, maxLines: 10_000, now }, transcriptLog ? transcriptLog.events(fed) : fed);
   transcriptLog?.restoreInto(sessions);
-  const state = new MemoryStateStore();
+  const state = options.state ?? (options.redis ? await openSharedState(options.redis) : new MemoryStateStore());
+  const ownsState = !options.state;
   const spool = new Spool(options.spoolAboveBytes ?? LARGE_MESSAGE_BYTES, options.spoolDir);
   const ipConnections = new Map<string, number>();
   let sessionIndex = 0;
@@ -178,7 +187,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       base = resolve(next);
       pushed = [];
       scenario = base;
-      state.reset();
+      state.clear().catch((err: unknown) => onError(err, 'resetting rule state'));
       for (const l of listeners) l.useScenario(scenario);
       events.emit('scenario', scenario);
       return scenario;
@@ -207,10 +216,10 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     reportOptions: () => reportFeed.options(),
     resetReport: () => reportFeed.reset(),
     resetState(prefix) {
-      return state.reset(prefix);
+      return state.clear(prefix);
     },
     stateEntries(prefix) {
-      return state.list(now(), prefix);
+      return state.entries(now(), prefix);
     },
     outbound: {
       flush: () => outbound.flush(),
@@ -223,6 +232,21 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       await transcriptLog?.flush();
       // the in-memory store's large messages live in the spool: they end with the server
       await spool.remove();
+      if (ownsState) await state.close();
     },
   };
+}
+
+/** Rule state in Redis; ioredis is loaded only when asked for. An outage is told once (one line), and so is its end. */
+async function openSharedState(url: string): Promise<StateStore> {
+  const { openRedisStateStore } = await import('./state/redis.js');
+  return openRedisStateStore({
+    url,
+    onStatus: (status, detail) =>
+      process.stderr.write(
+        status === 'lost'
+          ? `mockmx: lost the connection to Redis (${detail}); commands that need rule state get the state-unavailable reply (451 4.3.0) until it is back\n`
+          : `mockmx: reconnected to Redis at ${detail}\n`,
+      ),
+  });
 }

@@ -39,6 +39,7 @@ export const EVENTS = {
   'too-many-connections': 'more connections than server.maxConnections (closes)',
   'line-too-long': 'a command line over 16 KB (closes)',
   'early-talker': 'the client spoke before the greeting (closes)',
+  'state-unavailable': 'the shared rule state (--redis) cannot be reached: the command is refused for now',
 } as const;
 
 export type EventName = keyof typeof EVENTS;

@@ -28,6 +28,7 @@ export const BUILTIN_REPLIES: Readonly<Partial<Record<EventName, Reply>>> = Obje
   'mailbox-full': reply(452, '4.2.2', "<{rcpt}>: The recipient's inbox is out of storage space"),
   'mailbox-quota-exceeded': reply(552, '5.2.2', '<{rcpt}>: Mailbox full: the message does not fit in the quota'),
   'message-too-big': reply(552, '5.3.4', 'Message size exceeds fixed maximum message size'),
+  'state-unavailable': reply(451, '4.3.0', 'Temporary local problem: rule state unavailable; try again later'),
 });
 
 export const RULE_ERROR_REPLY = reply(451, '4.3.0', 'Temporary local problem evaluating rules; try again later');

@@ -83,8 +83,8 @@ export interface MockMx {
   waitForRejection(filter?: RejectionFilter, options?: { timeout?: number }): Promise<Rejection>;
   sessions(): SessionRecord[];
   /** Rule state (counters, windows, greylist entries, flags, mailbox usage). */
-  state(prefix?: string): StateEntry[];
-  resetState(prefix?: string): number;
+  state(prefix?: string): Promise<StateEntry[]>;
+  resetState(prefix?: string): Promise<number>;
   /** Sends the bounces and auto-replies due now on the clock. */
   flushNotices(): Promise<number>;
   close(): Promise<void>;
@@ -188,7 +188,7 @@ export async function startMockMx(options: StartMockMxOptions = {}): Promise<Moc
     addRule: (rule) => server.addRules(rule),
     async reset() {
       server.clearRules();
-      server.resetState();
+      await server.resetState();
       await server.messages.clear();
       server.sessions.clear();
       server.resetReport();

@@ -1,0 +1,214 @@
+/**
+ * Several mockmx instances sharing rule state on one Redis (--redis): in-process servers and
+ * spawned `mockmx` processes against a private redis-server. A greylisted retry that reaches
+ * another instance passes; a rate limit counts across instances, even under concurrent
+ * sessions; Redis killed mid-run gives 4xx and loses no accepted message, and its return
+ * heals everything without a restart.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli, spawnTracked, CLI } from '../helpers/cli.js';
+import { freePort, PrivateRedis, requireRedis } from '../helpers/redis.js';
+import { serve } from '../helpers/server.js';
+import { Telnet } from '../helpers/telnet.js';
+
+const T0 = 1_704_067_200_000;
+const MIN = 60_000;
+
+/** One SMTP dialogue up to RCPT on a fresh connection; resolves with the RCPT reply's first line. */
+async function rcpt(port: number, to: string, from = 'alice@client.test'): Promise<string> {
+  const t = await Telnet.connect(port);
+  try {
+    await t.reply();
+    await t.cmd('EHLO client.test');
+    await t.cmd(`MAIL FROM:<${from}>`);
+    return (await t.cmd(`RCPT TO:<${to}>`)).lines[0]!;
+  } finally {
+    t.close();
+  }
+}
+
+/** A whole message; resolves with the reply to the final dot (or to the first refused command). */
+async function send(port: number, to: string): Promise<string> {
+  const t = await Telnet.connect(port);
+  try {
+    await t.reply();
+    await t.cmd('EHLO client.test');
+    await t.cmd('MAIL FROM:<alice@client.test>');
+    const r = await t.cmd(`RCPT TO:<${to}>`);
+    if (r.code >= 400) return r.lines[0]!;
+    await t.cmd('DATA');
+    return (await t.cmd(`Subject: to ${to}\r\n\r\nhello\r\n.`)).lines[0]!;
+  } finally {
+    t.close();
+  }
+}
+
+/** Polls `attempt` until `ok` holds for its result, or fails after the deadline with the last result. */
+async function until<T>(attempt: () => Promise<T>, ok: (v: T) => boolean, deadlineMs = 15_000): Promise<T> {
+  const deadline = Date.now() + deadlineMs;
+  for (;;) {
+    const v = await attempt();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${deadlineMs} ms; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const GREYLIST = `
+name: greylisting
+rules:
+  - id: grey
+    when: { stage: rcpt }
+    greylist: { delay: 5m }
+    then: "450 4.7.1 Greylisted, please try again later"
+`;
+
+const RATE = (limit: number) => `
+name: rate
+rules:
+  - id: per-rcpt
+    when: { stage: rcpt }
+    rate: ${limit}/1h
+    per: rcpt
+    then: gmail.rate-limited-recipient
+`;
+
+describe.skipIf(!requireRedis())('several instances, one Redis', () => {
+  let redis: PrivateRedis;
+  let db = 0;
+  /** Each test its own Redis database, so nothing carries over. */
+  const url = () => `redis://127.0.0.1:${redis.port}/${++db}`;
+  beforeAll(async () => {
+    redis = await PrivateRedis.start();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('a greylisted retry that reaches the other instance passes, and both show the same state', async () => {
+    let now = T0;
+    const shared = url();
+    const [a, b] = await Promise.all([serve(GREYLIST, { redis: shared, now: () => now }), serve(GREYLIST, { redis: shared, now: () => now })]);
+    expect(await rcpt(a.smtp.port, 'bob@example.test')).toBe('450 4.7.1 Greylisted, please try again later');
+    // too early, on the other instance: still greylisted (the first attempt started the clock for both)
+    now += 2 * MIN;
+    expect(await rcpt(b.smtp.port, 'bob@example.test')).toBe('450 4.7.1 Greylisted, please try again later');
+    now += 4 * MIN;
+    expect(await rcpt(b.smtp.port, 'bob@example.test')).toMatch(/^250 /);
+    const passed = 'greylist-passed:grey|ip=127.0.0.1|sender=alice@client.test|rcpt=bob@example.test';
+    expect((await a.stateEntries('greylist')).map((e) => e.key)).toEqual([passed]);
+    expect(await b.stateEntries('greylist')).toEqual(await a.stateEntries('greylist'));
+    // and remembered on the first instance too
+    expect(await rcpt(a.smtp.port, 'bob@example.test')).toMatch(/^250 /);
+    // a reset on one is a reset for all
+    expect(await b.resetState('greylist')).toBe(1);
+    expect(await a.stateEntries()).toEqual([]);
+  });
+
+  it('a rate limit counts across three instances, one after another and all at once', async () => {
+    const shared = url();
+    const servers = await Promise.all([0, 1, 2].map(() => serve(RATE(3), { redis: shared, now: () => T0 })));
+    const ports = servers.map((s) => s.smtp.port);
+    const replies: string[] = [];
+    for (const port of [...ports, ports[0]!]) replies.push(await rcpt(port, 'bob@example.test'));
+    expect(replies.slice(0, 3).every((r) => r.startsWith('250 '))).toBe(true);
+    expect(replies[3]).toMatch(/^450[ -]4\.2\.1 /);
+
+    // 12 sessions at once, 4 per instance, for a fresh recipient: exactly 3 pass
+    const racing = await Promise.all(Array.from({ length: 12 }, (_, i) => rcpt(ports[i % 3]!, 'carol@example.test')));
+    expect(racing.filter((r) => r.startsWith('250 '))).toHaveLength(3);
+    expect(racing.filter((r) => /^450[ -]4\.2\.1 /.test(r))).toHaveLength(9);
+    expect(await servers[2]!.stateEntries('rate:per-rcpt|rcpt=carol')).toEqual([{ key: 'rate:per-rcpt|rcpt=carol@example.test', kind: 'window', value: 3, expiresAt: T0 + 60 * MIN }]);
+  });
+
+  it('Redis killed mid-run: 451 4.3.0 named builtin:state-unavailable, accepted messages stay; back up, it heals by itself', async () => {
+    const own = await PrivateRedis.start();
+    try {
+      const server = await serve(RATE(100), { redis: own.url });
+      expect(await send(server.smtp.port, 'bob@example.test')).toMatch(/^250 /);
+      await own.stop();
+      expect(await send(server.smtp.port, 'bob@example.test')).toBe('451 4.3.0 Temporary local problem: rule state unavailable; try again later');
+      // a stage that needs no state still works: the greeting, EHLO and MAIL went through above
+      const refused = server.sessions.list().flatMap((x) => x.transcript).find((l) => l.text.startsWith('451 4.3.0'));
+      expect(refused?.rule).toBe('builtin:state-unavailable');
+      // the message that got 250 is still there
+      expect((await server.messages.list()).map((m) => m.envelope.rcptTo)).toEqual([['bob@example.test']]);
+      await own.restart();
+      expect(await until(() => send(server.smtp.port, 'bob@example.test'), (r) => !r.startsWith('451'))).toMatch(/^250 /);
+      expect(await server.messages.list()).toHaveLength(2);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('the scenario\'s replies table words the refusal', async () => {
+    const own = await PrivateRedis.start();
+    try {
+      const server = await serve(`${RATE(100)}replies:\n  state-unavailable: "421 4.3.2 System not accepting network messages"\n`, { redis: own.url });
+      await own.stop();
+      expect(await rcpt(server.smtp.port, 'bob@example.test')).toBe('421 4.3.2 System not accepting network messages');
+    } finally {
+      await own.stop();
+    }
+  });
+
+  it('startServer rejects when Redis cannot be reached', async () => {
+    const port = await freePort();
+    await expect(serve(GREYLIST, { redis: `redis://127.0.0.1:${port}/0` })).rejects.toThrow(`cannot reach Redis at redis://127.0.0.1:${port}/0`);
+  });
+
+  describe('as processes (the built CLI)', () => {
+    it('two `mockmx --redis` processes share a rate limit; killing Redis gives 451, restarting it recovers', async () => {
+      const own = await PrivateRedis.start();
+      try {
+        const file = join(tmpdir(), `mockmx-shared-${process.pid}.yaml`);
+        writeFileSync(file, RATE(1));
+        try {
+          const [a, b] = await Promise.all([startCli(['--scenario', file, '--redis', own.url]), startCli(['--scenario', file], { env: { ...process.env, MOCKMX_REDIS_URL: own.url } })]);
+          expect(await rcpt(a.smtp, 'bob@example.test')).toMatch(/^250 /);
+          expect(await rcpt(b.smtp, 'bob@example.test')).toMatch(/^450[ -]4\.2\.1 /);
+          // the state API of either shows the shared window
+          const state = (await (await fetch(`http://127.0.0.1:${b.http}/api/v1/state?prefix=rate:`)).json()) as { total: number };
+          expect(state.total).toBe(1);
+
+          await own.stop();
+          expect(await rcpt(a.smtp, 'carol@example.test')).toBe('451 4.3.0 Temporary local problem: rule state unavailable; try again later');
+          expect(await rcpt(b.smtp, 'carol@example.test')).toBe('451 4.3.0 Temporary local problem: rule state unavailable; try again later');
+          await own.restart();
+          // the restarted Redis kept nothing (no persistence): carol's first message passes, on either
+          expect(await until(() => rcpt(b.smtp, 'carol@example.test'), (r) => !r.startsWith('451'))).toMatch(/^250 /);
+          expect(await until(() => rcpt(a.smtp, 'carol@example.test'), (r) => !r.startsWith('451'))).toMatch(/^450[ -]4\.2\.1 /);
+          await until(async () => a.stderr() + b.stderr(), (e) => (e.match(/reconnected to Redis/g) ?? []).length === 2);
+          expect(a.stderr()).toMatch(/mockmx: lost the connection to Redis \(.*\); commands that need rule state get the state-unavailable reply \(451 4\.3\.0\) until it is back/);
+          expect(a.stderr()).not.toMatch(/\n\s+at /);
+        } finally {
+          rmSync(file, { force: true });
+        }
+      } finally {
+        await own.stop();
+      }
+    });
+
+    it('Redis unreachable at start: one clear line and exit code 69, no stack trace', async () => {
+      const port = await freePort();
+      const proc = spawnTracked([CLI, '--smtp-port', '0', '--http-port', '0', '--redis', `redis://127.0.0.1:${port}/0`]);
+      let err = '';
+      proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const [code] = (await new Promise((resolve) => proc.once('exit', (code) => resolve([code])))) as [number | null];
+      expect(code).toBe(69);
+      expect(err).toBe(`mockmx: cannot reach Redis at redis://127.0.0.1:${port}/0: connect ECONNREFUSED 127.0.0.1:${port}; start Redis or fix --redis (MOCKMX_REDIS_URL)\n`);
+    });
+
+    it('a malformed --redis is refused by config validation', async () => {
+      const proc = spawnTracked([CLI, '--smtp-port', '0', '--http-port', '0', '--redis', 'localhost:6379']);
+      let err = '';
+      proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+      const [code] = (await new Promise((resolve) => proc.once('exit', (code) => resolve([code])))) as [number | null];
+      expect(code).toBe(2);
+      expect(err).toBe('mockmx: --redis (MOCKMX_REDIS_URL): expected a Redis URL such as redis://127.0.0.1:6379/0, got "localhost:6379"\n');
+    });
+  });
+});
