@@ -8,10 +8,9 @@ import { streamFor } from './engine/random.js';
 import type { CompiledScenario } from './engine/scenario.js';
 import { withRules } from './scenario/compile.js';
 import { ScenarioError } from './scenario/errors.js';
-import { loadScenario, loadScenarioText } from './scenario/load.js';
+import { loadScenario } from './scenario/load.js';
 import { parsePushedRules, PUSHED_RULES_FILE } from './scenario/pushed.js';
 import type { CompiledRule } from './engine/scenario.js';
-import { stringify } from 'yaml';
 import type { AcceptedMessage, SmtpRuntime } from './smtp/runtime.js';
 import { MockSmtpServer } from './smtp/server.js';
 import { selfSignedCertificate, type TlsMaterial } from './smtp/tls.js';
@@ -27,6 +26,7 @@ import type { MessageStore } from './store/types.js';
 import type { Endpoint, MockMxEvents, MockMxServer } from './server/types.js';
 import type { HttpListener, HttpOptions } from './http/index.js';
 import { ReportFeed } from './server/report-feed.js';
+import { compilePushed, shareScenario } from './shared-scenario.js';
 
 
 export interface ServerOptions {
@@ -83,8 +83,18 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
   // the loaded scenario, and what runs: the rules pushed at run time first, then its own
   let base = resolve(options.scenario ?? 'default');
   let pushed: CompiledRule[] = [];
+  /** The pushed rules as given (ids filled in), for other instances to compile. */
+  let pushedSpecs: unknown[] = [];
   let scenario = base;
   let pushSequence = 0;
+  const install = (nextBase: CompiledScenario, nextPushed: CompiledRule[], nextSpecs: unknown[]) => {
+    base = nextBase;
+    pushed = nextPushed;
+    pushedSpecs = nextSpecs;
+    scenario = pushed.length ? withRules(base, [...pushed, ...base.rules]) : base;
+    for (const l of listeners) l.useScenario(scenario);
+    events.emit('scenario', scenario);
+  };
 
   const events = new EventEmitter<MockMxEvents>();
   events.on('scenario', (next) => reportFeed.useSettings(next.report));
@@ -175,6 +185,22 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     }
   }
 
+  // with --redis the scenario is shared too: changes here are published, others' installed here
+  const sharing = options.redis
+    ? await shareScenario(options.redis, 'mockmx:', {
+        adopt: (nextBase, nextPushed, specs) => {
+          install(nextBase, nextPushed, specs);
+          process.stderr.write(`mockmx: scenario "${nextBase.name}" (${scenario.rules.length} rules) installed from another instance\n`);
+        },
+        onError,
+      }).catch(async (err: unknown) => {
+        await Promise.all(listeners.map((l) => l.shutdown(0)));
+        if (ownsState) await state.close();
+        throw err;
+      })
+    : undefined;
+  const share = () => sharing?.publish(base, pushedSpecs);
+
   return {
     smtp: { host, port: smtpAddress.port },
     ...(smtps ? { smtps } : {}),
@@ -184,33 +210,32 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     events,
     scenario: () => scenario,
     useScenario(next) {
-      base = resolve(next);
-      pushed = [];
-      scenario = base;
+      install(resolve(next), [], []);
       state.clear().catch((err: unknown) => onError(err, 'resetting rule state'));
-      for (const l of listeners) l.useScenario(scenario);
-      events.emit('scenario', scenario);
+      share();
       return scenario;
     },
     addRules(rules) {
-      const specs = (typeof rules === 'string' ? parsePushedRules(rules) : Array.isArray(rules) ? rules : [rules]).map((r) =>
-        typeof r === 'object' && r !== null && !('id' in r && r.id) ? { ...r, id: `pushed-${++pushSequence}` } : r,
-      );
-      const compiled = loadScenarioText(stringify({ name: 'pushed', rules: specs }), PUSHED_RULES_FILE).rules;
       const ids = new Set([...pushed, ...base.rules].map((r) => r.id));
+      const freshId = () => {
+        let id: string;
+        do id = `pushed-${++pushSequence}`;
+        while (ids.has(id));
+        return id;
+      };
+      const specs = (typeof rules === 'string' ? parsePushedRules(rules) : Array.isArray(rules) ? rules : [rules]).map((r) =>
+        typeof r === 'object' && r !== null && !('id' in r && r.id) ? { ...r, id: freshId() } : r,
+      );
+      const compiled = compilePushed(specs);
       const clash = compiled.find((r) => ids.has(r.id));
       if (clash) throw new ScenarioError([{ code: 'MX_DUPLICATE', file: PUSHED_RULES_FILE, line: 1, column: 1, message: `rule id "${clash.id}" is already in use` }]);
-      pushed = [...compiled, ...pushed];
-      scenario = withRules(base, [...pushed, ...base.rules]);
-      for (const l of listeners) l.useScenario(scenario);
-      events.emit('scenario', scenario);
+      install(base, [...compiled, ...pushed], [...specs, ...pushedSpecs]);
+      share();
       return compiled.map((r) => r.id);
     },
     clearRules() {
-      pushed = [];
-      scenario = base;
-      for (const l of listeners) l.useScenario(scenario);
-      events.emit('scenario', scenario);
+      install(base, [], []);
+      share();
     },
     report: (filter) => reportFeed.report(filter),
     reportOptions: () => reportFeed.options(),
@@ -232,6 +257,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       await transcriptLog?.flush();
       // the in-memory store's large messages live in the spool: they end with the server
       await spool.remove();
+      await sharing?.close();
       if (ownsState) await state.close();
     },
   };

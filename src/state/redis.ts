@@ -57,9 +57,10 @@ export async function openRedisStateStore(options: RedisStateOptions): Promise<R
   client.defineCommand('mockmxClear', { numberOfKeys: 0, lua: CLEAR });
   let lastError: Error | undefined;
   let down = false;
+  let closing = false;
   // one line per outage, whichever notices first: ioredis's events or a failed call
   const lost = (detail: string) => {
-    if (!connected || down) return;
+    if (!connected || down || client.status === 'end' || closing) return;
     down = true;
     options.onStatus?.('lost', detail);
   };
@@ -81,7 +82,7 @@ export async function openRedisStateStore(options: RedisStateOptions): Promise<R
     throw new StateUnavailableError(`cannot reach Redis at ${redactUrl(options.url)}: ${why}`, { cause: err });
   }
   connected = true;
-  return new RedisStateStore(client, options.keyPrefix ?? 'mockmx:state:', options.maxKeys ?? 100_000, lost);
+  return new RedisStateStore(client, options.keyPrefix ?? 'mockmx:state:', options.maxKeys ?? 100_000, lost, () => void (closing = true));
 }
 
 export class RedisStateStore implements StateStore {
@@ -90,6 +91,7 @@ export class RedisStateStore implements StateStore {
     private readonly prefix: string,
     private readonly maxKeys: number,
     private readonly failed: (detail: string) => void = () => undefined,
+    private readonly closing: () => void = () => undefined,
   ) {}
 
   async read(reads: readonly StateRead[], now: number): Promise<StateSnapshot> {
@@ -138,6 +140,7 @@ export class RedisStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
+    this.closing();
     try {
       await this.client.quit();
     } catch {

@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, spawnTracked, CLI } from '../helpers/cli.js';
 import { freePort, PrivateRedis, requireRedis } from '../helpers/redis.js';
+import { startHttpApi } from '../../src/app.js';
+import type { HttpListener } from '../../src/http/index.js';
 import { serve } from '../helpers/server.js';
 import { Telnet } from '../helpers/telnet.js';
 
@@ -158,6 +160,64 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
   it('startServer rejects when Redis cannot be reached', async () => {
     const port = await freePort();
     await expect(serve(GREYLIST, { redis: `redis://127.0.0.1:${port}/0` })).rejects.toThrow(`cannot reach Redis at redis://127.0.0.1:${port}/0`);
+  });
+
+  describe('the scenario is the fleet\'s', () => {
+    const apis: HttpListener[] = [];
+    afterAll(async () => {
+      await Promise.all(apis.map((h) => h.close()));
+    });
+    const api = async (server: Awaited<ReturnType<typeof serve>>) => {
+      const http = await startHttpApi(server, { host: '127.0.0.1', port: 0 });
+      apis.push(http);
+      return (path: string, init?: RequestInit) => fetch(`${http.url}/api/v1${path}`, init);
+    };
+    const PUT_YAML = 'name: from-put\nrules:\n  - id: nope\n    when: { stage: rcpt, rcpt: "bob@*" }\n    then: "550 5.1.1 put on one instance"\n';
+
+    it('a PUT, a switch, pushed and cleared rules on one instance apply on the others; a late one adopts them', async () => {
+      const shared = url();
+      const [a, b] = await Promise.all([serve('default', { redis: shared }), serve('default', { redis: shared })]);
+      const [toA, toB] = await Promise.all([api(a), api(b)]);
+
+      expect((await toA('/scenario', { method: 'PUT', headers: { 'content-type': 'text/yaml' }, body: PUT_YAML })).status).toBe(200);
+      await until(async () => b.scenario().name, (n) => n === 'from-put', 5000);
+      expect(await rcpt(b.smtp.port, 'bob@example.test')).toBe('550 5.1.1 put on one instance');
+
+      // rules pushed on b reach a, in front of the PUT scenario's own
+      expect((await toB('/scenario/rules', { method: 'POST', headers: { 'content-type': 'text/yaml' }, body: 'when: { stage: rcpt, rcpt: "carol@*" }\nthen: "452 4.2.2 pushed on b"\n' })).status).toBe(201);
+      await until(async () => a.scenario().rules.map((r) => r.id), (ids) => ids.includes('pushed-1'), 5000);
+      expect(await rcpt(a.smtp.port, 'carol@example.test')).toBe('452 4.2.2 pushed on b');
+      // a's own next push does not take an id b already gave out
+      expect(a.addRules({ when: { stage: 'rcpt', rcpt: 'dave@*' }, then: '451 4.3.0 pushed on a' } as never)).toEqual(['pushed-2']);
+      await until(async () => b.scenario().rules.map((r) => r.id), (ids) => ids.includes('pushed-2'), 5000);
+
+      // an instance started now runs what the others run
+      const c = await serve('default', { redis: shared });
+      expect(c.scenario().rules.map((r) => r.id)).toEqual(['pushed-2', 'pushed-1', 'nope']);
+
+      (await toA('/scenario/rules', { method: 'DELETE' })).body?.cancel();
+      await until(async () => [b, c].map((s) => s.scenario().rules.length), (n) => n.every((x) => x === 1), 5000);
+
+      expect((await toB('/scenario/name/gmail', { method: 'PUT' })).status).toBe(200);
+      await until(async () => [a, c].map((s) => s.scenario().name), (n) => n.every((x) => x === b.scenario().name), 5000);
+    });
+
+    it('an invalid scenario is refused with 400 on every instance, and the running one stays everywhere', async () => {
+      const shared = url();
+      const [a, b] = await Promise.all([serve(RATE(3), { redis: shared }), serve(RATE(3), { redis: shared })]);
+      for (const to of await Promise.all([api(a), api(b)])) {
+        const res = await to('/scenario', { method: 'PUT', headers: { 'content-type': 'text/yaml' }, body: 'name: broken\nrules:\n  - whne: {}\n' });
+        expect(res.status).toBe(400);
+        expect(((await res.json()) as { problems: { message: string }[] }).problems.some((p) => p.message.includes('"whne"'))).toBe(true);
+        const rules = await to('/scenario/rules', { method: 'POST', headers: { 'content-type': 'text/yaml' }, body: 'then: "550 no when"\nwhen: { stage: nowhere }\n' });
+        expect(rules.status).toBe(400);
+        await rules.body?.cancel();
+      }
+      // a valid change still travels, so the broken ones had their chance to: none did
+      a.addRules({ id: 'marker', when: { stage: 'rcpt' }, then: '250 2.1.5 ok' } as never);
+      await until(async () => b.scenario().rules.map((r) => r.id), (ids) => ids.includes('marker'), 5000);
+      expect([a, b].map((s) => s.scenario().name)).toEqual(['rate', 'rate']);
+    });
   });
 
   describe('as processes (the built CLI)', () => {
