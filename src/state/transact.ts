@@ -12,7 +12,34 @@ import { readId, StateUnavailableError, type StateRead, type StateSnapshot, type
 /** A decision reads a few keys per rule; a loop past this many rounds is a bug, not a need. */
 const MAX_READ_ROUNDS = 32;
 /** Conflicts mean other instances write the same keys right now; past this many, the session is told to retry. */
-const MAX_ATTEMPTS = 16;
+const MAX_ATTEMPTS = 32;
+
+/**
+ * After a first conflict a decision waits its turn behind the others of this process that
+ * conflicted: on a hot key (one rate window every message hits) sessions of one instance then
+ * take turns instead of invalidating each other, and only other instances can still conflict.
+ */
+const turns = new WeakMap<StateStore, Turns>();
+class Turns {
+  private tail: Promise<void> = Promise.resolve();
+  take(): Promise<() => void> {
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const before = this.tail;
+    this.tail = before.then(() => mine);
+    return before.then(() => release);
+  }
+}
+
+/** A short pause after the n-th conflict, with jitter so two instances stop colliding (not the decision's random source). */
+let jitterState = 0x9e3779b9;
+function pause(attempt: number): Promise<void> {
+  jitterState ^= jitterState << 13;
+  jitterState ^= jitterState >>> 17;
+  jitterState ^= jitterState << 5;
+  const jitter = (jitterState >>> 0) / 2 ** 32;
+  return new Promise((r) => setTimeout(r, Math.min(attempt, 8) * jitter));
+}
 
 export const EMPTY_SNAPSHOT: StateSnapshot = Object.freeze({ values: new Map(), versions: new Map() });
 
@@ -68,22 +95,35 @@ export async function transact<T extends { readonly updates: readonly StateUpdat
   const reads = new Map<string, StateRead>();
   const draws = replayable(random);
   let snapshot = EMPTY_SNAPSHOT;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    for (let round = 0; ; round++) {
-      const view = new SnapshotView(snapshot);
-      draws.rewind();
-      const result = decide(view, draws.random);
-      if (view.missing.size === 0) {
-        if (result.updates.length === 0 || (await guarded(() => store.write(result.updates, now, snapshot.versions)))) return result;
-        break; // written meanwhile: read again and decide again
+  let release: (() => void) | undefined;
+  try {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      if (attempt === 1) release = await turnsOf(store).take();
+      if (attempt > 1) await pause(attempt);
+      for (let round = 0; ; round++) {
+        const view = new SnapshotView(snapshot);
+        draws.rewind();
+        const result = decide(view, draws.random);
+        if (view.missing.size === 0) {
+          if (result.updates.length === 0 || (await guarded(() => store.write(result.updates, now, snapshot.versions)))) return result;
+          break; // written meanwhile: read again and decide again
+        }
+        if (round >= MAX_READ_ROUNDS) throw new Error(`a decision kept reading new state keys after ${MAX_READ_ROUNDS} rounds`);
+        for (const [id, read] of view.missing) reads.set(id, read);
+        snapshot = await guarded(() => store.read([...reads.values()], now));
       }
-      if (round >= MAX_READ_ROUNDS) throw new Error(`a decision kept reading new state keys after ${MAX_READ_ROUNDS} rounds`);
-      for (const [id, read] of view.missing) reads.set(id, read);
       snapshot = await guarded(() => store.read([...reads.values()], now));
     }
-    snapshot = await guarded(() => store.read([...reads.values()], now));
+    throw new StateUnavailableError(`rule state stayed contended after ${MAX_ATTEMPTS} attempts`);
+  } finally {
+    release?.();
   }
-  throw new StateUnavailableError(`rule state stayed contended after ${MAX_ATTEMPTS} attempts`);
+}
+
+function turnsOf(store: StateStore): Turns {
+  let queue = turns.get(store);
+  if (!queue) turns.set(store, (queue = new Turns()));
+  return queue;
 }
 
 /** Store failures become StateUnavailableError (the caller answers them with a 4xx). */
