@@ -4,7 +4,8 @@
  * with its problems and goes nowhere — then published as the scenario's top YAML file plus
  * the pushed rules, and every other instance compiles and installs it within the record's
  * poll bound (at once, usually, through pub/sub). An instance that starts later adopts the
- * fleet's current scenario. Concurrent changes on two instances: the later one wins.
+ * fleet's current scenario. Concurrent changes on two instances: the later one wins. A change
+ * made while Redis is away is published when it is back.
  */
 import { stringify } from 'yaml';
 import type { CompiledRule, CompiledScenario } from './engine/scenario.js';
@@ -37,16 +38,15 @@ export function compilePushed(specs: readonly unknown[]): CompiledRule[] {
 export async function shareScenario(url: string, keyPrefix: string, hooks: ScenarioHooks, pollMs?: number): Promise<SharedScenario> {
   let record: SharedRecord | undefined;
   const fetchAndAdopt = async () => {
-    const latest = await record!.latest();
-    if (!latest || latest.mine) return;
-    record!.markSeen(latest.version);
-    const shape = JSON.parse(latest.value) as Shape;
+    const latest = await record!.take();
+    if (latest === undefined) return;
+    const shape = JSON.parse(latest) as Shape;
     // the publisher validated it; compiling can still fail here (an `extends` path this host lacks)
     const base = loadScenarioText(shape.base.text, shape.base.file);
     hooks.adopt(base, compilePushed(shape.pushed), [...shape.pushed]);
   };
   const adopt = () => fetchAndAdopt().catch((err: unknown) => hooks.onError(err, 'adopting the shared scenario'));
-  record = await SharedRecord.open({ url, key: `${keyPrefix}scenario`, onChange: () => void adopt(), onError: (err) => hooks.onError(err, 'shared scenario'), ...(pollMs === undefined ? {} : { pollMs }) });
+  record = await SharedRecord.open({ url, key: `${keyPrefix}scenario`, onChange: () => void adopt(), onError: (err) => hooks.onError(err, 'publishing the scenario to other instances'), ...(pollMs === undefined ? {} : { pollMs }) });
   await adopt();
   return {
     publish(base, specs) {

@@ -28,6 +28,8 @@ export interface StartMockMxOptions {
   readonly now?: () => number;
   /** Where bounces and auto-replies are delivered over SMTP. */
   readonly bounceTo?: { host: string; port: number };
+  /** Share rule state and scenario changes with every instance using this Redis/Valkey URL (as `--redis`). */
+  readonly redis?: string;
 }
 
 /** Matches a text exactly (case-insensitive) or by regular expression. */
@@ -141,6 +143,7 @@ export async function startMockMx(options: StartMockMxOptions = {}): Promise<Moc
     ...(options.maxMessages !== undefined ? { maxMessages: options.maxMessages } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.bounceTo ? { bounceTo: options.bounceTo } : {}),
+    ...(options.redis ? { redis: options.redis } : {}),
   };
   const server = await startServer(serverOptions);
   let http: { url: string; close(): Promise<void> } | undefined;

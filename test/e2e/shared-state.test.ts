@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCli, spawnTracked, CLI } from '../helpers/cli.js';
 import { freePort, PrivateRedis, requireRedis } from '../helpers/redis.js';
 import { startHttpApi } from '../../src/app.js';
+import { startMockMx } from '../../src/testing/index.js';
 import type { HttpListener } from '../../src/http/index.js';
 import { serve } from '../helpers/server.js';
 import { Telnet } from '../helpers/telnet.js';
@@ -157,6 +158,20 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
     }
   });
 
+  it('the test helper takes the same option: two helpers, one greylist', async () => {
+    let now = T0;
+    const shared = url();
+    const [a, b] = await Promise.all([startMockMx({ scenario: GREYLIST, redis: shared, now: () => now }), startMockMx({ scenario: GREYLIST, redis: shared, now: () => now })]);
+    try {
+      expect(await rcpt(a.smtp.port, 'bob@example.test')).toMatch(/^450 /);
+      now += 6 * MIN;
+      expect(await rcpt(b.smtp.port, 'bob@example.test')).toMatch(/^250 /);
+      expect((await a.state('greylist-passed:')).length).toBe(1);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it('startServer rejects when Redis cannot be reached', async () => {
     const port = await freePort();
     await expect(serve(GREYLIST, { redis: `redis://127.0.0.1:${port}/0` })).rejects.toThrow(`cannot reach Redis at redis://127.0.0.1:${port}/0`);
@@ -200,6 +215,23 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
 
       expect((await toB('/scenario/name/gmail', { method: 'PUT' })).status).toBe(200);
       await until(async () => [a, c].map((s) => s.scenario().name), (n) => n.every((x) => x === b.scenario().name), 5000);
+    });
+
+    it('a change made while Redis is away reaches the others once it is back (a restarted, empty Redis included)', async () => {
+      const own = await PrivateRedis.start();
+      try {
+        const [a, b] = await Promise.all([serve('default', { redis: own.url }), serve('default', { redis: own.url })]);
+        a.addRules({ id: 'before', when: { stage: 'rcpt' }, then: '250 2.1.5 ok' } as never);
+        await until(async () => b.scenario().rules.map((r) => r.id), (ids) => ids.includes('before'), 5000);
+        await own.stop();
+        // applied here at once; the others cannot hear of it yet
+        expect(a.addRules({ id: 'while-away', when: { stage: 'rcpt', rcpt: 'erin@*' }, then: '550 5.1.1 pushed while Redis was away' } as never)).toEqual(['while-away']);
+        await own.restart();
+        await until(async () => b.scenario().rules.map((r) => r.id), (ids) => ids.includes('while-away'), 10_000);
+        expect(await rcpt(b.smtp.port, 'erin@example.test')).toBe('550 5.1.1 pushed while Redis was away');
+      } finally {
+        await own.stop();
+      }
     });
 
     it('an invalid scenario is refused with 400 on every instance, and the running one stays everywhere', async () => {
