@@ -38,7 +38,7 @@ const USAGE = `npm run bench [-- options]
   --rule-reps N         alternating repetitions of the 10-rule / 1,000-rule runs (default 3)
   --stock-cap N         messages for the stock smtp-server sink's new-connection run, which its
                         100 ms greeting pause caps at sessions/0.1 s (default 2000)
-  --workloads LIST      any of new,reused,latency,idle,rules,big,flat, or none (default: all)
+  --workloads LIST      any of new,reused,latency,idle,rules,big,flat,shared, or none (default: all)
   --big-scenario NAME   scenario for the big message (default gmail, the shipped file)
   --systems LIST        any of smtp-sink,node-sink-nodelay,node-sink,mockmx-default,mockmx-gmail
   --extra LIST          also measure peers from bench/peers.sh: haraka,aiosmtpd,maildev (installs them)
@@ -119,7 +119,7 @@ const P = {
   soakMinutes: opt.soak === undefined ? 0 : int(opt.soak, 0, 'soak'),
   soakRate: opt['soak-rate'] === undefined ? undefined : int(opt['soak-rate'], 0, 'soak-rate'),
 };
-const ALL_WORKLOADS = ['new', 'reused', 'latency', 'idle', 'rules', 'big', 'flat'];
+const ALL_WORKLOADS = ['new', 'reused', 'latency', 'idle', 'rules', 'big', 'flat', 'shared'];
 const BASE_SYSTEMS = ['smtp-sink', 'node-sink-nodelay', 'node-sink', 'mockmx-default', 'mockmx-gmail'];
 const EXTRA_PEERS = ['haraka', 'aiosmtpd', 'maildev'];
 const list = (v, all, name) => {
@@ -1090,6 +1090,72 @@ async function throughput(workload, systems) {
   });
 }
 
+/**
+ * Shared state: one mockmx with state in memory against two mockmx processes sharing state in
+ * a private redis-server (--redis), same scenario, same messages, same run. The scenario's rule
+ * keeps a rate window per recipient (limit out of reach, so every message passes), and
+ * smtp-source sends every message to the same recipient: each RCPT reads and writes one hot
+ * key, which two instances then contend for — the costly case. Cost per message is the CPU of
+ * every process that serves (mockmx, and redis-server for the pair) over messages delivered.
+ */
+async function sharedRuns() {
+  const scenario = join(tmp, 'shared-bench.yaml');
+  writeFileSync(scenario, 'name: shared-bench\nrules:\n  - id: per-rcpt\n    when: { stage: rcpt }\n    rate: 1000000000/1h\n    per: rcpt\n    then: "450 4.2.1 rate limited"\n');
+  // no -N: one recipient for every message, so the rate key is one hot key
+  const args = (port, sessions, messages) => ['-c', '-s', String(sessions), '-m', String(messages), '-l', String(P.size), '-M', 'client.example.com', '-f', 'sender@example.com', '-t', 'rcpt@example.com', '-d', `${HOST}:${port}`];
+  const start = (extra) =>
+    startProcess('mockmx-shared', process.execPath, ['dist/src/cli.js', '--smtp-port', '0', '--http-port', '0', '--max-messages', String(P.maxMessages), '--scenario', scenario, ...extra], {
+      ready: (out) => {
+        const smtp = /^smtp listening on 127\.0\.0\.1:(\d+)$/m.exec(out);
+        const http = /^http listening on 127\.0\.0\.1:(\d+)$/m.exec(out);
+        return smtp && http ? { port: Number(smtp[1]), httpPort: Number(http[1]) } : undefined;
+      },
+    });
+  /** smtp-source against each of `procs` at once, the messages split evenly; cost over `pids`. */
+  const drive = async (label, procs, pids) => {
+    const cpu0 = sumCpu(pids);
+    const t0 = process.hrtime.bigint();
+    const each = Math.floor(P.messages / procs.length);
+    const runs = await Promise.all(procs.map((proc) => runBounded(SMTP_SOURCE, args(proc.port, Math.max(1, Math.floor(P.sessions / procs.length)), each))));
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const cpu = sumCpu(pids) - cpu0;
+    const delivered = runs.reduce((a, r) => a + deliveredOf(r.stdout), 0);
+    const accepted = (await Promise.all(procs.map((p) => mockmxCounts(p.httpPort)))).reduce((a, c) => a + c.accepted, 0);
+    const run = { system: label, workload: 'shared', instances: procs.length, messages: each * procs.length, delivered, accepted, seconds, msgsPerSec: delivered / seconds, cpuSec: cpu, cpuUsPerMsg: delivered ? (cpu / delivered) * 1e6 : NaN, ok: runs.every((r) => r.code === 0) && delivered === each * procs.length && accepted === delivered };
+    if (!run.ok) run.error = runs.map((r) => (r.stderr || '').trim().split('\n').pop()).filter(Boolean).join(' / ').slice(0, 500) || `delivered ${delivered}, accepted ${accepted} of ${each * procs.length}`;
+    log(`  shared  ${label.padEnd(22)}: ${fmt(run.msgsPerSec)} msg/s, ${fmt(run.cpuUsPerMsg)} µs CPU/msg${run.error ? `  ERROR ${run.error}` : ''}`);
+    return run;
+  };
+  const runs = [];
+  const one = await start([]);
+  try {
+    runs.push(await drive('1 instance, memory', [one], [one.pid]));
+  } finally {
+    await stopProcess(one);
+  }
+  if (spawnSync('redis-server', ['--version']).error) {
+    runs.push({ system: '2 instances + Redis', workload: 'shared', ok: false, error: 'redis-server not found: apt-get install redis-server' });
+    return runs;
+  }
+  const port = await freePort();
+  const redis = await startProcess('redis-server', 'redis-server', ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no'], {
+    timeoutMs: 10_000,
+    ready: (out) => /Ready to accept connections/.test(out),
+  });
+  try {
+    const url = `redis://${HOST}:${port}/0`;
+    const pair = await Promise.all([start(['--redis', url]), start(['--redis', url])]);
+    try {
+      runs.push(await drive('2 instances + Redis', pair, [...pair.map((p) => p.pid), redis.pid]));
+    } finally {
+      await Promise.all(pair.map((p) => stopProcess(p)));
+    }
+  } finally {
+    await stopProcess(redis);
+  }
+  return runs;
+}
+
 async function rulesRuns() {
   const out = { 'mockmx-rules-10': [], 'mockmx-rules-1000': [] };
   for (let rep = 1; rep <= P.ruleReps; rep++) {
@@ -1487,6 +1553,14 @@ async function main() {
       results.flat.push(f);
     }
   }
+  if (WORKLOADS.includes('shared')) {
+    log('bench: shared state: 1 instance with memory state vs 2 instances sharing a private redis-server (reused connections)');
+    try {
+      results.shared = await sharedRuns();
+    } catch (e) {
+      results.shared = [{ workload: 'shared', ok: false, error: String(e.message ?? e) }];
+    }
+  }
   if (opt.profile) {
     log(`bench: CPU profiles (${PROFILE_REUSE ? 'reused' : 'new'} workload under node --cpu-prof)`);
     results.profiles = await profileRuns();
@@ -1522,6 +1596,11 @@ async function main() {
     const r = results.rules;
     text.push('');
     text.push(`rules: 10 rules ${fmt(r.msgsPerSec10)} msg/s (${fmt(r.cpuUsPerMsg10)} µs CPU/msg), 1,000 rules ${fmt(r.msgsPerSec1000)} msg/s (${fmt(r.cpuUsPerMsg1000)} µs CPU/msg), median of ${P.ruleReps} alternating`);
+  }
+  if (results.shared) {
+    text.push('');
+    text.push(`shared state (${fmt(P.messages)} messages to one recipient, a rate window per recipient; cost = CPU of mockmx${results.shared.length > 1 ? ' and redis-server' : ''} per message):`);
+    for (const r of results.shared) text.push(`  ${String(r.system).padEnd(22)} ${fmt(r.msgsPerSec)} msg/s, ${fmt(r.cpuUsPerMsg)} µs CPU/msg${r.error ? `  ERROR ${r.error}` : ''}`);
   }
   if (results.profiles) {
     for (const [system, p] of Object.entries(results.profiles)) {

@@ -8,10 +8,9 @@ import { streamFor } from './engine/random.js';
 import type { CompiledScenario } from './engine/scenario.js';
 import { withRules } from './scenario/compile.js';
 import { ScenarioError } from './scenario/errors.js';
-import { loadScenario, loadScenarioText } from './scenario/load.js';
+import { loadScenario } from './scenario/load.js';
 import { parsePushedRules, PUSHED_RULES_FILE } from './scenario/pushed.js';
 import type { CompiledRule } from './engine/scenario.js';
-import { stringify } from 'yaml';
 import type { AcceptedMessage, SmtpRuntime } from './smtp/runtime.js';
 import { MockSmtpServer } from './smtp/server.js';
 import { selfSignedCertificate, type TlsMaterial } from './smtp/tls.js';
@@ -21,11 +20,13 @@ import { TranscriptLog } from './store/transcript-log.js';
 import { OutboundQueue } from './outbound/queue.js';
 import { LARGE_MESSAGE_BYTES, Spool } from './spool/body.js';
 import { MemoryStateStore } from './state/memory.js';
+import type { StateStore } from './state/types.js';
 import { SessionStore, type SessionRecord, type TranscriptLine } from './store/sessions.js';
 import type { MessageStore } from './store/types.js';
 import type { Endpoint, MockMxEvents, MockMxServer } from './server/types.js';
 import type { HttpListener, HttpOptions } from './http/index.js';
 import { ReportFeed } from './server/report-feed.js';
+import { compilePushed, shareScenario } from './shared-scenario.js';
 
 
 export interface ServerOptions {
@@ -55,6 +56,13 @@ export interface ServerOptions {
   readonly spoolAboveBytes?: number;
   /** Where the spool directory is made. Default: the system's temporary directory. */
   readonly spoolDir?: string;
+  /**
+   * Keep rule state in Redis/Valkey at this URL (`redis://host:port/db`), shared by every
+   * instance pointed at it. Unreachable at start: startServer rejects with StateUnavailableError.
+   */
+  readonly redis?: string;
+  /** Rule state to use instead (tests inject one); the caller closes it. Default: in memory, or `redis`. */
+  readonly state?: StateStore;
 }
 
 /**
@@ -75,8 +83,18 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
   // the loaded scenario, and what runs: the rules pushed at run time first, then its own
   let base = resolve(options.scenario ?? 'default');
   let pushed: CompiledRule[] = [];
+  /** The pushed rules as given (ids filled in), for other instances to compile. */
+  let pushedSpecs: unknown[] = [];
   let scenario = base;
   let pushSequence = 0;
+  const install = (nextBase: CompiledScenario, nextPushed: CompiledRule[], nextSpecs: unknown[]) => {
+    base = nextBase;
+    pushed = nextPushed;
+    pushedSpecs = nextSpecs;
+    scenario = pushed.length ? withRules(base, [...pushed, ...base.rules]) : base;
+    for (const l of listeners) l.useScenario(scenario);
+    events.emit('scenario', scenario);
+  };
 
   const events = new EventEmitter<MockMxEvents>();
   events.on('scenario', (next) => reportFeed.useSettings(next.report));
@@ -96,7 +114,8 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
   const fed = reportFeed.events(sessionEvents);
   const sessions = new SessionStore({ maxSessions, maxLines: 10_000, now }, transcriptLog ? transcriptLog.events(fed) : fed);
   transcriptLog?.restoreInto(sessions);
-  const state = new MemoryStateStore();
+  const state = options.state ?? (options.redis ? await openSharedState(options.redis) : new MemoryStateStore());
+  const ownsState = !options.state;
   const spool = new Spool(options.spoolAboveBytes ?? LARGE_MESSAGE_BYTES, options.spoolDir);
   const ipConnections = new Map<string, number>();
   let sessionIndex = 0;
@@ -166,6 +185,22 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     }
   }
 
+  // with --redis the scenario is shared too: changes here are published, others' installed here
+  const sharing = options.redis
+    ? await shareScenario(options.redis, 'mockmx:', {
+        adopt: (nextBase, nextPushed, specs) => {
+          install(nextBase, nextPushed, specs);
+          process.stderr.write(`mockmx: scenario "${nextBase.name}" (${scenario.rules.length} rules) installed from another instance\n`);
+        },
+        onError,
+      }).catch(async (err: unknown) => {
+        await Promise.all(listeners.map((l) => l.shutdown(0)));
+        if (ownsState) await state.close();
+        throw err;
+      })
+    : undefined;
+  const share = () => sharing?.publish(base, pushedSpecs);
+
   return {
     smtp: { host, port: smtpAddress.port },
     ...(smtps ? { smtps } : {}),
@@ -175,42 +210,41 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     events,
     scenario: () => scenario,
     useScenario(next) {
-      base = resolve(next);
-      pushed = [];
-      scenario = base;
-      state.reset();
-      for (const l of listeners) l.useScenario(scenario);
-      events.emit('scenario', scenario);
+      install(resolve(next), [], []);
+      state.clear().catch((err: unknown) => onError(err, 'resetting rule state'));
+      share();
       return scenario;
     },
     addRules(rules) {
-      const specs = (typeof rules === 'string' ? parsePushedRules(rules) : Array.isArray(rules) ? rules : [rules]).map((r) =>
-        typeof r === 'object' && r !== null && !('id' in r && r.id) ? { ...r, id: `pushed-${++pushSequence}` } : r,
-      );
-      const compiled = loadScenarioText(stringify({ name: 'pushed', rules: specs }), PUSHED_RULES_FILE).rules;
       const ids = new Set([...pushed, ...base.rules].map((r) => r.id));
+      const freshId = () => {
+        let id: string;
+        do id = `pushed-${++pushSequence}`;
+        while (ids.has(id));
+        return id;
+      };
+      const specs = (typeof rules === 'string' ? parsePushedRules(rules) : Array.isArray(rules) ? rules : [rules]).map((r) =>
+        typeof r === 'object' && r !== null && !('id' in r && r.id) ? { ...r, id: freshId() } : r,
+      );
+      const compiled = compilePushed(specs);
       const clash = compiled.find((r) => ids.has(r.id));
       if (clash) throw new ScenarioError([{ code: 'MX_DUPLICATE', file: PUSHED_RULES_FILE, line: 1, column: 1, message: `rule id "${clash.id}" is already in use` }]);
-      pushed = [...compiled, ...pushed];
-      scenario = withRules(base, [...pushed, ...base.rules]);
-      for (const l of listeners) l.useScenario(scenario);
-      events.emit('scenario', scenario);
+      install(base, [...compiled, ...pushed], [...specs, ...pushedSpecs]);
+      share();
       return compiled.map((r) => r.id);
     },
     clearRules() {
-      pushed = [];
-      scenario = base;
-      for (const l of listeners) l.useScenario(scenario);
-      events.emit('scenario', scenario);
+      install(base, [], []);
+      share();
     },
     report: (filter) => reportFeed.report(filter),
     reportOptions: () => reportFeed.options(),
     resetReport: () => reportFeed.reset(),
     resetState(prefix) {
-      return state.reset(prefix);
+      return state.clear(prefix);
     },
     stateEntries(prefix) {
-      return state.list(now(), prefix);
+      return state.entries(now(), prefix);
     },
     outbound: {
       flush: () => outbound.flush(),
@@ -223,6 +257,22 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       await transcriptLog?.flush();
       // the in-memory store's large messages live in the spool: they end with the server
       await spool.remove();
+      await sharing?.close();
+      if (ownsState) await state.close();
     },
   };
+}
+
+/** Rule state in Redis; ioredis is loaded only when asked for. An outage is told once (one line), and so is its end. */
+async function openSharedState(url: string): Promise<StateStore> {
+  const { openRedisStateStore } = await import('./state/redis.js');
+  return openRedisStateStore({
+    url,
+    onStatus: (status, detail) =>
+      process.stderr.write(
+        status === 'lost'
+          ? `mockmx: lost the connection to Redis (${detail}); commands that need rule state get the state-unavailable reply (451 4.3.0) until it is back\n`
+          : `mockmx: reconnected to Redis at ${detail}\n`,
+      ),
+  });
 }

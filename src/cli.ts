@@ -12,6 +12,7 @@ import { entriesOf, PROVIDERS, type Provider } from './catalog/index.js';
 import { parse, UsageError } from './cli-args.js';
 import { ConfigError, OPTIONS, resolveConfig } from './config.js';
 import { EVENTS } from './engine/events.js';
+import { StateUnavailableError } from './state/types.js';
 import { formatProblem, ScenarioError } from './scenario/errors.js';
 import { loadScenario, shippedScenarioNames } from './scenario/load.js';
 import { certificateFromFiles } from './smtp/tls.js';
@@ -73,6 +74,7 @@ async function serve(args: string[]): Promise<void> {
     ...(config.tlsCert && config.tlsKey ? { tls: certificateFromFiles(config.tlsCert, config.tlsKey) } : {}),
     ...(config.store ? { store: config.store } : {}),
     ...(config.bounceTo ? { bounceTo: hostPort(config.bounceTo) } : {}),
+    ...(config.redis ? { redis: config.redis } : {}),
   });
   const watching =
     config.watch === 'true' || config.watch === '1'
@@ -183,13 +185,16 @@ async function main(argv: string[]): Promise<void> {
       for (const p of err.problems) process.stderr.write(`${formatProblem(p)}\n`);
     } else if (err instanceof UsageError || err instanceof ConfigError) {
       process.stderr.write(`mockmx: ${err.message}\n`);
+    } else if (err instanceof StateUnavailableError) {
+      process.stderr.write(`mockmx: ${err.message}; start Redis or fix --redis (MOCKMX_REDIS_URL)\n`);
     } else if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
       process.stderr.write(`mockmx: ${(err as Error).message}; pick another port (0 picks a free one)\n`);
     } else {
       process.stderr.write(`mockmx: ${(err as Error).stack ?? String(err)}\n`);
     }
-    // report's 1 means "a check fails": anything that kept it from judging is 2, so CI can tell them apart
-    process.exitCode = err instanceof UsageError || err instanceof ConfigError || command === 'report' ? 2 : 1;
+    // report's 1 means "a check fails": anything that kept it from judging is 2, so CI can tell them apart;
+    // 69: EX_UNAVAILABLE (sysexits.h), a service the server needs (Redis) is not there
+    process.exitCode = err instanceof UsageError || err instanceof ConfigError || command === 'report' ? 2 : err instanceof StateUnavailableError ? 69 : 1;
   }
 }
 

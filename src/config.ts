@@ -28,6 +28,10 @@ export const ConfigSchema = z
       .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, 'expected host:port, e.g. 127.0.0.1:2526')
       .optional(),
     watch: z.enum(['true', 'false', '1', '0']).optional(),
+    redis: z
+      .string()
+      .regex(/^rediss?:\/\/[^\s/]+(\/\d+)?\/?$/, 'expected a Redis URL such as redis://127.0.0.1:6379/0')
+      .optional(),
   })
   .refine((c) => (c.tlsCert === undefined) === (c.tlsKey === undefined), {
     message: '--tls-cert and --tls-key go together',
@@ -50,6 +54,7 @@ export const OPTIONS = {
   tlsKey: { flag: 'tls-key', env: 'MOCKMX_TLS_KEY', help: 'PEM private key file for --tls-cert' },
   store: { flag: 'store', env: 'MOCKMX_STORE', help: 'keep messages in a Maildir (and transcripts as JSON lines) in this directory, reloaded at start (default: memory)' },
   bounceTo: { flag: 'bounce-to', env: 'MOCKMX_BOUNCE_TO', help: 'deliver bounces and auto-replies over SMTP to host:port (default: keep them only)' },
+  redis: { flag: 'redis', env: 'MOCKMX_REDIS_URL', help: 'share rule state (counters, rate windows, greylist, flags, mailbox usage) with every instance using this Redis/Valkey, e.g. redis://127.0.0.1:6379/0' },
   watch: { flag: 'watch', env: 'MOCKMX_WATCH', help: 'reload the scenario file when it changes (a broken edit keeps the running one): --watch or MOCKMX_WATCH=true' },
 } as const satisfies Record<keyof z.input<typeof ConfigSchema>, { flag: string; env: string; help: string }>;
 

@@ -14,7 +14,10 @@ import { serve } from './helpers/server.js';
 const root = new URL('..', import.meta.url).pathname;
 const dockerfile = readFileSync(`${root}Dockerfile`, 'utf8');
 const compose = parse(readFileSync(`${root}docker-compose.yml`, 'utf8')) as {
-  services: Record<string, { build?: string; environment?: Record<string, string>; volumes?: string[]; ports?: string[]; command?: string[]; depends_on?: Record<string, unknown> }>;
+  services: Record<
+    string,
+    { build?: string; image?: string; profiles?: string[]; deploy?: { replicas?: number }; environment?: Record<string, string>; volumes?: string[]; ports?: string[]; command?: string[]; depends_on?: Record<string, unknown> }
+  >;
 };
 const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
 
@@ -80,6 +83,34 @@ describe('docker-compose.yml', () => {
     const mount = (sender.volumes ?? [])[0]!.split(':');
     expect(existsSync(`${root}${mount[0]!.replace(/^\.\//, '')}`)).toBe(true);
     expect(sender.command!.at(-1)!.startsWith(mount[1]!)).toBe(true);
+  });
+});
+
+describe('docker-compose.yml, profile "shared"', () => {
+  const replicas = compose.services['mockmx-shared']!;
+  const valkey = compose.services['valkey']!;
+
+  it('runs two replicas of the image against the Valkey service, only when the profile is asked for', () => {
+    expect(replicas.profiles).toEqual(['shared']);
+    expect(valkey.profiles).toEqual(['shared']);
+    expect(compose.services['mockmx']!.profiles).toBeUndefined();
+    expect(replicas.build).toBe(compose.services['mockmx']!.build);
+    expect(replicas.deploy?.replicas).toBe(2);
+    expect(replicas.depends_on).toHaveProperty('valkey');
+    const url = new URL(replicas.environment!['MOCKMX_REDIS_URL']!);
+    expect(url.protocol).toBe('redis:');
+    expect(url.hostname).toBe('valkey');
+    expect(valkey.image).toMatch(/^valkey\/valkey:/);
+  });
+
+  it('configures the replicas only through options mockmx knows, each on its own loopback port', () => {
+    for (const name of Object.keys(replicas.environment ?? {})) expect(knownEnv, name).toContain(name);
+    for (const p of replicas.ports ?? []) {
+      const m = /^127\.0\.0\.1:(\d+)-(\d+):(\d+)$/.exec(p);
+      expect(m, p).not.toBeNull();
+      expect(Number(m![2]) - Number(m![1]) + 1).toBe(replicas.deploy!.replicas);
+    }
+    expect((replicas.ports ?? []).map((p) => p.split(':').at(-1))).toEqual([replicas.environment!['MOCKMX_SMTP_PORT'], replicas.environment!['MOCKMX_HTTP_PORT']]);
   });
 });
 

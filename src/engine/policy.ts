@@ -30,6 +30,7 @@ export const BUILTIN_REPLIES: Readonly<Partial<Record<EventName, Reply>>> = Obje
   'message-too-big': reply(552, '5.3.4', 'Message size exceeds fixed maximum message size'),
   // worded like smtp-server's other bad sequences ("Error: need MAIL command"), coded as they are
   'session-refused': reply(503, '5.5.1', 'Error: session refused, only QUIT is allowed'),
+  'state-unavailable': reply(451, '4.3.0', 'Temporary local problem: rule state unavailable; try again later'),
 });
 
 export const RULE_ERROR_REPLY = reply(451, '4.3.0', 'Temporary local problem evaluating rules; try again later');

@@ -48,9 +48,9 @@ export interface MockMxServer {
   /** Notices waiting to be sent (DSNs, auto-replies); `flush()` sends those due on the clock now. */
   readonly outbound: { flush(): Promise<number>; pending(): ReturnType<OutboundQueue['pending']> };
   /** Forgets rule state (counters, windows, greylist entries, flags, mailbox usage), or the keys starting with `prefix`; returns how many. */
-  resetState(prefix?: string): number;
+  resetState(prefix?: string): Promise<number>;
   /** The rule state as it is now, optionally only keys starting with `prefix`. */
-  stateEntries(prefix?: string): StateEntry[];
+  stateEntries(prefix?: string): Promise<StateEntry[]>;
   /**
    * The sender report card as of now: how each SMTP client (IP + envelope sender) handled the
    * failures it met, check by check, narrowed by `filter`. Throws RangeError on a bad filter.

@@ -233,13 +233,31 @@ export class MockConnection extends SMTPConnection {
 
   /** Decides at a stage and carries the decision out, after its delay if it has one. */
   answer(stage: Stage, facts: () => Facts, outcome: StageOutcome): void {
-    let decision: StageDecision;
+    let decided: StageDecision | Promise<StageDecision>;
     try {
-      decision = this.decisions.stage(facts());
+      decided = this.decisions.stage(facts());
     } catch (err) {
       this.rt.reportError(err, `rules at ${stage}`);
       return outcome.reply(RULE_ERROR_REPLY, 'error');
     }
+    if (!(decided instanceof Promise)) return this.answerWith(stage, decided, outcome);
+    // shared state: the session waits for the store, and is not idle meanwhile
+    const wasPending = this._handlerPending;
+    this._handlerPending = true;
+    decided.then(
+      (decision) => {
+        this._handlerPending = wasPending;
+        if (!this._closed) this.guard(`rules at ${stage}`, () => this.answerWith(stage, decision, outcome));
+      },
+      (err: unknown) => {
+        this._handlerPending = wasPending;
+        this.rt.reportError(err, `rules at ${stage}`);
+        if (!this._closed) outcome.reply(RULE_ERROR_REPLY, 'error');
+      },
+    );
+  }
+
+  private answerWith(stage: Stage, decision: StageDecision, outcome: StageOutcome): void {
     const { action, by } = decision;
     if (!action) {
       // an event the engine left to smtp-server's wording (a failed login): the refusal still names it

@@ -19,7 +19,7 @@ export interface FinalDotSteps {
   readonly body: MessageBody;
   readonly examine: ExamineInput;
   /** Runs the engine at the message stage (state updates applied); may throw. */
-  decide(message: MessageFacts): StageDecision;
+  decide(message: MessageFacts): StageDecision | Promise<StageDecision>;
   /** Resolves after `ms`, keeping the session from idling out (a tarpit). */
   wait(ms: number): Promise<void>;
   /** Hands the body to the message store; resolves to the stored id. */
@@ -44,7 +44,7 @@ export async function finalDot(steps: FinalDotSteps): Promise<Verdict> {
   steps.quote(examined.message);
   let decision: StageDecision;
   try {
-    decision = steps.decide(examined.message);
+    decision = await steps.decide(examined.message);
   } catch (err) {
     steps.reportError(err, 'rules at message');
     return { reply: RULE_ERROR_REPLY, rule: 'error' };

@@ -195,7 +195,7 @@ function finalDotSteps(c: MockConnection, body: MessageBody): FinalDotSteps {
         for (let r: NoticeRequest | undefined = request; r; r = r.then) c.writer.notice(r.kind, r.recipients.map((x) => x.address), r.dueAt, r.status);
       }
     },
-    applyState: (updates) => c.rt.state.apply(updates, c.rt.now()),
+    applyState: (updates) => c.decisions.commit(updates),
     note: (kind, text, rule) => c.note(kind, text, rule),
     reportError: (err, context) => c.rt.reportError(err, context),
     quote: (message) => (c.answering.messageValues = messagePlaceholders(message, scenario.server)),

@@ -2,7 +2,7 @@
  * State in this process's memory. Bounded: beyond `maxKeys` the least recently written keys
  * are forgotten, so a flood of distinct senders cannot grow it without limit.
  */
-import type { StateEntry, StateStore, StateUpdate } from './types.js';
+import { readId, type LocalStateStore, type StateEntry, type StateRead, type StateSnapshot, type StateStore, type StateUpdate } from './types.js';
 
 type Slot =
   | { kind: 'counter'; value: number; expiresAt?: number }
@@ -10,12 +10,43 @@ type Slot =
   | { kind: 'window'; hits: number[]; head: number; windowMs: number }
   | { kind: 'entry'; value: number; expiresAt: number };
 
-export class MemoryStateStore implements StateStore {
+export class MemoryStateStore implements LocalStateStore, StateStore {
   private readonly slots = new Map<string, Slot>();
-  /** Write order for eviction, without moving Map entries (see WriteOrder). */
+  /** Write order for eviction, without moving Map entries (see WriteOrder); its stamps are the keys' versions. */
   private readonly order = new WriteOrder();
+  readonly local: LocalStateStore = this;
 
   constructor(private readonly maxKeys = 100_000) {}
+
+  // --- the StateStore (asynchronous) face: the same state, for code written for any store ---
+
+  async read(reads: readonly StateRead[], now: number): Promise<StateSnapshot> {
+    const values = new Map<string, number | undefined>();
+    const versions = new Map<string, number>();
+    for (const r of reads) {
+      values.set(readId(r), r.kind === 'window' ? this.windowCount(r.key, r.windowMs, now) : r.kind === 'count' ? this.count(r.key, now) : this.entry(r.key, now));
+      versions.set(r.key, this.order.version(r.key));
+    }
+    return { values, versions };
+  }
+
+  async write(updates: readonly StateUpdate[], now: number, expected?: ReadonlyMap<string, number>): Promise<boolean> {
+    for (const [key, version] of expected ?? []) if (this.order.version(key) !== version) return false;
+    this.apply(updates, now);
+    return true;
+  }
+
+  async entries(now: number, prefix?: string): Promise<StateEntry[]> {
+    return this.list(now, prefix);
+  }
+
+  async clear(prefix?: string): Promise<number> {
+    return this.reset(prefix);
+  }
+
+  async close(): Promise<void> {}
+
+  // --- the LocalStateStore (synchronous) face, which the engine reads ---
 
   count(key: string, now: number): number {
     const slot = this.live(key, now);
@@ -39,7 +70,7 @@ export class MemoryStateStore implements StateStore {
         case 'count': {
           const slot = this.live(u.key, now);
           const value = (slot?.kind === 'counter' ? slot.value : 0) + (u.by ?? 1);
-          this.write(u.key, { kind: 'counter', value, ...(u.ttlMs === undefined ? {} : { expiresAt: now + u.ttlMs }) });
+          this.put(u.key, { kind: 'counter', value, ...(u.ttlMs === undefined ? {} : { expiresAt: now + u.ttlMs }) });
           break;
         }
         case 'hit': {
@@ -53,17 +84,17 @@ export class MemoryStateStore implements StateStore {
             }
             slot.hits.push(now);
             slot.windowMs = u.windowMs;
-            this.write(u.key, slot);
+            this.put(u.key, slot);
           } else {
             const hits = slot?.kind === 'window' ? slot.hits.slice(slot.head).filter((at) => at > now - u.windowMs) : [];
             hits.push(now);
             hits.sort((a, b) => a - b);
-            this.write(u.key, { kind: 'window', hits, head: 0, windowMs: u.windowMs });
+            this.put(u.key, { kind: 'window', hits, head: 0, windowMs: u.windowMs });
           }
           break;
         }
         case 'set':
-          this.write(u.key, { kind: 'entry', value: u.value, expiresAt: u.expiresAt });
+          this.put(u.key, { kind: 'entry', value: u.value, expiresAt: u.expiresAt });
           break;
         case 'delete':
           this.forget(u.key);
@@ -112,7 +143,7 @@ export class MemoryStateStore implements StateStore {
     return slot;
   }
 
-  private write(key: string, slot: Slot): void {
+  private put(key: string, slot: Slot): void {
     this.slots.set(key, slot);
     this.order.touch(key);
     if (this.slots.size > this.maxKeys) this.forget(this.order.stalest()!);
@@ -148,6 +179,11 @@ class WriteOrder {
 
   remove(key: string): void {
     this.latest.delete(key);
+  }
+
+  /** The key's last write stamp; 0 when it is not held. Stamps only grow, so a rewritten key never shows an old version. */
+  version(key: string): number {
+    return this.latest.get(key) ?? 0;
   }
 
   /** The least recently written key still held. */

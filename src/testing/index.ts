@@ -32,6 +32,8 @@ export interface StartMockMxOptions {
   readonly now?: () => number;
   /** Where bounces and auto-replies are delivered over SMTP. */
   readonly bounceTo?: { host: string; port: number };
+  /** Share rule state and scenario changes with every instance using this Redis/Valkey URL (as `--redis`). */
+  readonly redis?: string;
 }
 
 /** Matches a text exactly (case-insensitive) or by regular expression. */
@@ -87,8 +89,8 @@ export interface MockMx {
   waitForRejection(filter?: RejectionFilter, options?: { timeout?: number }): Promise<Rejection>;
   sessions(): SessionRecord[];
   /** Rule state (counters, windows, greylist entries, flags, mailbox usage). */
-  state(prefix?: string): StateEntry[];
-  resetState(prefix?: string): number;
+  state(prefix?: string): Promise<StateEntry[]>;
+  resetState(prefix?: string): Promise<number>;
   /** Sends the bounces and auto-replies due now on the clock. */
   flushNotices(): Promise<number>;
   /**
@@ -157,6 +159,7 @@ export async function startMockMx(options: StartMockMxOptions = {}): Promise<Moc
     ...(options.maxMessages !== undefined ? { maxMessages: options.maxMessages } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.bounceTo ? { bounceTo: options.bounceTo } : {}),
+    ...(options.redis ? { redis: options.redis } : {}),
   };
   const server = await startServer(serverOptions);
   let http: { url: string; close(): Promise<void> } | undefined;
@@ -204,7 +207,7 @@ export async function startMockMx(options: StartMockMxOptions = {}): Promise<Moc
     addRule: (rule) => server.addRules(rule),
     async reset() {
       server.clearRules();
-      server.resetState();
+      await server.resetState();
       await server.messages.clear();
       server.sessions.clear();
       server.resetReport();

@@ -209,7 +209,7 @@ describe('greylisting', () => {
 
     // the triplet is now remembered as good (35 days by default); the pending entry is gone
     const triplet = 'grey|ip=127.0.0.1|sender=alice@client.test|rcpt=bob@example.test';
-    expect(server.stateEntries('greylist')).toEqual([{ key: `greylist-passed:${triplet}`, kind: 'entry', value: T0 + 6 * MIN, expiresAt: T0 + 6 * MIN + 35 * DAY }]);
+    expect(await server.stateEntries('greylist')).toEqual([{ key: `greylist-passed:${triplet}`, kind: 'entry', value: T0 + 6 * MIN, expiresAt: T0 + 6 * MIN + 35 * DAY }]);
 
     // t=7m: the same sender and recipient are accepted at once
     clock.advance(1 * MIN);
@@ -221,7 +221,7 @@ describe('greylisting', () => {
     expect(carol.responseCode).toBe(450);
     expect(carol.response).toBe(GREYLISTED);
     expect(ruleLines(chronological(server).at(-1)!, 'grey')).toEqual([{ at: T0 + 7 * MIN, direction: 'out', text: GREYLISTED, rule: 'grey' }]);
-    expect(server.stateEntries('greylist:')).toEqual([
+    expect(await server.stateEntries('greylist:')).toEqual([
       { key: 'greylist:grey|ip=127.0.0.1|sender=alice@client.test|rcpt=carol@example.test', kind: 'entry', value: T0 + 7 * MIN, expiresAt: T0 + 7 * MIN + 4 * HOUR },
     ]);
     expect(await server.messages.count()).toBe(2);
@@ -253,7 +253,7 @@ describe('greylisting', () => {
     expect(refused(await toBob()).response).toBe(GREYLISTED);
     clock.now = T0 + 4 * HOUR; // the pending entry expires now
     expect(refused(await toBob()).response).toBe(GREYLISTED);
-    expect(server.stateEntries('greylist:').map((e) => e.value)).toEqual([T0 + 4 * HOUR]);
+    expect((await server.stateEntries('greylist:')).map((e) => e.value)).toEqual([T0 + 4 * HOUR]);
     clock.now = T0 + 4 * HOUR + 4 * MIN;
     expect(refused(await toBob()).response).toBe(GREYLISTED);
     clock.now = T0 + 4 * HOUR + 5 * MIN;
@@ -273,7 +273,7 @@ describe('greylisting', () => {
     clock.now = T0 + 5 * MIN + 20 * DAY;
     accepted(await toBob());
     const passed = 'greylist-passed:grey|ip=127.0.0.1|sender=alice@client.test|rcpt=bob@example.test';
-    expect(server.stateEntries('greylist-passed:')).toEqual([{ key: passed, kind: 'entry', value: expect.any(Number), expiresAt: T0 + 5 * MIN + 20 * DAY + 35 * DAY }]);
+    expect(await server.stateEntries('greylist-passed:')).toEqual([{ key: passed, kind: 'entry', value: expect.any(Number), expiresAt: T0 + 5 * MIN + 20 * DAY + 35 * DAY }]);
     // 35 days after it first passed, but only 20 since it was last seen: still accepted at once
     clock.now = T0 + 5 * MIN + 40 * DAY;
     accepted(await toBob());
@@ -363,7 +363,7 @@ rules:
     expect(await server.messages.count()).toBe(4);
 
     // the windows, one per recipient: refused attempts are not hits
-    expect(server.stateEntries('rate:')).toEqual([
+    expect(await server.stateEntries('rate:')).toEqual([
       { key: 'rate:per-rcpt|rcpt=bob@example.test', kind: 'window', value: 3, expiresAt: T0 + 2 * SEC + HOUR },
       { key: 'rate:per-rcpt|rcpt=carol@example.test', kind: 'window', value: 1, expiresAt: T0 + 5 * SEC + HOUR },
     ]);
@@ -371,14 +371,14 @@ rules:
     // 61 minutes later the window has slid past bob's three messages
     clock.advance(61 * MIN);
     accepted(await to('bob@example.test'));
-    expect(server.stateEntries('rate:')).toEqual([{ key: 'rate:per-rcpt|rcpt=bob@example.test', kind: 'window', value: 1, expiresAt: clock.now + HOUR }]);
+    expect(await server.stateEntries('rate:')).toEqual([{ key: 'rate:per-rcpt|rcpt=bob@example.test', kind: 'window', value: 1, expiresAt: clock.now + HOUR }]);
 
     // fill bob's window again, then reset it by prefix: bob is let through at once
     accepted(await to('bob@example.test'));
     accepted(await to('bob@example.test'));
     expect(refused(await to('bob@example.test')).responseCode).toBe(450);
-    expect(server.resetState('rate:per-rcpt|rcpt=bob')).toBe(1);
-    expect(server.stateEntries('rate:')).toEqual([]);
+    expect(await server.resetState('rate:per-rcpt|rcpt=bob')).toBe(1);
+    expect(await server.stateEntries('rate:')).toEqual([]);
     accepted(await to('bob@example.test'));
     expect(await server.messages.count()).toBe(8);
     expect(server.errors).toEqual([]);
@@ -453,7 +453,7 @@ rules:
       [],
       [],
     ]);
-    expect(server.stateEntries('count:').map((e) => [e.key, e.value])).toEqual([
+    expect((await server.stateEntries('count:')).map((e) => [e.key, e.value])).toEqual([
       ['count:flaky|rcpt=bob@example.test', 4],
       ['count:flaky|rcpt=carol@example.test', 3],
       ['count:flaky|rcpt=dave@example.org', 3],
@@ -506,7 +506,7 @@ rules:
 
     // a clean message first: nothing is flagged
     accepted(await send(server.smtp.port, { to: 'bob@example.test', text: 'Nothing to see.\n' }));
-    expect(server.stateEntries('flag:')).toEqual([]);
+    expect(await server.stateEntries('flag:')).toEqual([]);
 
     // t=1m: the spam message is refused (IB212) and flags 127.0.0.1
     clock.advance(MIN);
@@ -515,7 +515,7 @@ rules:
     expect(spam.response).toBe('552 5.2.0 This message has been rejected due to content judged to be spam by the internet community IB212');
     const spamSession = chronological(server).at(-1)!;
     expect(ruleLines(spamSession, 'spam').map((l) => l.text)).toEqual([spam.response]);
-    expect(server.stateEntries('flag:')).toEqual([{ key: 'flag:spam-block|ip=127.0.0.1', kind: 'entry', value: T0 + MIN, expiresAt: T0 + MIN + HOUR }]);
+    expect(await server.stateEntries('flag:')).toEqual([{ key: 'flag:spam-block|ip=127.0.0.1', kind: 'entry', value: T0 + MIN, expiresAt: T0 + MIN + HOUR }]);
     expect(await server.messages.count()).toBe(1);
 
     // later connections from 127.0.0.1 get IB110 at connect and are closed
@@ -544,7 +544,7 @@ rules:
     expect(again.code).toBe(220);
     expect(again.lines).toEqual(['220 mockmx.test ESMTP']);
     accepted(await send(server.smtp.port, { to: 'bob@example.test' }));
-    expect(server.stateEntries('flag:')).toEqual([]);
+    expect(await server.stateEntries('flag:')).toEqual([]);
     expect(await server.messages.count()).toBe(3);
     expect(server.errors).toEqual([]);
   });
@@ -577,13 +577,13 @@ mailboxes:
 
     for (let n = 1; n <= 3; n++) accepted(await toBob(port, 1000, n));
     expect((await server.messages.list()).map((m) => m.size)).toEqual([1000, 1000, 1000]);
-    expect(server.stateEntries('mailbox:')).toEqual([{ key: 'mailbox:bob@x.test', kind: 'counter', value: 3000 }]);
+    expect(await server.stateEntries('mailbox:')).toEqual([{ key: 'mailbox:bob@x.test', kind: 'counter', value: 3000 }]);
 
     // 3000 + 1000 > 3072: refused after the data, and not counted
     const fourth = refused(await toBob(port, 1000, 4));
     expect(fourth.responseCode).toBe(552);
     expect(fourth.response).toBe('552 5.2.2 <bob@x.test>: Mailbox full: the message does not fit in the quota');
-    expect(server.stateEntries('mailbox:')).toEqual([{ key: 'mailbox:bob@x.test', kind: 'counter', value: 3000 }]);
+    expect(await server.stateEntries('mailbox:')).toEqual([{ key: 'mailbox:bob@x.test', kind: 'counter', value: 3000 }]);
     expect(await server.messages.count()).toBe(3);
     const fourthSession = chronological(server).at(-1)!;
     expect(outLines(fourthSession)).toContain('552 5.2.2 <bob@x.test>: Mailbox full: the message does not fit in the quota');
@@ -591,7 +591,7 @@ mailboxes:
 
     // exactly what is left still fits
     accepted(await toBob(port, 72, 5));
-    expect(server.stateEntries('mailbox:')).toEqual([{ key: 'mailbox:bob@x.test', kind: 'counter', value: 3072 }]);
+    expect(await server.stateEntries('mailbox:')).toEqual([{ key: 'mailbox:bob@x.test', kind: 'counter', value: 3072 }]);
 
     // now full: refused at RCPT, before any data
     const full = refused(await toBob(port, 100, 6));
@@ -602,13 +602,13 @@ mailboxes:
 
     // other recipients are not limited
     accepted(await send(port, { to: 'carol@x.test', raw: rawOfSize(5000, 7) }));
-    expect(server.stateEntries('mailbox:')).toEqual([{ key: 'mailbox:bob@x.test', kind: 'counter', value: 3072 }]);
+    expect(await server.stateEntries('mailbox:')).toEqual([{ key: 'mailbox:bob@x.test', kind: 'counter', value: 3072 }]);
 
     // resetState('mailbox:') empties it
-    expect(server.resetState('mailbox:')).toBe(1);
-    expect(server.stateEntries('mailbox:')).toEqual([]);
+    expect(await server.resetState('mailbox:')).toBe(1);
+    expect(await server.stateEntries('mailbox:')).toEqual([]);
     accepted(await toBob(port, 1000, 8));
-    expect(server.stateEntries('mailbox:')).toEqual([{ key: 'mailbox:bob@x.test', kind: 'counter', value: 1000 }]);
+    expect(await server.stateEntries('mailbox:')).toEqual([{ key: 'mailbox:bob@x.test', kind: 'counter', value: 1000 }]);
     expect(server.errors).toEqual([]);
   });
 
@@ -626,7 +626,7 @@ mailboxes:
     expect(sizes).toHaveLength(3);
     for (const size of sizes) expect(size).toBeGreaterThan(700);
     const used = sizes.reduce((a, b) => a + b, 0);
-    expect(server.stateEntries('mailbox:')).toEqual([{ key: 'mailbox:bob@x.test', kind: 'counter', value: used }]);
+    expect(await server.stateEntries('mailbox:')).toEqual([{ key: 'mailbox:bob@x.test', kind: 'counter', value: used }]);
     const err = refused(outcomes[3]!);
     // either it did not fit (DATA end) or the box was already full (RCPT)
     if (used >= 3 * 1024) expect(err.response).toMatch(/^452 4\.2\.2 /);

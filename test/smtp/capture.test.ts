@@ -453,7 +453,7 @@ mailboxes:
       expect((await t.cmd('RCPT TO:<alice@example.test>')).code).toBe(250);
       await t.expect('RSET', '250');
 
-      server.resetState();
+      await server.resetState();
       const again = await transaction(t, 'a@client.test', ['small@example.test'], messageOfSize(1024, 'three'));
       expect(again.rcpt[0]!.raw).toBe('250 2.1.5 Accepted\r\n');
       expect(again.end!.code).toBe(250);

@@ -5,13 +5,15 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { EVENT_NAMES, type EventName } from '../../src/engine/events.js';
+import type { ServerOptions } from '../../src/app.js';
 import { serve } from '../helpers/server.js';
+import { unreachableState } from '../helpers/unreachable-state.js';
 import { Telnet, type WireReply } from '../helpers/telnet.js';
 
 const PLAIN = (user: string, pass: string) => Buffer.from(`\0${user}\0${pass}`).toString('base64');
 
 /** How to make each event happen: scenario settings, then a script that returns the reply to check. */
-const triggers: Record<EventName, { server?: string; mailboxes?: string; run: (t: Telnet, port: number) => Promise<WireReply> }> = {
+const triggers: Record<EventName, { server?: string; mailboxes?: string; options?: () => ServerOptions; run: (t: Telnet, port: number) => Promise<WireReply> }> = {
   'helo-first': { run: (t) => t.cmd('MAIL FROM:<a@x.test>') },
   'mail-first': { run: async (t) => (await t.cmd('EHLO c.test'), t.cmd('RCPT TO:<b@x.test>')) },
   'rcpt-first': { run: async (t) => (await t.cmd('EHLO c.test'), await t.cmd('MAIL FROM:<a@x.test>'), t.cmd('DATA')) },
@@ -81,6 +83,12 @@ const triggers: Record<EventName, { server?: string; mailboxes?: string; run: (t
   'early-talker': { server: 'greetDelay: 300ms', run: (t) => t.cmd('EHLO early.test') },
   // a magic recipient replays GoDaddy's connect-stage 554: the session is refused from then on
   'session-refused': { run: async (t) => (await t.cmd('EHLO c.test'), await t.cmd('MAIL FROM:<a@x.test>'), await t.cmd('RCPT TO:<godaddy.rbl-reject@x.test>'), t.cmd('NOOP')) },
+  // a quota needs the mailbox's usage, which lives in the (shared, now unreachable) rule state
+  'state-unavailable': {
+    mailboxes: '"bob@x.test": { quota: 1000 }',
+    options: () => ({ state: unreachableState() }),
+    run: async (t) => (await t.cmd('EHLO c.test'), await t.cmd('MAIL FROM:<a@x.test>'), t.cmd('RCPT TO:<bob@x.test>')),
+  },
 };
 
 const CLOSES: ReadonlySet<EventName> = new Set(['too-many-unknown-commands', 'too-many-unauthenticated', 'idle-timeout', 'line-too-long', 'early-talker']);
@@ -91,7 +99,7 @@ function scenarioFor(event: EventName, answer: string): string {
 }
 
 async function trigger(event: EventName, yaml: string): Promise<{ reply: WireReply; t: Telnet; server: Awaited<ReturnType<typeof serve>> }> {
-  const server = await serve(yaml);
+  const server = await serve(yaml, triggers[event].options?.() ?? {});
   const t = await Telnet.connect(server.smtp.port);
   if (event !== 'early-talker') await t.reply();
   const reply = await triggers[event].run(t, server.smtp.port);

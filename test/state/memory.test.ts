@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { MemoryStateStore } from '../../src/state/memory.js';
 import { stateStoreContract } from './state-store.contract.js';
 
-stateStoreContract('MemoryStateStore', ({ maxKeys }) => (maxKeys === undefined ? new MemoryStateStore() : new MemoryStateStore(maxKeys)));
+stateStoreContract('MemoryStateStore', {
+  make: async ({ maxKeys }) => (maxKeys === undefined ? new MemoryStateStore() : new MemoryStateStore(maxKeys)),
+  // one process, one store: another "instance" in it is the same store
+  share: async (store) => store,
+});
 
 describe('MemoryStateStore', () => {
   it('keeps many keys under its default bound', () => {

@@ -79,11 +79,11 @@ describe('startMockMx', () => {
     const t = transport(mx);
     const mail = { from: 'a@example.com', to: 'bob@example.com', text: 'x' };
     await expect(t.sendMail(mail)).rejects.toThrow(/450 4\.7\.1/);
-    expect(mx.state('greylist:grey')).toHaveLength(1);
+    expect(await mx.state('greylist:grey')).toHaveLength(1);
     clock.now += 5 * 60_000;
     await t.sendMail(mail);
-    expect(mx.state('greylist-passed:')).toHaveLength(1);
-    expect(mx.resetState('greylist')).toBe(1);
+    expect(await mx.state('greylist-passed:')).toHaveLength(1);
+    expect(await mx.resetState('greylist')).toBe(1);
     t.close();
   });
 });

@@ -10,7 +10,7 @@ export function stateRoutes(app: FastifyInstance, { mx }: RouteContext): void {
     `${API}/state`,
     { schema: { tags: ['state'], summary: 'Rule state entries, e.g. count:rule|rcpt=bob@x, greylist:…, flag:…, mailbox:…', querystring: prefix, response: { 200: json('entries') } } },
     async (request) => {
-      const items = mx.stateEntries(request.query.prefix).map((e) => ({ ...e, ...(e.expiresAt !== undefined ? { expiresAt: new Date(e.expiresAt).toISOString() } : {}) }));
+      const items = (await mx.stateEntries(request.query.prefix)).map((e) => ({ ...e, ...(e.expiresAt !== undefined ? { expiresAt: new Date(e.expiresAt).toISOString() } : {}) }));
       return { total: items.length, items };
     },
   );
@@ -18,6 +18,6 @@ export function stateRoutes(app: FastifyInstance, { mx }: RouteContext): void {
   app.delete<{ Querystring: { prefix?: string } }>(
     `${API}/state`,
     { schema: { tags: ['state'], summary: 'Forget rule state, whole or the keys with a prefix', querystring: prefix, response: { 200: json('how many went', { removed: { type: 'integer' } }) } } },
-    async (request) => ({ removed: mx.resetState(request.query.prefix || undefined) }),
+    async (request) => ({ removed: await mx.resetState(request.query.prefix || undefined) }),
   );
 }
