@@ -264,7 +264,7 @@ export class MockConnection extends SMTPConnection {
    * A protocol event, answered by the engine. Returns true when it wrote (or dropped), else
    * what decided that the server's own refusal stands.
    */
-  private answerEvent(event: EventName, closeAfter = false): true | string | undefined {
+  answerEvent(event: EventName, closeAfter = false): true | string | undefined {
     const decision = this.eventDecision(event);
     const { action, by } = decision;
     if (!action) return by;
