@@ -18,6 +18,10 @@ export class ChunkingConnection extends MockConnection {
     const parser = new ChunkStream({ maxCommandLength: this._server.options.maxCommandLength });
     parser.oncommand = (command, callback) => this._onCommand(command, callback);
     parser.on('error', (err: Error) => this.send(421, 'Error: ' + err.message));
+    // the client shut its side (allowHalfOpen) and every command it sent is answered: close ours
+    parser.once('finish', () => {
+      if (!this._closing && !this._closed && this._parser === parser) this.close();
+    });
     return parser;
   }
 

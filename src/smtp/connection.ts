@@ -187,7 +187,8 @@ export class MockConnection extends SMTPConnection {
     if (code === 334 && payload === '334') payload += ' ';
     const socket = this._socket;
     // while a TLS handshake runs, _socket is still the raw socket: writing would corrupt it
-    if (!this._upgrading && !socket.destroyed && socket.readyState === 'open') {
+    // writable, not readyState "open": a client that shut its side after QUIT still reads the replies
+    if (!this._upgrading && !socket.destroyed && socket.writable) {
       socket.write(payload + '\r\n');
       this.writer.recordReply(lines, code, enhanced, rule);
       this.findings.replied(this.answering.verb, code, lines);

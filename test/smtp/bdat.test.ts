@@ -128,6 +128,30 @@ describe('BDAT reads exact octet counts', () => {
     expect(msg!.raw.equals(Buffer.concat([one, BINARY]))).toBe(true);
   });
 
+  it('a client that pipelines QUIT after LAST and shuts its side (as Exim does) still gets every reply', async () => {
+    const server = await serve(CHUNKING);
+    const t = await session(server.smtp.port, false);
+    const body = Buffer.from('Subject: half-close\r\n\r\nbye\r\n');
+    t.write(Buffer.concat([Buffer.from(`MAIL FROM:<alice@client.test>\r\nRCPT TO:<bob@example.test>\r\nBDAT ${body.length} LAST\r\n`), body, Buffer.from('QUIT\r\n')]));
+    t.socket.end();
+    const replies: string[] = [];
+    for (let i = 0; i < 4; i++) replies.push((await t.reply()).lines.at(-1)!);
+    expect(replies[2]).toMatch(/^250 2\.0\.0 OK: queued as /);
+    expect(replies[3]).toMatch(/^221 /);
+    await t.closed;
+    expect(await server.messages.list()).toHaveLength(1);
+  });
+
+  it('a client that shuts its side without QUIT has its commands answered, then the server closes', async () => {
+    const server = await serve(CHUNKING);
+    const t = await session(server.smtp.port, false);
+    t.write('NOOP\r\nNOOP\r\n');
+    t.socket.end();
+    expect((await t.reply()).code).toBe(250);
+    expect((await t.reply()).code).toBe(250);
+    await t.closed;
+  });
+
   it('BDAT 0 LAST alone is an empty message', async () => {
     const server = await serve(CHUNKING);
     const t = await session(server.smtp.port);
