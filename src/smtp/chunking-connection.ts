@@ -5,6 +5,7 @@
  * the chunks dropped whenever smtp-server resets the transaction. The server builds these.
  * Without `server.chunking` BDAT is a disabled command (server.ts), answered as unimplemented.
  */
+import type { TLSSocket } from 'node:tls';
 import type { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 import { BdatSession } from './bdat.js';
 import { ChunkStream } from './chunk-stream.js';
@@ -18,11 +19,35 @@ export class ChunkingConnection extends MockConnection {
     const parser = new ChunkStream({ maxCommandLength: this._server.options.maxCommandLength });
     parser.oncommand = (command, callback) => this._onCommand(command, callback);
     parser.on('error', (err: Error) => this.send(421, 'Error: ' + err.message));
-    // the client shut its side (allowHalfOpen) and every command it sent is answered: close ours
+    // the client shut its side (see init) and every command it sent is answered: close ours
     parser.once('finish', () => {
       if (!this._closing && !this._closed && this._parser === parser) this.close();
     });
     return parser;
+  }
+
+  /**
+   * A client may pipeline QUIT and shut its side (Exim does after BDAT LAST): the socket stays
+   * writable (allowHalfOpen) so what it sent is still answered, then the parser's finish closes
+   * ours. Not during a STARTTLS handshake, which no parser reads: there a FIN ends the
+   * session as Node ends it by default; the TLS session is half-open again once up.
+   */
+  override init(): void {
+    this._socket.allowHalfOpen = true;
+    super.init();
+  }
+
+  override upgrade(callback: Parameters<MockConnection['upgrade']>[0], secureCallback: Parameters<MockConnection['upgrade']>[1]): void {
+    const raw = this._socket;
+    raw.allowHalfOpen = false;
+    super.upgrade(callback, secureCallback);
+    // the FIN came with STARTTLS: nobody will ever finish the handshake
+    if (raw.readableEnded && !raw.destroyed) raw.end();
+  }
+
+  override onSecured(socket: TLSSocket): void {
+    socket.allowHalfOpen = true;
+    super.onSecured(socket);
   }
 
   override send(code: number, data?: string | string[] | null, context?: string | false): void {

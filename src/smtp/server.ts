@@ -51,9 +51,6 @@ export class MockSmtpServer extends SMTPServer {
       disableReverseLookup: true,
       hideENHANCEDSTATUSCODES: false,
       authRequiredMessage: 'Authentication required',
-      // a client may pipeline QUIT and shut its side (Exim does after BDAT LAST): the commands
-      // it sent are still answered, then the connection closes (ChunkingConnection)
-      allowHalfOpen: true,
     };
     applyScenario(options, runtime.scenario());
     super(options);
