@@ -160,7 +160,13 @@ export class BdatSession {
     const c = this.c;
     tx.stream.end();
     tx.received.then((received) => {
-      if (!received || c._closed) return;
+      if (c._closed) return;
+      if (!received) {
+        // the spool could not take the body (the client is still there): nothing was kept
+        c.writeReply(reply(451, '4.3.0', 'Temporary local problem storing the message; try again later'), 'error');
+        this.endTransaction(false);
+        return finish();
+      }
       messageReceived(c, received, (err) => {
         c.guard('BDAT LAST', () => c.send(err ? ((err as { responseCode?: number }).responseCode ?? 451) : 250, err ? err.message : 'OK'));
         this.endTransaction(true);

@@ -7,7 +7,7 @@
  * and blackholes bounces to the harness domain (they are logged, which is what tests read).
  */
 import { spawn } from 'node:child_process';
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, copyFileSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +20,7 @@ export const HARNESS_DOMAIN = 'harness.test';
 
 /** Why Exim tests cannot run here, or undefined when they can. */
 export function eximMissing(): string | undefined {
+  if (process.getuid?.() !== 0) return 'a private Exim needs root here (it delivers as exim_user nobody)';
   try {
     accessSync(EXIM_BIN, constants.X_OK);
   } catch {
@@ -105,8 +106,13 @@ export function startExim(options: { readonly port: number }): EximSender {
     writeFileSync(join(dir, 'log', name), '');
     chmodSync(join(dir, 'log', name), 0o666);
   }
+  // Exim re-executes itself as exim_user (nobody) to deliver: a copy here is reachable by
+  // nobody wherever the checkout lives (a CI clone under /root is not)
+  const bin = join(dir, 'exim4');
+  copyFileSync(EXIM_BIN, bin);
+  chmodSync(bin, 0o755);
   const config = join(dir, 'exim.conf');
-  writeFileSync(config, eximConfig(dir, options.port), { mode: 0o644 });
+  writeFileSync(config, eximConfig(dir, bin, options.port), { mode: 0o644 });
   const mainlog = join(dir, 'log', 'mainlog');
   // -C costs Exim its privilege ("exim user lost privilege"): the delivery process then logs
   // to stderr, not to the mainlog the receiving process wrote the arrival to; both are read
@@ -116,7 +122,7 @@ export function startExim(options: { readonly port: number }): EximSender {
     dir,
     log,
     async send(from, to, message) {
-      const { code, stderr } = await runExim(['-C', config, '-odi', '-oi', '-f', from, '--', ...to], message);
+      const { code, stderr } = await runExim(bin, ['-C', config, '-odi', '-oi', '-f', from, '--', ...to], message);
       said.push(stderr);
       const lines = log();
       const arrival = lines.filter((l) => l.flag === '<=' && l.address === from).at(-1);
@@ -133,9 +139,9 @@ export function startExim(options: { readonly port: number }): EximSender {
   };
 }
 
-function runExim(args: readonly string[], input: string | Buffer): Promise<{ code: number | null; stderr: string }> {
+function runExim(bin: string, args: readonly string[], input: string | Buffer): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(EXIM_BIN, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(bin, args, { stdio: ['pipe', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
@@ -152,8 +158,8 @@ function runExim(args: readonly string[], input: string | Buffer): Promise<{ cod
  * not /usr/sbin/exim4; `exim_user` nobody since Debian-exim does not exist without the package
  * (run as root, `-C` costs Exim its privilege, and it goes on as root: `never_users` is cleared).
  */
-function eximConfig(dir: string, port: number): string {
-  return `exim_path = ${EXIM_BIN}
+function eximConfig(dir: string, bin: string, port: number): string {
+  return `exim_path = ${bin}
 keep_environment =
 primary_hostname = exim.test
 qualify_domain = ${HARNESS_DOMAIN}

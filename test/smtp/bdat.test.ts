@@ -3,6 +3,9 @@
  * across packets, pipelined, binary, holding CRLF.CRLF and command lines — answered one by one
  * by the rules at stage data, and the whole message after LAST goes the way of DATA's.
  */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import { describe, expect, it } from 'vitest';
 import type { TranscriptRecord } from '../../src/transcript/record.js';
@@ -169,6 +172,31 @@ describe('BDAT reads exact octet counts', () => {
     await t.closed;
     const findings = transcript(server).filter((l) => l.note === 'client').map((l) => l.finding);
     expect(findings.filter((f) => f !== 'eight-bit-undeclared')).toEqual([]);
+  });
+});
+
+describe('large chunked messages are spooled like DATA ones', () => {
+  it('stored intact from the spool; a transaction reset mid-way leaves no spool file', async () => {
+    const spoolDir = await mkdtemp(join(tmpdir(), 'mockmx-bdat-spool-'));
+    try {
+      const server = await serve(CHUNKING, { spoolAboveBytes: 100, spoolDir });
+      const t = await session(server.smtp.port);
+      const parts = [Buffer.from(`Subject: spooled\r\n\r\n${'a'.repeat(300)}`), BINARY, Buffer.alloc(5000, 0x62)];
+      for (const part of parts.slice(0, -1)) expect((await bdat(t, part)).code).toBe(250);
+      expect((await bdat(t, parts.at(-1)!, true)).lines[0]).toMatch(/^250 2\.0\.0 OK: queued as /);
+      // a second message, reset after a spooled chunk: its file goes
+      await t.expect('MAIL FROM:<alice@client.test>', '250');
+      await t.expect('RCPT TO:<bob@example.test>', '250');
+      expect((await bdat(t, Buffer.alloc(4000, 0x63))).code).toBe(250);
+      await t.expect('RSET', '250');
+      const [msg] = await server.messages.list();
+      expect(msg!.raw.equals(Buffer.concat(parts))).toBe(true);
+      const [dir] = await readdir(spoolDir);
+      await eventually(async () => ((await readdir(join(spoolDir, dir!))).length === 1 ? true : undefined));
+      t.close();
+    } finally {
+      await rm(spoolDir, { recursive: true, force: true });
+    }
   });
 });
 
