@@ -20,6 +20,8 @@ export interface Facts {
   readonly auth?: AuthAttemptFacts;
   /** At message: the received message. */
   readonly message?: MessageFacts;
+  /** At data, for a BDAT command (RFC 3030): the chunk being answered; absent for DATA. */
+  readonly chunk?: ChunkFacts;
   /** A protocol event the server is about to refuse (only in the event pass). */
   readonly event?: EventName;
   /** SPF of the envelope sender, from MAIL on (when the scenario's rules read it). */
@@ -55,6 +57,17 @@ export interface EnvelopeFacts {
   readonly rcptTo: readonly string[];
   /** The SIZE= parameter of MAIL, when given. */
   readonly declaredSize?: number;
+}
+
+/** One BDAT chunk, known once its octets have arrived. */
+export interface ChunkFacts {
+  /** 1 for the transaction's first chunk. */
+  readonly number: number;
+  /** Its octets. */
+  readonly size: number;
+  readonly last: boolean;
+  /** Octets of the message so far, this chunk included. */
+  readonly received: number;
 }
 
 export interface AuthAttemptFacts {

@@ -135,6 +135,12 @@ export interface ServerSettings {
   readonly idleTimeoutMs: number;
   readonly recipients: 'any' | 'known';
   readonly magicRecipients: boolean;
+  /** CHUNKING is advertised and BDAT accepted (RFC 3030). */
+  readonly chunking: boolean;
+  /** BINARYMIME is advertised (only with chunking). */
+  readonly binaryMime: boolean;
+  /** Text of the reply to a BDAT chunk that is not the last, with placeholders; empty for the default. */
+  readonly chunkReply: string;
   /** DSN is advertised (and its MAIL/RCPT parameters honoured). */
   readonly dsn: boolean;
   /** Where notices are delivered over SMTP; undefined: kept only. */

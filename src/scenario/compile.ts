@@ -48,6 +48,12 @@ export function compileLayers(layers: readonly Layer[], catalog: CatalogLookup =
     }
   }
 
+  // a BODY=BINARYMIME message can only come by BDAT (RFC 3030 §3), so one needs the other
+  const binaryLayer = layers.find((l) => l.spec.server?.binaryMime !== undefined);
+  if (server.binaryMime && !server.chunking && binaryLayer) {
+    problems.push(problemAt(binaryLayer.source, ['server', 'binaryMime'], 'MX_VALUE', 'binaryMime needs chunking: true (a BODY=BINARYMIME message can only be sent with BDAT)'));
+  }
+
   const rules: CompiledRule[] = [];
   const seen = new Map<string, string>();
   for (const layer of layers) {
@@ -167,6 +173,9 @@ function mergeServer(specs: ServerSpec[]): ServerSettings {
     idleTimeoutMs: s.idleTimeout === undefined ? 300_000 : msOf(s.idleTimeout),
     recipients: s.recipients ?? 'any',
     magicRecipients: s.magicRecipients ?? true,
+    chunking: s.chunking ?? false,
+    binaryMime: s.binaryMime ?? false,
+    chunkReply: s.chunkReply ?? '',
     dsn: s.dsn ?? true,
     ...(s.bounceTo ? { bounceTo: Object.freeze(hostPort(s.bounceTo)) } : {}),
     tls: Object.freeze({ starttls: s.tls?.starttls ?? 'offered', implicit: s.tls?.implicit ?? false }),

@@ -38,7 +38,10 @@ export const CONDITION_STAGES: Readonly<Record<Exclude<keyof ConditionsSpec, 'st
   flagged: ALL,
   verb: COMMAND_STAGES,
   arg: COMMAND_STAGES,
-  size: ['mail', 'message'],
+  size: ['mail', 'data', 'message'],
+  chunk: ['data'],
+  chunkSize: ['data'],
+  lastChunk: ['data'],
   header: ['message'],
   subject: ['message'],
   body: ['message'],
@@ -169,9 +172,21 @@ export function compileConditions(spec: ConditionsSpec, path: (string | number)[
   if (spec.size !== undefined) {
     const cmp: Comparison = must(parseComparison(spec.size), at('size'));
     add('size', (f) => {
-      const size = f.message?.size ?? f.envelope.declaredSize;
+      const size = f.message?.size ?? f.chunk?.received ?? f.envelope.declaredSize;
       return size !== undefined && cmp.test(size);
     });
+  }
+  if (spec.chunk !== undefined) {
+    const cmp = must(parseComparison(spec.chunk), at('chunk'));
+    add('chunk', (f) => f.chunk !== undefined && cmp.test(f.chunk.number));
+  }
+  if (spec.chunkSize !== undefined) {
+    const cmp = must(parseComparison(spec.chunkSize), at('chunkSize'));
+    add('chunkSize', (f) => f.chunk !== undefined && cmp.test(f.chunk.size));
+  }
+  if (spec.lastChunk !== undefined) {
+    const want = spec.lastChunk;
+    add('lastChunk', (f) => f.chunk !== undefined && f.chunk.last === want);
   }
   if (spec.header !== undefined) {
     for (const [name, cond] of Object.entries(spec.header)) {

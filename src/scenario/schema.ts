@@ -101,7 +101,10 @@ export const ConditionsSchema = strict({
     .describe('A flag set by a rule (`flag:`) is live for this key (per ip unless given); a list: any of them.'),
   verb: Patterns.optional().describe('The command verb, e.g. "VRFY", "XYZZY".'),
   arg: Patterns.optional().describe('The command argument: everything after the verb.'),
-  size: Comparison.optional().describe('Message size in bytes (at mail: the SIZE= parameter when given).'),
+  size: Comparison.optional().describe('Message size in bytes (at mail: the SIZE= parameter when given; at data, for BDAT: the octets so far).'),
+  chunk: Comparison.optional().describe('At data, for BDAT (CHUNKING): the chunk’s number in its message, 1 for the first. Never true for DATA.'),
+  chunkSize: Comparison.optional().describe('At data, for BDAT: the chunk’s size in octets.'),
+  lastChunk: z.boolean().optional().describe('At data, for BDAT: the chunk is (true) or is not (false) the one marked LAST.'),
   header: z
     .record(z.string().min(1), HeaderCondition)
     .optional()
@@ -245,6 +248,18 @@ export const ServerSchema = strict({
     .optional()
     .describe('"any" accepts every recipient; "known" only the listed mailboxes (others: 550 5.1.1).'),
   magicRecipients: z.boolean().optional().describe('Replay catalog entries for recipients named after their id.'),
+  chunking: z
+    .boolean()
+    .optional()
+    .describe('Advertise CHUNKING and accept BDAT (RFC 3030): rules answer each chunk at stage data, the whole message after LAST at message. Default false; Gmail’s and Microsoft 365’s MX advertise it.'),
+  binaryMime: z
+    .boolean()
+    .optional()
+    .describe('Advertise BINARYMIME and accept MAIL … BODY=BINARYMIME, whose message must then come by BDAT (needs chunking). Default false.'),
+  chunkReply: z
+    .string()
+    .optional()
+    .describe('Text of the 250 2.0.0 reply to a BDAT chunk that is not the last; may quote {chunkSize}, {size} (octets so far), {token}. Default: "{chunkSize} octets received".'),
   dsn: z.boolean().optional().describe('Advertise DSN (RFC 3461: NOTIFY, RET, ENVID, ORCPT) in EHLO. Default true; Gmail’s MX does not.'),
   bounceTo: z
     .string()

@@ -189,7 +189,8 @@ export class MockConnection extends SMTPConnection {
     if (code === 334 && payload === '334') payload += ' ';
     const socket = this._socket;
     // while a TLS handshake runs, _socket is still the raw socket: writing would corrupt it
-    if (!this._upgrading && !socket.destroyed && socket.readyState === 'open') {
+    // writable, not readyState "open": a client that shut its side after QUIT still reads the replies
+    if (!this._upgrading && !socket.destroyed && socket.writable) {
       socket.write(payload + '\r\n');
       this.writer.recordReply(lines, code, enhanced, rule);
       this.findings.replied(this.answering.verb, code, lines);
@@ -286,7 +287,7 @@ export class MockConnection extends SMTPConnection {
    * A protocol event, answered by the engine. Returns true when it wrote (or dropped), else
    * what decided that the server's own refusal stands.
    */
-  private answerEvent(event: EventName, closeAfter = false): true | string | undefined {
+  answerEvent(event: EventName, closeAfter = false): true | string | undefined {
     const decision = this.eventDecision(event);
     const { action, by } = decision;
     if (!action) return by;

@@ -50,5 +50,6 @@ export function buildFacts(view: SessionView, stage: Stage, envelope: Facts['env
     rcpt: extra.rcpt,
     auth: extra.auth,
     message: extra.message,
+    chunk: extra.chunk,
   };
 }

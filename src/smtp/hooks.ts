@@ -8,7 +8,7 @@ import type { SMTPServerAddress, SMTPServerAuthentication, SMTPServerAuthenticat
 import { authChecks } from '../auth/memo.js';
 import { AUTH_OK_REPLY, magicLater, RULE_ERROR_REPLY } from '../engine/policy.js';
 import { isPositive, type Reply } from '../engine/reply.js';
-import type { MessageBody } from '../spool/body.js';
+import type { MessageBody, Received } from '../spool/body.js';
 import type { ErrCallback, MockConnection } from './connection.js';
 import { failure } from './connection.js';
 import { credentialsMatch } from './credentials.js';
@@ -141,7 +141,19 @@ export function onAuthStage(c: MockConnection, auth: SMTPServerAuthentication, c
 }
 
 export function onMessageStage(c: MockConnection, stream: SMTPServerDataStream, cb: ErrCallback): void {
-  receiveMessage(stream, c.rt.scenario().server.size, c.rt.spool).then(async ({ bytes, body }) => {
+  receiveMessage(stream, c.rt.scenario().server.size, c.rt.spool).then(
+    (received) => messageReceived(c, received, cb),
+    () => undefined /* the client went away mid-message; smtp-server closes the session */,
+  );
+}
+
+/**
+ * The whole message is in (after DATA's final dot, or BDAT's LAST chunk): it is recorded,
+ * refused if over the size limit, else examined, decided and stored (final-dot.ts); the answer
+ * goes through `cb`, as smtp-server's onData callback carries it.
+ */
+export function messageReceived(c: MockConnection, { bytes, body }: Received, cb: ErrCallback): void {
+  void (async () => {
     const envelope = c.session.envelope;
     const wire = body ? await readMessageWire(body, envelope, bytes).catch(() => undefined) : undefined;
     c.writer.recordMessage(bytes, wire?.messageKey);
@@ -166,7 +178,7 @@ export function onMessageStage(c: MockConnection, stream: SMTPServerDataStream, 
         c.viaCallback(cb, RULE_ERROR_REPLY, 'error');
       },
     );
-  }, () => undefined /* the client went away mid-message; smtp-server closes the session */);
+  })();
 }
 
 function finalDotSteps(c: MockConnection, body: MessageBody): FinalDotSteps {

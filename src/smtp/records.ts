@@ -7,6 +7,7 @@
 import type { SMTPServerSession } from 'smtp-server';
 import type { Stage } from '../engine/stages.js';
 import type { TranscriptEntry, TranscriptStage } from '../transcript/record.js';
+import { parseBdat } from './bdat-args.js';
 
 /** The transcript's list of stages is the engine's (record.ts spells it out to stay a leaf). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -24,6 +25,7 @@ const STAGE_OF_VERB = new Map<string, Stage>([
   ['MAIL', 'mail'],
   ['RCPT', 'rcpt'],
   ['DATA', 'data'],
+  ['BDAT', 'data'],
   ['RSET', 'rset'],
   ['NOOP', 'noop'],
   ['VRFY', 'vrfy'],
@@ -57,6 +59,10 @@ export function commandRecord(verb: string, text: string, continued: boolean, en
       return { direction: 'in', text, stage, verb, rcpts: [addressIn(text)], sender: senderOf(envelope) };
     case 'DATA':
       return { direction: 'in', text, stage, verb, rcpts: recipientsOf(envelope), sender: senderOf(envelope) };
+    case 'BDAT': {
+      const chunk = parseBdat(text.slice(4));
+      return { direction: 'in', text, stage, verb, rcpts: recipientsOf(envelope), sender: senderOf(envelope), ...(chunk ? { chunk } : {}) };
+    }
     default:
       return { direction: 'in', text, stage, verb, sender: senderOf(envelope) };
   }

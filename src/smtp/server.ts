@@ -15,7 +15,8 @@ import {
   type SMTPServerSession,
 } from 'smtp-server';
 import type { CompiledScenario } from '../engine/scenario.js';
-import { MockConnection } from './connection.js';
+import { ChunkingConnection } from './chunking-connection.js';
+import type { MockConnection } from './connection.js';
 import { onAuthStage, onConnectStage, onMailStage, onMessageStage, onRcptStage } from './hooks.js';
 import type { SmtpRuntime } from './runtime.js';
 
@@ -93,7 +94,7 @@ export class MockSmtpServer extends SMTPServer {
   }
 
   override connect(socket: Socket | TLSSocket, socketOptions?: ConstructorParameters<typeof MockConnection>[2]): void {
-    const connection = new MockConnection(this, socket, socketOptions);
+    const connection = new ChunkingConnection(this, socket, socketOptions);
     this.connections.add(connection);
     connection.on('error', (err: Error) => this._onError(err));
     connection.on('connect', (data) => this._onClientConnect(data));
@@ -202,6 +203,8 @@ function applyScenario(options: SMTPServerOptions, scenario: CompiledScenario): 
   const disabled = [...ALWAYS_DISABLED];
   if (s.tls.starttls === 'off') disabled.push('STARTTLS');
   if (s.auth.mechanisms.length === 0) disabled.push('AUTH');
+  // without CHUNKING, BDAT stays what it was: an unimplemented command
+  if (!s.chunking) disabled.push('BDAT');
   Object.assign(options, {
     name: s.hostname,
     banner: s.banner,

@@ -20,6 +20,9 @@ const TEXT_LINE_MAX = 1000;
 const AUTH_LINE_MAX = 12288;
 /** Verbs a capability list must name before a client may pipeline them (RFC 2920 §3). */
 const PIPELINING_CAPABILITY = /^PIPELINING$/i;
+const HEAD_OCTETS = 32;
+/** A BDAT command line: the octets that follow it are the chunk. */
+const BDAT_LINE = /^BDAT[ \t]+(\d{1,15})(?:[ \t]+LAST)?[ \t]*\r?\n?$/;
 
 export type FindingReport = (finding: ClientFinding, detail: string) => void;
 
@@ -27,7 +30,7 @@ export class WireFindings {
   private readonly seen = new Set<ClientFinding>();
   /** Octets of the line being read so far (its end not seen yet). */
   private lineOctets = 0;
-  /** The first octets of the line being read: enough to tell an AUTH line and STARTTLS. */
+  /** The first octets of the line being read: enough to tell an AUTH line, STARTTLS and a BDAT's size. */
   private lineHead = '';
   private lastByte = -1;
   /** Data lines: 0 mid-line, 1 at a line's start, 2 after a period at a line's start. */
@@ -38,6 +41,8 @@ export class WireFindings {
   /** The last reply was 334: the next line is an AUTH answer, not a command. */
   private authPrompt = false;
   private wasInData = false;
+  /** Octets of a BDAT chunk still to come. */
+  private owed = 0;
 
   constructor(
     /** smtp-server is reading message data (after 354, up to the final dot). */
@@ -50,25 +55,37 @@ export class WireFindings {
     const data = this.inData();
     if (data && !this.wasInData) this.dotState = 1;
     this.wasInData = data;
-    this.crossChunkCr(buf);
-    let from = 0;
-    for (;;) {
+    let from = this.skipOctets(buf, 0);
+    this.crossChunkCr(buf, from);
+    while (from < buf.length) {
       const lf = buf.indexOf(LF, from);
+      const end = lf < 0 ? buf.length : lf + 1;
       // a data line's first octets tell nothing (only commands are told apart by them)
       if (data) this.checkDots(buf, from, lf);
-      else if (this.lineOctets === 0 && from < buf.length) this.lineHead = buf.toString('latin1', from, Math.min(buf.length, from + 9));
+      else if (this.lineHead.length < HEAD_OCTETS) this.lineHead += buf.toString('latin1', from, Math.min(end, from + HEAD_OCTETS - this.lineHead.length));
+      this.bareCrs(buf, from, end);
       if (lf < 0) {
         this.lineOctets += buf.length - from;
+        this.lastByte = buf[buf.length - 1]!;
         break;
       }
       this.lineOctets += lf + 1 - from;
-      const before = lf > 0 ? buf[lf - 1] : this.lastByte;
+      const before = lf > from ? buf[lf - 1] : this.lastByte;
       if (before !== CR) this.find('bare-lf', 'a line ended in LF alone');
+      this.lastByte = LF;
       this.lineEnded(data, lf + 1 < buf.length);
-      from = lf + 1;
+      from = this.skipOctets(buf, lf + 1);
     }
-    this.bareCrs(buf);
-    if (buf.length) this.lastByte = buf[buf.length - 1]!;
+  }
+
+  /** Past a BDAT chunk's octets (RFC 3030): message data, binary, neither lines nor commands. */
+  private skipOctets(buf: Buffer, from: number): number {
+    if (this.owed === 0 || from >= buf.length) return from;
+    const n = Math.min(this.owed, buf.length - from);
+    this.owed -= n;
+    // the next line starts after the chunk
+    if (this.owed === 0) this.lastByte = -1;
+    return from + n;
   }
 
   /** A reply was written (its lines, as sent); `verb` is the command it answers. */
@@ -96,6 +113,8 @@ export class WireFindings {
     const head = this.lineHead.toUpperCase();
     const limit = this.authPrompt || head.startsWith('AUTH ') ? AUTH_LINE_MAX : COMMAND_LINE_MAX;
     if (this.lineOctets > limit) this.find('line-too-long', `a command line of ${this.lineOctets} octets (at most ${limit})`);
+    const bdat = BDAT_LINE.exec(head);
+    if (bdat) this.owed = Number(bdat[1]);
     if (this.unanswered > 0 && !this.pipeliningOffered) this.find('pipelining-unadvertised', 'a command sent before the previous one was answered, without PIPELINING advertised');
     this.unanswered++;
     if (more && /^STARTTLS\s*$/.test(head)) this.find('pipelining-after-starttls', 'more commands in the packet after STARTTLS');
@@ -122,13 +141,14 @@ export class WireFindings {
     if (lf >= 0) this.dotState = 1;
   }
 
-  private crossChunkCr(buf: Buffer): void {
-    if (this.lastByte === CR && buf.length && buf[0] !== LF) this.find('bare-cr', 'a CR not followed by LF');
+  private crossChunkCr(buf: Buffer, at: number): void {
+    if (this.lastByte === CR && at < buf.length && buf[at] !== LF) this.find('bare-cr', 'a CR not followed by LF');
   }
 
-  private bareCrs(buf: Buffer): void {
+  /** A CR followed by anything but LF within buf[from, end). */
+  private bareCrs(buf: Buffer, from: number, end: number): void {
     if (this.seen.has('bare-cr')) return;
-    for (let cr = buf.indexOf(CR); cr >= 0 && cr + 1 < buf.length; cr = buf.indexOf(CR, cr + 1)) {
+    for (let cr = buf.indexOf(CR, from); cr >= 0 && cr + 1 < end; cr = buf.indexOf(CR, cr + 1)) {
       if (buf[cr + 1] !== LF) return this.find('bare-cr', 'a CR not followed by LF');
     }
   }

@@ -8,18 +8,21 @@
  * costs the garbage collector less than keeping it). `toJSON` gives the whole record, as
  * `--store` writes it.
  */
-import type { ClientFinding, LineDirection, NoteKind, NoticeKind, TranscriptEntry, TranscriptRecord, TranscriptStage as Stage } from '../transcript/record.js';
+import type { ClientFinding, LineDirection, NoteKind, NoticeKind, TranscriptChunk, TranscriptEntry, TranscriptRecord, TranscriptStage as Stage } from '../transcript/record.js';
 
-/** Fields few lines carry (the message data's key, a client note's finding, a notice's kind and time), kept in one slot so the many lines without them pay one pointer. */
+/** Fields few lines carry (the message data's key, a client note's finding, a notice's kind and time, a BDAT line's chunk), kept in one slot so the many lines without them pay one pointer. */
 interface Rare {
   readonly messageKey?: string;
   readonly finding?: ClientFinding;
   readonly noticeKind?: NoticeKind;
   readonly dueAt?: number;
+  readonly chunk?: TranscriptChunk;
 }
 
 const rareOf = (e: TranscriptEntry): Rare | undefined =>
-  e.messageKey === undefined && e.finding === undefined && e.noticeKind === undefined && e.dueAt === undefined ? undefined : { messageKey: e.messageKey, finding: e.finding, noticeKind: e.noticeKind, dueAt: e.dueAt };
+  e.messageKey === undefined && e.finding === undefined && e.noticeKind === undefined && e.dueAt === undefined && e.chunk === undefined
+    ? undefined
+    : { messageKey: e.messageKey, finding: e.finding, noticeKind: e.noticeKind, dueAt: e.dueAt, chunk: e.chunk };
 
 export class TranscriptLine implements TranscriptRecord {
   readonly at: number;
@@ -109,6 +112,9 @@ export class TranscriptLine implements TranscriptRecord {
   get dueAt(): number | undefined {
     return this.#rare?.dueAt;
   }
+  get chunk(): TranscriptChunk | undefined {
+    return this.#rare?.chunk;
+  }
 
   /** The whole record (written when a session is stored; undefined fields drop out). */
   toJSON(): TranscriptRecord {
@@ -132,6 +138,7 @@ export class TranscriptLine implements TranscriptRecord {
       finding: this.#rare?.finding,
       noticeKind: this.#rare?.noticeKind,
       dueAt: this.#rare?.dueAt,
+      chunk: this.#rare?.chunk,
     };
   }
 }

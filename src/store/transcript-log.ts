@@ -78,6 +78,7 @@ function isRecordLine(v: unknown): v is TranscriptRecord {
     optional(r.finding, 'string') &&
     optional(r.noticeKind, 'string') &&
     optional(r.dueAt, 'number') &&
+    (r.chunk === undefined || (isObject(r.chunk) && typeof r.chunk.size === 'number' && typeof r.chunk.last === 'boolean')) &&
     (r.rcpts === undefined || (Array.isArray(r.rcpts) && r.rcpts.every((a) => typeof a === 'string')))
   );
 }

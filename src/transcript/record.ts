@@ -85,6 +85,12 @@ export const CLIENT_FINDINGS_COMPLETE: [ClientFinding] extends [Listed] ? true :
 /** What a `notice` note announces: a failure or delay DSN (RFC 3464), or an auto-reply (RFC 3834). */
 export type NoticeKind = 'failure' | 'delay' | 'auto-reply';
 
+/** A BDAT line's chunk, as the record of the line carries it. */
+export interface TranscriptChunk {
+  readonly size: number;
+  readonly last: boolean;
+}
+
 export interface TranscriptRecord {
   /** Milliseconds since the epoch, from the injected clock. */
   readonly at: number;
@@ -128,6 +134,8 @@ export interface TranscriptRecord {
    * recipients) and the body. Absent when the adapter could not tell.
    */
   readonly messageKey?: string;
+  /** In, on a BDAT line (RFC 3030): the chunk's size in octets and whether it is the LAST; absent when the line does not parse. */
+  readonly chunk?: TranscriptChunk;
   /** A `client` note: what the adapter saw the client do (one finding per note). */
   readonly finding?: ClientFinding;
   /** A `notice` note: what the notice is (its `rcpts` say whom it is about). */

@@ -30,7 +30,8 @@ describe('generated hostile dialogues, gmail scenario', () => {
     let refused = 0;
     for (let part = 0; part < 6; part++) {
       server.resetState();
-      const stats = await checkedBatch(server, { port: server.smtp.port, hello }, SEED, 100, {
+      // gmail advertises CHUNKING: the model reads BDAT chunks as octets
+      const stats = await checkedBatch(server, { port: server.smtp.port, hello, chunking: true }, SEED, 100, {
         label: `gmail/${part}`,
         first: part * 1000,
         gmail: true,

@@ -481,7 +481,7 @@ function hostile(r: Rng, seed: number, index: number, options: GenerateOptions):
     [
       2,
       () => {
-        // BDAT with its chunk (smtp-server has no CHUNKING: the chunk is read as commands)
+        // BDAT with its chunk: octets where the scenario advertises CHUNKING (gmail), else read as commands
         const chunk = r.bytes(r.range(0, 100));
         return [{ bytes: Buffer.concat([latin(`BDAT ${chunk.length}${r.chance(0.5) ? ' LAST' : ''}\r\n`), chunk]), label: 'bdat' }];
       },

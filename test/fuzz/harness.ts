@@ -38,6 +38,8 @@ export interface Target {
   readonly hello: Buffer;
   /** The scenario drops or resets connections on purpose: a close without a reply is no fault. */
   readonly allowSilentClose?: boolean;
+  /** The scenario advertises CHUNKING (BDAT chunks are octets, not lines). */
+  readonly chunking?: boolean;
 }
 
 /** The seed a test runs with; FUZZ_SEED=n replays another. */
@@ -134,7 +136,7 @@ async function writeStep(wire: Wire, bytes: Buffer, fragment: number | undefined
 }
 
 export async function runDialogue(target: Target, dialogue: Dialogue): Promise<Outcome> {
-  const model = new WireModel();
+  const model = new WireModel(target.chunking);
   const outcome: Outcome = { dialogue, model, problems: [], unanswered: [], tlsAborts: 0 };
   const { problems } = outcome;
   // a stream of its own for choices made while running (fragment sizes, abort bytes)

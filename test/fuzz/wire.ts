@@ -190,14 +190,23 @@ export interface SentMessage {
 
 type Unit =
   | { kind: 'line'; line: Buffer; end: number }
+  | { kind: 'bdat'; line: Buffer; last: boolean; octets: Buffer; end: number }
   | { kind: 'too-long'; end: number }
   | { kind: 'message'; raw: Buffer; end: number; quirk?: Buffer };
+
+/** A BDAT line smtp-server hands to the BDAT handler (verb, one space) whose size parses (src/smtp/bdat-args.ts). */
+const BDAT = /^BDAT \s*(\d{1,15})(?:[ \t]+(LAST))?\s*$/i;
 
 /** A plain address the model can follow: `VERB:<local@domain>` and simple parameters, ASCII. */
 const SIMPLE = /^(MAIL FROM|RCPT TO):<([A-Za-z0-9._+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)?>((?: [A-Z]+(?:=[A-Za-z0-9.]+)?)*)$/i;
 
 export class WireModel {
+  /** The scenario advertises CHUNKING: a `BDAT <n>` line is followed by n octets, one reply for both. */
+  constructor(private readonly chunking = false) {}
+
   private buf: Buffer = Buffer.alloc(0);
+  /** Octets of the transaction's BDAT chunks answered 2xx so far. */
+  private chunks: Buffer[] = [];
   private pos = 0;
   mode: Mode = 'command';
   /** The line STARTTLS was answered 220 to had more bytes behind it (the server drops them). */
@@ -226,6 +235,7 @@ export class WireModel {
     this.tlsTrailing = false;
     this.envelope = { mailFrom: null, rcptTo: [] };
     this.inTransaction = false;
+    this.chunks = [];
   }
 
   endOfInput(): void {
@@ -256,7 +266,15 @@ export class WireModel {
     }
     const end = lf > p && b[lf - 1] === CR ? lf - 1 : lf;
     if (end - p > MAX_COMMAND_LENGTH) return { kind: 'too-long', end: lf + 1 };
-    return { kind: 'line', line: b.subarray(p, end), end: lf + 1 };
+    const line = b.subarray(p, end);
+    const bdat = this.chunking ? BDAT.exec(line.toString('latin1')) : null;
+    if (bdat) {
+      // answered once all its octets are in; a client that leaves before gets no reply
+      const octetsEnd = lf + 1 + Number(bdat[1]);
+      if (octetsEnd > b.length) return undefined;
+      return { kind: 'bdat', line, last: bdat[2] !== undefined, octets: b.subarray(lf + 1, octetsEnd), end: octetsEnd };
+    }
+    return { kind: 'line', line, end: lf + 1 };
   }
 
   /**
@@ -326,6 +344,7 @@ export class WireModel {
       this.inTransaction = false;
       return undefined;
     }
+    if (unit.kind === 'bdat') return this.chunkReply(unit, r);
     if (this.mode === 'auth') {
       this.mode = r.code === 334 ? 'auth' : r.code === 421 ? 'closed' : 'command';
       return undefined;
@@ -354,12 +373,14 @@ export class WireModel {
       if (['EHLO', 'HELO', 'LHLO', 'RSET'].includes(verb)) {
         this.envelope = { mailFrom: null, rcptTo: [] };
         this.inTransaction = false;
+        this.chunks = [];
       } else if (verb === 'MAIL' || verb === 'RCPT') {
         const m = SIMPLE.exec(line.toString('latin1'));
         // punycode domains are stored decoded (xn--…): the client cannot tell what to expect
         const address = m && m[1]!.toUpperCase() === (verb === 'MAIL' ? 'MAIL FROM' : 'RCPT TO') && !/(^|[@.])xn--/i.test(m[2] ?? '') ? (m[2] ?? '') : null;
         if (verb === 'MAIL') {
           this.inTransaction = true;
+          this.chunks = [];
           this.envelope = { mailFrom: address, rcptTo: [] };
         } else if (address === null || this.envelope.rcptTo === null) {
           this.envelope.rcptTo = null;
@@ -371,6 +392,34 @@ export class WireModel {
         }
       }
     }
+    return undefined;
+  }
+
+  /**
+   * The reply to a BDAT chunk (RFC 3030, as src/smtp/bdat.ts answers it): 2xx keeps the chunk
+   * (after LAST the message is answered); 503 (no MAIL or RCPT) changes nothing; any other
+   * refusal ends the transaction.
+   */
+  private chunkReply(unit: { last: boolean; octets: Buffer }, r: Reply): string | undefined {
+    if (r.code === 221 || r.code === 421) {
+      this.mode = 'closed';
+      return undefined;
+    }
+    if (r.code === 503) return undefined;
+    if (r.code >= 300 && r.code < 400) return `${r.code} to a BDAT chunk`;
+    if (r.code < 300 && !unit.last) {
+      if (this.inTransaction) this.chunks.push(unit.octets);
+      return undefined;
+    }
+    if (this.inTransaction) {
+      const message: SentMessage = { raw: Buffer.concat([...this.chunks, ...(unit.last ? [unit.octets] : [])]), envelope: cloneEnvelope(this.envelope), reply: r };
+      const id = / queued as (\S+)/.exec(r.lines.at(-1) ?? '')?.[1];
+      if (id) message.id = id;
+      if (unit.last) this.messages.push(message);
+    }
+    this.envelope = { mailFrom: null, rcptTo: [] };
+    this.inTransaction = false;
+    this.chunks = [];
     return undefined;
   }
 
@@ -387,6 +436,8 @@ export class WireModel {
       return out;
     }
     if (this.mode !== 'command') return out;
+    const next = this.nextUnit();
+    if (next?.kind === 'bdat' && next.last && this.inTransaction) out.push({ raw: Buffer.concat([...this.chunks, next.octets]), envelope: cloneEnvelope(this.envelope) });
     for (let p = this.pos, lf = this.buf.indexOf(LF, p); lf >= 0; p = lf + 1, lf = this.buf.indexOf(LF, p)) {
       if (!/^DATA\r?$/i.test(this.buf.subarray(p, lf).toString('latin1'))) continue;
       const unit = this.messageUnit(this.buf, lf + 1);

@@ -87,8 +87,8 @@ runTable('gmail', 'gmail', [
   row('greets as mx.google.com with a session token, answers EHLO "at your service, [ip]", offers STARTTLS and no AUTH', [
     connect({ raw: /^220 mx\.google\.com ESMTP \S+ - gsmtp\r\n$/ }),
     check("the greeting's token has Gmail's shape", ({ replies }) => expect(gmailTokenOf(replies[0]!.raw)).toMatch(GMAIL_TOKEN)),
-    // BDAT is not implemented, so CHUNKING must not be advertised; an MX offers no AUTH
-    cmd('EHLO client.example.com', { head: '250-mx.google.com at your service, [127.0.0.1]', caps: { has: ['SIZE 157286400', 'STARTTLS', 'ENHANCEDSTATUSCODES', '8BITMIME'], lacks: [/^AUTH\b/i, 'CHUNKING'] } }),
+    // Gmail's MX offers CHUNKING (BDAT), not BINARYMIME; an MX offers no AUTH
+    cmd('EHLO client.example.com', { head: '250-mx.google.com at your service, [127.0.0.1]', caps: { has: ['SIZE 157286400', 'STARTTLS', 'ENHANCEDSTATUSCODES', '8BITMIME', 'CHUNKING'], lacks: [/^AUTH\b/i, 'BINARYMIME'] } }),
     cmd('HELO client.example.com', { raw: '250 mx.google.com at your service, [127.0.0.1]\r\n' }),
     cmd('FROBNICATE', entry('gmail.unrecognized-command', 'replies.unknown-command')),
     check("a later refusal is signed with the greeting's token", ({ replies }) => expect(replies.at(-1)!.lines.at(-1)).toContain(` ${gmailTokenOf(replies[0]!.raw)} - gsmtp`)),
@@ -101,7 +101,14 @@ runTable('gmail', 'gmail', [
   row('DATA before RCPT → gmail.rcpt-first', [HELLO, MAIL, cmd('DATA', entry('gmail.rcpt-first', 'replies.rcpt-first')), open()]),
   row('a nested MAIL → gmail.bad-sequence', [HELLO, MAIL, cmd(`MAIL FROM:<${FROM}>`, entry('gmail.bad-sequence', 'replies.bad-sequence')), open()]),
   row('an unknown verb → gmail.unrecognized-command', [HELLO, cmd('FROBNICATE now', entry('gmail.unrecognized-command', 'replies.unknown-command')), open()]),
-  row('BDAT → gmail.unimplemented-command', [HELLO, MAIL, RCPT, cmd('BDAT 12 LAST', entry('gmail.unimplemented-command', 'replies.unimplemented-command')), open()]),
+  row('ETRN → gmail.unimplemented-command', [HELLO, cmd('ETRN example.com', entry('gmail.unimplemented-command', 'replies.unimplemented-command')), open()]),
+  row('BDAT chunks are answered one by one (CHUNKING), and the message after LAST meets the message rules (no From: 550 5.7.1)', [
+    HELLO,
+    MAIL,
+    RCPT,
+    write(`BDAT 20\r\nSubject: chunked\r\n\r\nBDAT 6 LAST\r\nbody\r\n`, { raw: '250 2.0.0 20 octets received\r\n' }, { raw: /^550-5\.7\.1 This message is not RFC 5322 compliant because the From: header is\r\n/ }),
+    open(),
+  ]),
   row('the tenth unknown command → gmail.too-many-unrecognized-commands, and the connection closes', [
     HELLO,
     times(9, (i) => cmd(`XUNKNOWN${i}`, entry('gmail.unrecognized-command', 'replies.unknown-command'))),

@@ -36,6 +36,7 @@ const triggers: Record<EventName, { server?: string; mailboxes?: string; options
       return t.reply();
     },
   },
+  'bdat-syntax': { server: 'chunking: true', run: async (t) => (await t.cmd('EHLO c.test'), await t.cmd('MAIL FROM:<a@x.test>'), await t.cmd('RCPT TO:<b@x.test>'), t.cmd('BDAT ten LAST')) },
   'mail-syntax': { run: async (t) => (await t.cmd('EHLO c.test'), t.cmd('MAIL FROM:alice')) },
   'rcpt-syntax': { run: async (t) => (await t.cmd('EHLO c.test'), await t.cmd('MAIL FROM:<a@x.test>'), t.cmd('RCPT TO:bob')) },
   'invalid-sender-address': { run: async (t) => (await t.cmd('EHLO c.test'), t.cmd('MAIL FROM:<alice@-bad-.test>')) },

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { SMTPServer } from 'smtp-server';
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 
 const require = createRequire(import.meta.url);
 const ours = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
@@ -35,7 +36,9 @@ describe('smtp-server internals the adapter depends on', () => {
     'handler_HELP',
     'handler_EHLO',
     'handler_DATA',
+    'handler_MAIL',
     'handler_STARTTLS',
+    '_createParser',
     '_resetSession',
   ])('SMTPConnection.prototype.%s exists', (name) => {
     expect(typeof (SMTPConnection.prototype as unknown as Record<string, unknown>)[name]).toBe('function');
@@ -68,6 +71,35 @@ describe('smtp-server internals the adapter depends on', () => {
   it('hook errors still go through send(responseCode, message) so a pending rule reply can replace them', () => {
     expect(source).toContain('this.send(err.responseCode || 550, err.message);');
     expect(source).toContain('this._refuse(err, false)');
+  });
+
+  describe('what BDAT (src/smtp/chunk-stream.ts, bdat.ts, chunking-connection.ts) relies on', () => {
+    it('_createParser is still the one ChunkingConnection re-implements with a ChunkStream', () => {
+      const body = SMTPConnection.prototype._createParser.toString();
+      expect(body).toMatch(/new SMTPStream\(\{\s*maxCommandLength: this\._server\.options\.maxCommandLength\s*\}\)/);
+      expect(body).toMatch(/parser\.oncommand = \(command, callback\) => this\._onCommand\(command, callback\)/);
+      expect(body).toMatch(/parser\.on\('error', err => \{[\s\S]*this\.send\(421, 'Error: ' \+ err\.message\)/);
+      // and the STARTTLS upgrade still makes its new parser through it
+      expect(source).toContain('this._parser = this._createParser();');
+    });
+
+    it('the parser’s line loop hands the rest of its input to _write once _dataMode is set', () => {
+      const write = SMTPStream.prototype._write.toString();
+      expect(write).toMatch(/if \(this\._dataMode\) \{\s*let buf = Buffer\.from\(data\.slice\(pos\), 'binary'\);\s*this\._remainder = '';\s*return this\._write\(buf, 'buffer', done\);/);
+      expect(write).toMatch(/if \(!chunk \|\| !chunk\.length\) \{\s*return next\(\);/);
+      expect(write).toMatch(/if \(this\.isClosed\) \{\s*return done\(\);/);
+    });
+
+    it('a handler_* method makes a verb supported unless it is a disabled command', () => {
+      expect(SMTPConnection.prototype._getHandler.toString()).toContain("return this['handler_' + command];");
+      expect(SMTPConnection.prototype._isSupported.toString()).toMatch(/!this\._isDisabled\(command\) && typeof this\._getHandler\(command\) === 'function'/);
+    });
+
+    it('MAIL still takes BODY=7BIT/8BITMIME only (BINARYMIME is rewritten before it) and DATA ends a transaction as bdat.ts mirrors', () => {
+      expect(source).toContain("if (bodyType !== '7bit' && bodyType !== '8bitmime') {");
+      expect(source).toMatch(/this\._transactionCounter\+\+;\s*this\._unrecognizedCommands = 0;[^\n]*\n\s*this\._resetSession\(\);/);
+      expect(source).toContain('this._resetSession(); // reset session state');
+    });
   });
 
   it('a truthy _closeTimeout still makes every command answer 421 (graceful shutdown)', () => {
