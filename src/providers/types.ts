@@ -55,6 +55,11 @@ export interface Provider<Name extends string = string> {
    * the API, the page and error messages, compose mounts that folder, and users copy them.
    */
   readonly scenarios: readonly string[];
+  /**
+   * Marks its replies and logs carry (host-name parts such as `protection.outlook.com`, tokens such
+   * as `gsmtp`), lower case: `mockmx explain` ranks this provider's entries first when a bounce shows one.
+   */
+  readonly hints?: readonly string[];
 }
 
 /** Keeps the literal name, so the registry can derive the union of provider names. */
