@@ -48,7 +48,8 @@ export interface Provider<Name extends string = string> {
   readonly title: string;
   readonly entries: readonly CatalogEntry[];
   readonly style: ProviderStyle;
-  readonly dsn: DsnWording;
+  /** How it words its bounces; absent where no sourced wording was found (a plain MTA's is used). */
+  readonly dsn?: DsnWording;
   /**
    * Absolute paths of the scenario files it ships; each is found by its base name (`gmail` →
    * gmail.yaml). The built-in providers' files stay in <package>/scenarios: their paths show in

@@ -18,7 +18,7 @@ const registry = createRegistry([...PROVIDERS, acme]); // the one line
 
 describe('a registry with the fixture provider', () => {
   it('finds its entries by id, by provider and in the id list; the real registry does not', () => {
-    expect(registry.names).toEqual(['gmail', 'godaddy', 'microsoft365', 'acme']);
+    expect(registry.names).toEqual([...REGISTRY.names, 'acme']);
     expect(registry.findEntry('ACME.Mailbox-Full')?.code).toBe(552);
     expect(registry.entriesOf('acme').map((e) => e.id)).toEqual(['acme.mailbox-full', 'acme.try-later', 'acme.spam']);
     expect(registry.catalogIds()).toEqual([...REGISTRY.catalogIds(), 'acme.mailbox-full', 'acme.try-later', 'acme.spam']);

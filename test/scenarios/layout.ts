@@ -42,6 +42,7 @@ const LAYOUTS: Record<Provider, ProviderLayout> = {
     ownEntriesOnly: true,
     session: () => ({ gmailToken: '', microsoftServer: '' }),
   },
+  yahoo: { ownEntriesOnly: true, session: () => ({}) },
   microsoft365: {
     ownEntriesOnly: true,
     session(raw) {
