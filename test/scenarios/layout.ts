@@ -43,6 +43,14 @@ const LAYOUTS: Record<Provider, ProviderLayout> = {
     session: () => ({ gmailToken: '', microsoftServer: '' }),
   },
   yahoo: { ownEntriesOnly: true, session: () => ({}) },
+  outlook: {
+    ownEntriesOnly: true,
+    session(raw) {
+      const outlookServer = / \[([^\]]+)\]$/.exec(lastLine(raw))?.[1] ?? '';
+      expect(outlookServer, `front-end server at the end of ${JSON.stringify(raw)}`).toMatch(FRONT_END);
+      return { outlookServer };
+    },
+  },
   microsoft365: {
     ownEntriesOnly: true,
     session(raw) {
