@@ -43,6 +43,7 @@ const LAYOUTS: Record<Provider, ProviderLayout> = {
     session: () => ({ gmailToken: '', microsoftServer: '' }),
   },
   yahoo: { ownEntriesOnly: true, session: () => ({}) },
+  icloud: { ownEntriesOnly: true, session: () => ({}) },
   outlook: {
     ownEntriesOnly: true,
     session(raw) {
