@@ -44,6 +44,7 @@ const LAYOUTS: Record<Provider, ProviderLayout> = {
   },
   yahoo: { ownEntriesOnly: true, session: () => ({}) },
   icloud: { ownEntriesOnly: true, session: () => ({}) },
+  proofpoint: { ownEntriesOnly: true, session: () => ({}) },
   outlook: {
     ownEntriesOnly: true,
     session(raw) {
