@@ -45,6 +45,14 @@ const LAYOUTS: Record<Provider, ProviderLayout> = {
   yahoo: { ownEntriesOnly: true, session: () => ({}) },
   icloud: { ownEntriesOnly: true, session: () => ({}) },
   proofpoint: { ownEntriesOnly: true, session: () => ({}) },
+  mimecast: {
+    ownEntriesOnly: true,
+    session(raw) {
+      const mimecastRef = / \[([^\]]+)\]$/.exec(lastLine(raw))?.[1] ?? '';
+      expect(mimecastRef, `Mimecast's reference at the end of ${JSON.stringify(raw)}`).toMatch(/^[A-Za-z0-9_-]{22}\.(us|eu|uk|za|au)\d{2}$/);
+      return { mimecastRef };
+    },
+  },
   outlook: {
     ownEntriesOnly: true,
     session(raw) {
