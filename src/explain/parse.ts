@@ -34,6 +34,8 @@ const POSTFIX_RELAY = /\brelay=([^,\s[]+)/;
 const SAID = /^(?:host\s+(\S+?)(?:\[[^\]]*\])?\s+)?(?:said|refused to talk to me):\s*(.*?)(?:\s*\(in reply to (.+?) command\))?\s*$/s;
 // Exim: "SMTP error from remote mail server after RCPT TO:<bob@x>: 550-5.1.1 …" (also "from remote mailer")
 const EXIM = /SMTP error from remote (?:mail server|mailer) after ((?:pipelined )?(?:RCPT TO|MAIL FROM|DATA|end of data|initial connection|EHLO|HELO|STARTTLS|AUTH)\b[^:]*?(?::<[^>]*>)?(?:\s+[A-Z]+=\S+)*)\s*:\s*(.*)$/is;
+const SAID_ANYWHERE = /\bhost\s+\S+?(?:\[[^\]]*\])?\s+(?:said|refused to talk to me):\s*(.*?)(?:\s*\(in reply to (.+?) command\))?\s*$/s;
+const QUOTED_REPLY = /(["'])([245]\d\d[ -][^"']*)\1/;
 const EXIM_HOST = /\bH=([^\s[]+)/;
 const EXIM_FOR = /^\s*host\s+(\S+)\s+\[[^\]]*\]\s*:?\s*/i;
 // DSN (RFC 3464): "Diagnostic-Code: smtp; 550 5.1.1 …", folded over indented lines
@@ -68,7 +70,15 @@ export function parseBounce(input: string): ParsedBounce {
     const command = exim[1]!.replace(/:<[^>]*>.*$/, '').replace(/^pipelined\s+/i, '').trim();
     return finish('exim', exim[2]!.replace(EXIM_FOR, ''), command, null, hosts);
   }
-  return finish(/^[245]\d\d[ -]/.test(raw) ? 'reply' : 'text', raw, null, null, hosts);
+  // a Postfix bounce's human part: "<rcpt>: host mx[ip] said: 550 … (in reply to MAIL FROM command)"
+  const said = SAID_ANYWHERE.exec(raw);
+  if (said) return finish('postfix', said[1]!, said[2] ?? null, null, hosts);
+  if (/^[245]\d\d[ -]/.test(raw)) return finish('reply', raw, null, null, hosts);
+  // a reply quoted inside some other log line (response="554 5.7.0 …"), or following other words
+  const quoted = QUOTED_REPLY.exec(raw);
+  if (quoted) return finish('text', quoted[2]!, null, null, hosts);
+  const at = raw.search(/(?:^|\s)[245]\d\d[ -](?:[245]\.\d{1,3}\.\d{1,3}\s)?\S/);
+  return finish('text', at < 0 ? raw : raw.slice(at), null, null, hosts);
 }
 
 /** A folded header value on one line. */

@@ -11,7 +11,7 @@ export interface Line {
   readonly text: string;
   /** The entry that must rank first. */
   readonly first: string;
-  readonly format: 'postfix' | 'exim' | 'dsn' | 'reply';
+  readonly format: 'postfix' | 'exim' | 'dsn' | 'reply' | 'text';
   readonly code: number;
   readonly enhanced: string | null;
   readonly command?: string;
@@ -139,6 +139,68 @@ export const LINES: readonly Line[] = [
     enhanced: '5.7.708',
     retry: 'do-not-retry',
     provider: 'microsoft365',
+  },
+  // ---- published captures of the new providers (each entry's sources cite them)
+  {
+    name: 'Exim mainlog capture (pastebin.com/myPzc1kw): Yahoo, account disabled, after end of data',
+    text: '2015-08-15 12:52:09 1ZQUEM-0002gt-Qv ** mailynelias@yahoo.com F=<qc_cmr@chiangmairam.com> R=lookuphost T=remote_smtp: SMTP error from remote mail server after end of data: host mta7.am0.yahoodns.net [98.136.216.25]: 554 delivery error: dd Sorry your message to mailynelias@yahoo.com cannot be delivered. This account has been disabled or discontinued [#102]. - mta1196.mail.gq1.yahoo.com',
+    first: 'yahoo.account-disabled',
+    format: 'exim',
+    code: 554,
+    enhanced: null,
+    command: 'end of data',
+    retry: 'do-not-retry',
+    provider: 'yahoo',
+  },
+  {
+    name: 'Postfix DSN capture (pastebin.com/qzhDuz6L): Yahoo, no such user, Diagnostic-Code folded',
+    text: [
+      'Final-Recipient: rfc822; jcorao73@yahoo.com',
+      'Original-Recipient: rfc822;jcorao73@yahoo.com',
+      'Action: failed',
+      'Status: 5.0.0',
+      'Remote-MTA: dns; mta7.am0.yahoodns.net',
+      "Diagnostic-Code: smtp; 554 delivery error: dd This user doesn't have a",
+      '    yahoo.com account (jcorao73@yahoo.com) [-9] - mta4083.mail.ne1.yahoo.com',
+    ].join('\n'),
+    first: 'yahoo.user-unknown',
+    format: 'dsn',
+    code: 554,
+    enhanced: '5.0.0',
+    retry: 'do-not-retry',
+    provider: 'yahoo',
+  },
+  {
+    name: 'Postfix bounce capture (sevencreative.co.uk): Outlook.com block list S3150, in reply to MAIL FROM',
+    text: "<bob@hotmail.com>: host eur.olc.protection.outlook.com[104.47.1.33] said: 550 5.7.1 Unfortunately, messages from [192.0.2.44] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150). You can also refer your provider to http://mail.live.com/mail/troubleshooting.aspx#errors. [DB3EUR04FT007.eop-eur04.prod.protection.outlook.com] (in reply to MAIL FROM command)",
+    first: 'outlook.s3150-block-list',
+    format: 'postfix',
+    code: 550,
+    enhanced: '5.7.1',
+    command: 'MAIL FROM',
+    retry: 'do-not-retry',
+    provider: 'outlook',
+  },
+  {
+    name: 'Exim log capture (a Ruby project’s test data): Mimecast greylisting, deferred after RCPT TO',
+    text: '2016-06-03 11:03:18 [13879] 1b8lwj-0003bo-6W == authority@example.com R=dnslookup T=remote_smtp defer (-44): SMTP error from remote mail server after RCPT TO:<authority@example.com>: host eu-smtp-inbound-1.mimecast.com [195.130.217.211]: 451 Internal resource temporarily unavailable - https://community.mimecast.com/docs/DOC-1369#451',
+    first: 'mimecast.greylisted',
+    format: 'exim',
+    code: 451,
+    enhanced: null,
+    command: 'RCPT TO',
+    retry: 'retry-later',
+    provider: 'mimecast',
+  },
+  {
+    name: 'ZoneMTA log capture (zone-eu/zone-mta#301): iCloud greets a Proofpoint-blocked client with 554 5.7.0',
+    text: 'Feb 11 08:39:37 zmta1 zone-mta: info Sender/default/827[14] 17ee78226740009630.001 SMTPCLOSE [zLjoL7dmg] Closed prematurely src=1.1.1.1 response="554 5.7.0 Blocked - see https://support.proofpoint.com/dnsbl-lookup.cgi?ip=1.1.1.1" connected=0.317s.',
+    first: 'icloud.proofpoint-blocked',
+    format: 'text',
+    code: 554,
+    enhanced: '5.7.0',
+    retry: 'do-not-retry',
+    provider: 'proofpoint',
   },
   {
     name: 'A raw multi-line reply as a client printed it',
