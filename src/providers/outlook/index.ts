@@ -10,5 +10,6 @@ export const outlook = defineProvider({
   entries,
   style,
   scenarios: [shippedFile('outlook.yaml')],
-  hints: ['olc.protection.outlook.com', 'hotmail.com', 'live.com', 'outlook.com', 'msn.com', 'mail.live.com'],
+  // not 'outlook.com' alone: Exchange Online (microsoft365) answers from *.outlook.com hosts too
+  hints: ['olc.protection.outlook.com', 'hotmail.', 'live.com', '@outlook.com', 'msn.com'],
 });
