@@ -13,7 +13,7 @@ const DATE = '2026-12-04';
 const SMTP_CODES: EntrySource = { url: 'https://smtp.codes/icloud', date: DATE, verified: 'verbatim-capture', note: 'a collection of replies iCloud Mail sent (icloud.com, me.com, mac.com)' };
 const BENTO: EntrySource = { url: 'https://bentonow.com/smtp-errors/apple', date: DATE, verified: 'verbatim-capture' };
 const APPLE_PAGE: EntrySource = {
-  url: 'https://github.com/azumakuniyuki/feb-2024-no-auth-no-entry/blob/main/apple-102322-icloud-postmaster/text/apple-102322-icloud-postmaster-2025-02-26.txt',
+  url: 'https://github.com/azumakuniyuki/feb-2024-no-auth-no-entry/blob/9c3bc9599b52643decc29c6eabdef8348ceaf25e/apple-102322-icloud-postmaster/text/apple-102322-icloud-postmaster-2025-02-26.txt',
   date: DATE,
   verified: 'verbatim-page',
   note: 'a dated copy (2025-02-26) of Apple\'s "Postmaster information for iCloud Mail" (support.apple.com/102322): the cause, not the wording',

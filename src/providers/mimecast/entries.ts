@@ -9,6 +9,7 @@
  * adds the reference, so it is not part of `text`.
  */
 import type { CatalogEntry, EntrySource } from '../entry.js';
+import { fieldManual } from '../field-manual.js';
 import { entryOf } from '../types.js';
 
 const m = entryOf('mimecast');
@@ -20,12 +21,7 @@ const ARTICLE: EntrySource = {
   note: 'Mimecast SMTP Error Codes: "Reason Given to Sending MTA" and its description (the same article as community.mimecast.com/docs/DOC-1369)',
 };
 const COPY: EntrySource = { url: 'https://electronicaportatil.com/smtp-error-codes/', date: DATE, verified: 'verbatim-page', note: "a copy of Mimecast's article that shows its 4xx table" };
-const manual = (code: number): EntrySource => ({
-  url: `https://github.com/ActiveCampaign/smtp-field-manual/blob/master/data/codes/${code}.json`,
-  date: DATE,
-  verified: 'verbatim-capture',
-  note: `the Mimecast entries of the SMTP Field Manual's ${code} replies (the bracketed reference shown as [#])`,
-});
+const manual = (code: 421 | 451 | 550 | 554): EntrySource => fieldManual(code, 'Mimecast (the bracketed reference shown as [#])', DATE);
 const DOC = 'https://community.mimecast.com/docs/DOC-1369';
 
 export const entries: readonly CatalogEntry[] = Object.freeze([

@@ -65,7 +65,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     cause: 'A domain sending more than 5,000 messages a day to Outlook.com sent mail that does not pass SPF, DKIM and DMARC (at least p=none, aligned), which Outlook.com requires since May 2025.',
     sources: [
       {
-        url: 'https://github.com/azumakuniyuki/feb-2024-no-auth-no-entry/blob/main/microsoft-new-requirements-for-high-volume-senders/text/microsoft-new-requirements-for-high-volume-senders-2025-08-02.txt',
+        url: 'https://github.com/azumakuniyuki/feb-2024-no-auth-no-entry/blob/9600291fafc9b1e8470d664c4b18ce1585383b50/microsoft-new-requirements-for-high-volume-senders/text/microsoft-new-requirements-for-high-volume-senders-2025-08-02.txt',
         date: DATE,
         verified: 'verbatim-page',
         note: 'a dated copy of Microsoft\'s "Strengthening Email Ecosystem: Outlook\'s New Requirements for High-Volume Senders" (Microsoft Defender for Office 365 blog): rejected messages are designated as "550; 5.7.515 Access denied, sending domain [SendingDomain] does not meet the required authentication level."',

@@ -10,16 +10,12 @@
  * all answer a RCPT TO.
  */
 import type { CatalogEntry, EntrySource } from '../entry.js';
+import { fieldManual } from '../field-manual.js';
 import { entryOf } from '../types.js';
 
 const p = entryOf('proofpoint');
 const DATE = '2026-12-04';
-const manual = (code: number): EntrySource => ({
-  url: `https://github.com/ActiveCampaign/smtp-field-manual/blob/master/data/codes/${code}.json`,
-  date: DATE,
-  verified: 'verbatim-capture',
-  note: `the Proofpoint entries of the SMTP Field Manual's ${code} replies`,
-});
+const manual = (code: 421 | 451 | 550 | 554): EntrySource => fieldManual(code, 'Proofpoint', DATE);
 
 export const entries: readonly CatalogEntry[] = Object.freeze([
   p({

@@ -14,7 +14,7 @@ import { entryOf } from '../types.js';
 const y = entryOf('yahoo');
 const DATE = '2026-12-04';
 const YAHOO_PAGE: EntrySource = {
-  url: 'https://github.com/azumakuniyuki/feb-2024-no-auth-no-entry/blob/main/yahoo-senders-smtp-error-codes/text/yahoo-senders-smtp-error-codes-2026-02-15.txt',
+  url: 'https://github.com/azumakuniyuki/feb-2024-no-auth-no-entry/blob/dcc8682eebd4439f3d5107f7f39141126ed5d9dd/yahoo-senders-smtp-error-codes/text/yahoo-senders-smtp-error-codes-2026-02-15.txt',
   date: DATE,
   verified: 'verbatim-page',
   note: "a dated text copy (2026-02-15) of Yahoo's https://senders.yahooinc.com/smtp-error-codes/ page",
