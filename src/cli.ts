@@ -13,6 +13,7 @@ import { parse, UsageError } from './cli-args.js';
 import { ConfigError, OPTIONS, resolveConfig } from './config.js';
 import { EVENTS } from './engine/events.js';
 import { StateUnavailableError } from './state/types.js';
+import { explain, explanationText } from './explain/index.js';
 import { formatProblem, ScenarioError } from './scenario/errors.js';
 import { loadScenario, shippedScenarioNames } from './scenario/load.js';
 import { certificateFromFiles } from './smtp/tls.js';
@@ -39,6 +40,9 @@ Usage:
   mockmx catalog [--provider P] [--json]
                                     list provider replies (providers: ${PROVIDERS.join(', ')})
   mockmx catalog --events [--json]  list protocol events (keys of a scenario's replies: table)
+  mockmx explain [--json] [--limit N] "BOUNCE"
+                                    which catalog entries a bounce or MTA log line is, what to do
+                                    next and how to reproduce it (no BOUNCE: read stdin); exit 1: none
   mockmx dkim-keygen --domain D [--selector S] [--bits N]
                                     a DKIM key for the sender under test, and its DNS record
 ${reportUsage}
@@ -57,7 +61,7 @@ async function serve(args: string[]): Promise<void> {
   const { values, positionals } = parse(args, { ...flagOptions, help: { type: 'boolean' }, version: { type: 'boolean' } });
   if (values.help) return void process.stdout.write(usage((await import('./cli-report.js')).REPORT_USAGE));
   if (values.version) return void process.stdout.write(`${version()}\n`);
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"${didYouMean(positionals[0]!, ['validate', 'catalog', 'dkim-keygen', 'report'])}; see mockmx --help`);
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"${didYouMean(positionals[0]!, ['validate', 'catalog', 'explain', 'dkim-keygen', 'report'])}; see mockmx --help`);
 
   const flags = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v])) as Record<string, string | undefined>;
   const config = resolveConfig(flags, process.env);
@@ -154,6 +158,18 @@ function catalog(args: string[]): number {
   return 0;
 }
 
+/** Ranks catalog entries against a bounce line or text (the arguments, or stdin when none). */
+async function explainCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { json: { type: 'boolean' }, limit: { type: 'string' } });
+  const limit = Number((values.limit as string | undefined) ?? 5);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit is a whole number of at least 1');
+  const text = positionals.length ? positionals.join(' ') : process.stdin.isTTY ? '' : await new Response(process.stdin as unknown as ReadableStream).text();
+  if (!text.trim()) throw new UsageError('explain needs the bounce text or log line, as an argument or on stdin; see mockmx --help');
+  const explanation = explain(text, { limit });
+  process.stdout.write(values.json ? `${JSON.stringify(explanation, null, 2)}\n` : explanationText(explanation));
+  return explanation.matches.length ? 0 : 1;
+}
+
 /** Prints a DKIM key for the sender under test and the DNS record to paste into a scenario. */
 function dkimKeygen(args: string[]): number {
   const { values } = parse(args, { domain: { type: 'string' }, selector: { type: 'string' }, bits: { type: 'string' } });
@@ -178,6 +194,7 @@ async function main(argv: string[]): Promise<void> {
     if (command === 'validate') process.exitCode = validate(rest);
     else if (command === 'dkim-keygen') process.exitCode = dkimKeygen(rest);
     else if (command === 'catalog') process.exitCode = catalog(rest);
+    else if (command === 'explain') process.exitCode = await explainCommand(rest);
     else if (command === 'report') process.exitCode = await (await import('./cli-report.js')).reportCommand(rest, process.env, (text) => process.stdout.write(text));
     else await serve(argv);
   } catch (err) {

@@ -17,6 +17,7 @@ import { createMetrics } from './metrics.js';
 import { pageRoutes } from './page/index.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { eventRoutes } from './routes/events.js';
+import { explainRoutes } from './routes/explain.js';
 import { messageRoutes } from './routes/messages.js';
 import { scenarioRoutes } from './routes/scenario.js';
 import { serviceRoutes } from './routes/service.js';
@@ -89,6 +90,7 @@ export async function startHttp(mx: MockMxServer, options: HttpOptions): Promise
   stateRoutes(app, context);
   reportRoutes(app, context);
   catalogRoutes(app, context);
+  explainRoutes(app, context);
   eventRoutes(app, context, options.heartbeatMs ?? 15_000);
   serviceRoutes(app, context, createMetrics(mx, hub));
   await pageRoutes(app, context);

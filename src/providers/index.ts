@@ -5,10 +5,15 @@
  */
 import { gmail } from './gmail/index.js';
 import { godaddy } from './godaddy/index.js';
+import { icloud } from './icloud/index.js';
 import { microsoft365 } from './microsoft365/index.js';
+import { mimecast } from './mimecast/index.js';
+import { outlook } from './outlook/index.js';
+import { proofpoint } from './proofpoint/index.js';
 import { createRegistry } from './registry.js';
+import { yahoo } from './yahoo/index.js';
 
-export const PROVIDERS = [gmail, godaddy, microsoft365] as const;
+export const PROVIDERS = [gmail, godaddy, microsoft365, yahoo, outlook, icloud, proofpoint, mimecast] as const;
 
 /** The union of the registered names (`'gmail' | 'godaddy' | 'microsoft365'`), derived from the list. */
 export type ProviderName = (typeof PROVIDERS)[number]['name'];

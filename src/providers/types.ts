@@ -48,13 +48,19 @@ export interface Provider<Name extends string = string> {
   readonly title: string;
   readonly entries: readonly CatalogEntry[];
   readonly style: ProviderStyle;
-  readonly dsn: DsnWording;
+  /** How it words its bounces; absent where no sourced wording was found (a plain MTA's is used). */
+  readonly dsn?: DsnWording;
   /**
    * Absolute paths of the scenario files it ships; each is found by its base name (`gmail` →
    * gmail.yaml). The built-in providers' files stay in <package>/scenarios: their paths show in
    * the API, the page and error messages, compose mounts that folder, and users copy them.
    */
   readonly scenarios: readonly string[];
+  /**
+   * Marks its replies and logs carry (host-name parts such as `protection.outlook.com`, tokens such
+   * as `gsmtp`), lower case: `mockmx explain` ranks this provider's entries first when a bounce shows one.
+   */
+  readonly hints?: readonly string[];
 }
 
 /** Keeps the literal name, so the registry can derive the union of provider names. */

@@ -13,7 +13,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer } from '../../src/app.js';
-import { CATALOG, type CatalogEntry } from '../../src/catalog/index.js';
+import { CATALOG, findEntry, type CatalogEntry } from '../../src/catalog/index.js';
+import { explain } from '../../src/explain/index.js';
 import type { MockMxServer } from '../../src/server/types.js';
 import { selfSignedCertificate } from '../../src/smtp/tls.js';
 import { HARNESS_DOMAIN, requirePostfix, startPostfix, type Bounce, type DeliveryLine, type PostfixSender } from '../helpers/postfix.js';
@@ -121,6 +122,23 @@ describe.skipIf(!requirePostfix())('every catalog entry through a real Postfix',
     const sent = repliesSent(e);
     expect(sent.length).toBeGreaterThan(0);
     expect(sent).toContain(line!.reply);
+  });
+
+  // issue 17: the lines Postfix really wrote are what developers paste into `mockmx explain`
+  it('mockmx explain reads every one of these maillog lines back as its own entry', () => {
+    const same = (a: CatalogEntry, b: CatalogEntry) => a.code === b.code && a.enhanced === b.enhanced && a.text.replace(/\{\w+\}/g, '') === b.text.replace(/\{\w+\}/g, '');
+    const misses: string[] = [];
+    let read = 0;
+    for (const e of CATALOG.filter((x) => !x.afterAcceptance)) {
+      const line = firstLine.get(e.id);
+      if (!line) continue; // the entry's own test reports it
+      read++;
+      const top = explain(line.line, { limit: 1 }).matches[0];
+      const found = top ? findEntry(top.id)! : undefined;
+      if (!found || (found.id !== e.id && !same(found, e))) misses.push(`${e.id} → ${top ? `${top.id} ${top.score}` : 'nothing'}: ${line.line}`);
+    }
+    expect(read).toBeGreaterThan(100);
+    expect(misses).toEqual([]);
   });
 
   it.each(CATALOG.filter((e) => e.afterAcceptance).map((e) => [e.id, e] as const))('%s (after acceptance)', (id, e) => {

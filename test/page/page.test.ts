@@ -42,6 +42,9 @@ const HOUR = 3_600_000;
 /** Markup in an envelope sender: refused as bad syntax, yet the report card records the sender as written. */
 const HOSTILE = '<img/src/onerror=document.title=2><script>document.title=1</script>@evil.test';
 
+/** An Exim mainlog line (a reply's line breaks written as a backslash and n) with Gmail's no-such-user reply. */
+const EXIM_BOUNCE = String.raw`2024-05-14 09:30:00 1sABCD-000123-AB ** nobody@gmail.com R=dnslookup T=remote_smtp H=gmail-smtp-in.l.google.com [142.250.102.27]: SMTP error from remote mail server after RCPT TO:<nobody@gmail.com>: 550-5.1.1 The email account that you tried to reach does not exist. Please try\n550-5.1.1 double-checking the recipient's email address for typos or unnecessary\n550-5.1.1 spaces. For more information, go to\n550 5.1.1  https://support.google.com/mail/?p=NoSuchUser 5b1f17b1804b1-43cd - gsmtp`;
+
 let launched: Promise<BrowserContext> | undefined;
 let userDataDir: string | undefined;
 
@@ -354,12 +357,40 @@ describe('the web page', () => {
       const search = page.locator('#catalog-q');
       await search.waitFor();
       await page.locator('#catalog-results .entry').nth(20).waitFor(); // browsable: everything before a search
-      await search.fill('dmarc-policy');
+      await search.fill('gmail.dmarc-policy');
       await page.locator('#catalog-count', { hasText: /^1 entry$/ }).waitFor();
       const entry = page.locator('#catalog-results .entry[data-id="gmail.dmarc-policy"]');
       expect(await entry.textContent()).toContain('550 5.7.26');
       expect(await page.locator('#catalog-results .entry').count()).toBe(1);
-      expect(new URL(page.url()).hash).toBe('#/catalog?q=dmarc-policy');
+      expect(new URL(page.url()).hash).toBe('#/catalog?q=gmail.dmarc-policy');
+      expect(problems).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('explains a pasted bounce in the catalog view: ranked entries with the next step and the rule that reproduces it', async () => {
+    const { url } = await serveHttp('default');
+    const { page, problems } = await open(`${url}/#/catalog`);
+    try {
+      const box = page.locator('#explain-text');
+      await box.waitFor();
+      await box.fill(EXIM_BOUNCE);
+      await page.locator('#explain-go').click();
+      const first = page.locator('#explain-results .entry').first();
+      await first.and(page.locator('[data-id="gmail.user-unknown"]')).waitFor();
+      expect(await page.locator('#explain-status').textContent()).toMatch(/^read as exim: 550 5\.1\.1, points at gmail — \d+ match(es)?$/);
+      expect(await first.locator('.explain-next').textContent()).toMatch(/^Next: Permanent: do not retry this recipient/);
+      expect(await first.locator('.explain-magic code').textContent()).toBe('RCPT TO:<gmail.user-unknown@example.com>');
+      expect(await first.locator('pre.explain-rule').textContent()).toContain('then: gmail.user-unknown');
+      expect(await first.locator('.explain-score').textContent()).toMatch(/^score (0|1)\.\d{3}$/);
+
+      // markup in the pasted text stays text; a line that is no bounce says so
+      await box.fill('<img src=x onerror="document.title=1"> hello world');
+      await page.locator('#explain-go').click();
+      await page.locator('#explain-status', { hasText: 'no catalog entry is like it' }).waitFor();
+      expect(await page.locator('#explain-results .entry').count()).toBe(0);
+      expect(await page.title()).not.toBe('1');
       expect(problems).toEqual([]);
     } finally {
       await page.close();

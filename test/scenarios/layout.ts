@@ -42,6 +42,25 @@ const LAYOUTS: Record<Provider, ProviderLayout> = {
     ownEntriesOnly: true,
     session: () => ({ gmailToken: '', microsoftServer: '' }),
   },
+  yahoo: { ownEntriesOnly: true, session: () => ({}) },
+  icloud: { ownEntriesOnly: true, session: () => ({}) },
+  proofpoint: { ownEntriesOnly: true, session: () => ({}) },
+  mimecast: {
+    ownEntriesOnly: true,
+    session(raw) {
+      const mimecastRef = / \[([^\]]+)\]$/.exec(lastLine(raw))?.[1] ?? '';
+      expect(mimecastRef, `Mimecast's reference at the end of ${JSON.stringify(raw)}`).toMatch(/^[A-Za-z0-9_-]{22}\.(us|eu|uk|za|au)\d{2}$/);
+      return { mimecastRef };
+    },
+  },
+  outlook: {
+    ownEntriesOnly: true,
+    session(raw) {
+      const outlookServer = / \[([^\]]+)\]$/.exec(lastLine(raw))?.[1] ?? '';
+      expect(outlookServer, `front-end server at the end of ${JSON.stringify(raw)}`).toMatch(FRONT_END);
+      return { outlookServer };
+    },
+  },
   microsoft365: {
     ownEntriesOnly: true,
     session(raw) {

@@ -970,6 +970,7 @@ async function showCatalog(q) {
     { class: 'catalog-view' },
     head('Catalog'),
     h('p', null, 'Replies real providers send, with their wording and cause. A rule answers with one by naming it (', h('code', null, 'then: gmail.dmarc-policy'), '), and a magic recipient replays one (', h('code', null, 'RCPT TO:<gmail.mailbox-full@example.com>'), ').'),
+    explainBox(),
     h('div', { class: 'catalog-tools' }, input, provider, count),
     results,
   );
@@ -985,6 +986,45 @@ async function showCatalog(q) {
     }
   }
   for (const p of state.catalogProviders) if (![...provider.options].some((o) => o.value === p)) provider.append(h('option', { value: p }, p));
+}
+
+/** Paste a bounce or log line; POST /api/v1/explain ranks the catalog entries it could be. */
+function explainBox() {
+  const text = h('textarea', { id: 'explain-text', rows: 3, placeholder: 'Paste a bounce or MTA log line, e.g. postfix/smtp[…]: … dsn=5.1.1, status=bounced (host … said: 550 5.1.1 …)', 'aria-label': 'bounce text or log line' });
+  const status = h('span', { class: 'muted', id: 'explain-status' });
+  const results = h('ol', { class: 'catalog', id: 'explain-results' });
+  const run = async () => {
+    if (!text.value.trim()) return void (status.textContent = 'Paste a bounce first.');
+    status.textContent = 'explaining…';
+    try {
+      const x = await api(`${API}/explain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: text.value }) });
+      const read = [x.parsed.code, x.parsed.enhanced].filter(Boolean).join(' ') || 'no reply code';
+      status.textContent = `read as ${x.parsed.format}: ${read}${x.providers.length ? `, points at ${x.providers.join(', ')}` : ''} — ${x.matches.length ? plural(x.matches.length, 'match', 'matches') : 'no catalog entry is like it'}`;
+      results.replaceChildren(...x.matches.map(explainMatch));
+      if (!x.matches.length && x.next) results.append(h('li', { class: 'list-empty' }, x.next.advice));
+    } catch (err) {
+      status.textContent = `explain failed: ${err.message}`;
+    }
+  };
+  return h(
+    'div',
+    { class: 'explain', id: 'explain' },
+    h('h3', null, 'Explain a bounce'),
+    text,
+    h('div', { class: 'catalog-tools' }, h('button', { type: 'button', id: 'explain-go', onclick: run }, 'Explain'), status),
+    results,
+  );
+}
+
+function explainMatch(m) {
+  const li = catalogEntry(m);
+  li.querySelector('.entry-head').append(h('span', { class: 'badge explain-score', title: m.why.join(', ') }, `score ${m.score.toFixed(3)}`));
+  li.append(
+    h('p', { class: 'explain-next', dataset: { retry: m.next.retry } }, h('strong', null, 'Next: '), m.next.advice),
+    h('p', { class: 'explain-magic' }, 'Replay it: ', h('code', null, `RCPT TO:<${m.reproduce.magicRecipient}>`)),
+    h('pre', { class: 'example explain-rule' }, m.reproduce.rule),
+  );
+  return li;
 }
 
 function catalogEntry(e) {
