@@ -57,12 +57,12 @@ export function createRegistry(providers: readonly Provider[]): Registry {
   });
 }
 
-/** The reply an entry sends. Every line carries the entry's enhanced code; its provider's style lays it out. */
+/** The reply an entry sends: its captured lines, or its text for the style to wrap. Every line carries the entry's enhanced code. */
 function entryReply(entry: CatalogEntry): Reply {
   return Object.freeze({
     code: entry.code,
     enhanced: entry.enhanced,
-    lines: Object.freeze([entry.text]),
+    lines: Object.freeze([...(entry.lines ?? [entry.text])]),
     close: entry.close || entry.code === 421,
     style: entry.provider,
   });

@@ -14,7 +14,11 @@ export type StyleContext = Readonly<Record<string, string>>;
 export interface ProviderStyle {
   /** This provider's per-session values; called in registry order, so the random draws stay in one fixed order. */
   session?(random: () => number): Record<string, string>;
-  /** The reply lines (placeholders already filled) as this provider writes them. */
+  /**
+   * The reply lines (placeholders already filled) as this provider writes them: one line is a
+   * text to lay out, several are an entry's captured breaks. `ctx` also holds `now`, the time
+   * of the reply (ISO 8601), where the writer knows it.
+   */
   lines(lines: readonly string[], ctx: StyleContext): string[];
 }
 
