@@ -47,5 +47,5 @@ export const AUDITED = (what: string) =>
 export const DKIM_TODAY = seedTranslation(
   GOOGLE_PAGE,
   READ,
-  "Wording translated back from the seed's 4.7.28 / 5.7.28 rows; the code is the one issue 15's audit read on the current English page and in captures (no such page revision or capture was found by search here, so the code is the audit's word).",
+  "Wording translated back from the seed's 4.7.28 / 5.7.28 rows; the code (4.7.30 / 5.7.30) is the one issue 15's audit read on the current English page and in captures (no such page revision or capture was found by search here, so the code is the audit's word).",
 );
