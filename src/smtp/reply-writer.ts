@@ -121,6 +121,6 @@ export class ReplyWriter {
 
   /** One token per session, like a provider's per-connection id. */
   private styleContext(): StyleContext {
-    return (this.style ??= styleContext(this.styleRandom));
+    return (this.style ??= styleContext(this.styleRandom, { hostname: this.peer.hostname }));
   }
 }

@@ -91,7 +91,8 @@ runTable('gmail', 'gmail', [
   // ---- greeting and EHLO
   row('greets as mx.google.com with a session token, answers EHLO "at your service, [ip]", offers STARTTLS and no AUTH', [
     connect({ raw: /^220 mx\.google\.com ESMTP \S+ - gsmtp\r\n$/ }),
-    check("the greeting's token has Gmail's shape", ({ replies }) => expect(gmailTokenOf(replies[0]!.raw)).toMatch(GMAIL_TOKEN)),
+    check("the greeting's token has Gmail's MX shape", ({ replies }) => expect(gmailTokenOf(replies[0]!.raw)).toMatch(GMAIL_TOKEN)),
+    check('the MX writes si', ({ replies }) => expect(gmailTokenOf(replies[0]!.raw)).toMatch(/^[0-9a-f]{13}-[0-9a-f]{11}si\d/)),
     // BDAT is not implemented, so CHUNKING must not be advertised; an MX offers no AUTH
     cmd('EHLO client.example.com', { head: '250-mx.google.com at your service, [127.0.0.1]', caps: { has: ['SIZE 157286400', 'STARTTLS', 'ENHANCEDSTATUSCODES', '8BITMIME'], lacks: [/^AUTH\b/i, 'CHUNKING'] } }),
     cmd('HELO client.example.com', { raw: '250 mx.google.com at your service, [127.0.0.1]\r\n' }),
@@ -343,6 +344,7 @@ runTable('gmail', 'gmail', [
   // ---- gmail-submission (smtp.gmail.com:587)
   submission('greets as smtp.gmail.com; EHLO before STARTTLS offers STARTTLS and the submission SIZE', [
     connect({ raw: new RegExp(`^220 smtp\\.gmail\\.com ESMTP ${GMAIL_TOKEN.source.slice(1, -1)} - gsmtp\r\n$`) }),
+    check('smtp.gmail.com writes sm where the MX writes si', ({ replies }) => expect(gmailTokenOf(replies[0]!.raw)).toMatch(/^[0-9a-f]{13}-[0-9a-f]{11}sm\d/)),
     cmd('EHLO client.example.com', { ...SUBMISSION_EHLO, caps: { has: ['STARTTLS', 'SIZE 35882577'] } }),
     open(),
   ]),

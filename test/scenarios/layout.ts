@@ -12,8 +12,8 @@ import { findEntry, type CatalogEntry, type Provider } from '../../src/index.js'
 import { styleLines, type StyleContext } from '../../src/catalog/style.js';
 import { fillPlaceholders, wireLines } from '../../src/smtp/write.js';
 
-/** Gmail's per-session token, as it signs the greeting and every refusal (`<token> - gsmtp`). */
-export const GMAIL_TOKEN = /^[0-9a-f]{13}-[0-9a-f]{11}si\d{7,10}[a-z][a-z0-9]{0,2}\.\d{1,3}$/;
+/** Gmail's per-session id, as it signs the greeting and every reply (`<id> - gsmtp`): `si` on its MX, `sm` on smtp.gmail.com. */
+export const GMAIL_TOKEN = /^[0-9a-f]{13}-[0-9a-f]{11}s[im]\d{7,10}[a-z][a-z0-9]{0,2}\.\d{1,3}$/;
 
 /** Every test session comes from here, so `{ip}` needs no value of its own. */
 const LOOPBACK = '127.0.0.1';

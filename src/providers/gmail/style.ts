@@ -9,6 +9,8 @@ import { DIGITS, HEX, LOWER, pick } from '../seeded.js';
 import type { ProviderStyle } from '../types.js';
 
 const GMAIL_WIDTH = 70;
+/** Where Gmail writes `sm` in its ids: smtp.gmail.com (captured, pastebin.com/FbfKGUtT) and smtp-relay.gmail.com (github.com/calcom/cal.diy/issues/5254). */
+const SUBMISSION = /^smtp(-relay)?\.gmail\.com$/i;
 /** Width of the inside of the `[ip  n]` tag, as in `[xxx.59.88.xxx       4]` (a captured 421 4.7.28). */
 const IP_TAG_WIDTH = 21;
 
@@ -24,8 +26,8 @@ export function gmailToken(random: () => number, kind: 'si' | 'sm'): string {
 }
 
 export const style: ProviderStyle = {
-  /** `gmailToken`, Gmail's per-session id; `gmailIpSlot`, the number in the `[ip  n]` tag. */
-  session: (random) => ({ gmailToken: gmailToken(random, 'si'), gmailIpSlot: String(1 + Math.floor(random() * 20)) }),
+  /** `gmailToken`, Gmail's per-session id (`sm` on its submission and relay servers); `gmailIpSlot`, the number in the `[ip  n]` tag. */
+  session: (random, server) => ({ gmailToken: gmailToken(random, SUBMISSION.test(server.hostname) ? 'sm' : 'si'), gmailIpSlot: String(1 + Math.floor(random() * 20)) }),
   lines: (lines, ctx) => {
     const token = ctx['gmailToken'] ?? '';
     const laid = lines.length > 1 ? fixedLines(lines, ctx['gmailIpSlot'] ?? '1') : gmailLines(lines.join(' '));
