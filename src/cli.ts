@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 /**
- * The `mockmx` command: run the server (default), `validate` scenario files, or list the
- * `catalog`. Flags are parsed with node's util.parseArgs; values are validated by config.ts.
+ * The `mockmx` command: run the server (default), `validate` scenario files, list the
+ * `catalog`, or print the sender `report` card (src/cli-report.ts). Flags are parsed with
+ * node's util.parseArgs (src/cli-args.ts); values are validated by config.ts.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { entriesOf, PROVIDERS, type Provider } from './catalog/index.js';
 import { describeSource } from './catalog/sources.js';
+import { parse, UsageError } from './cli-args.js';
 import { ConfigError, OPTIONS, resolveConfig } from './config.js';
 import { EVENTS } from './engine/events.js';
 import { formatProblem, ScenarioError } from './scenario/errors.js';
@@ -25,7 +26,8 @@ function version(): string {
   return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 }
 
-function usage(): string {
+/** `reportUsage`: the report subcommand's lines (src/cli-report.ts, loaded only when asked for). */
+function usage(reportUsage: string): string {
   const flags = Object.values(OPTIONS)
     .map((o) => `  --${o.flag.padEnd(14)} ${o.help}\n  ${''.padEnd(16)} env ${o.env}`)
     .join('\n');
@@ -39,7 +41,7 @@ Usage:
   mockmx catalog --events [--json]  list protocol events (keys of a scenario's replies: table)
   mockmx dkim-keygen --domain D [--selector S] [--bits N]
                                     a DKIM key for the sender under test, and its DNS record
-
+${reportUsage}
 Options:
 ${flags}
   --help             this text
@@ -49,29 +51,13 @@ Shipped scenarios: ${shippedScenarioNames().join(', ')}
 `;
 }
 
-class UsageError extends Error {}
-
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
-  try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
-  } catch (err) {
-    const message = (err as Error).message;
-    const unknown = /Unknown option '--?([^']+)'/.exec(message);
-    if (unknown) {
-      const flag = `--${unknown[1]}`;
-      throw new UsageError(`unknown option ${flag}${didYouMean(flag, Object.keys(options).map((k) => `--${k}`))}; see mockmx --help`);
-    }
-    throw new UsageError(`${message}; see mockmx --help`);
-  }
-}
-
 async function serve(args: string[]): Promise<void> {
   // --watch is a switch; every other option takes a value
   const flagOptions = Object.fromEntries(Object.values(OPTIONS).map((o) => [o.flag, { type: o.flag === 'watch' ? ('boolean' as const) : ('string' as const) }]));
   const { values, positionals } = parse(args, { ...flagOptions, help: { type: 'boolean' }, version: { type: 'boolean' } });
-  if (values.help) return void process.stdout.write(usage());
+  if (values.help) return void process.stdout.write(usage((await import('./cli-report.js')).REPORT_USAGE));
   if (values.version) return void process.stdout.write(`${version()}\n`);
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"${didYouMean(positionals[0]!, ['validate', 'catalog', 'dkim-keygen'])}; see mockmx --help`);
+  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"${didYouMean(positionals[0]!, ['validate', 'catalog', 'dkim-keygen', 'report'])}; see mockmx --help`);
 
   const flags = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v])) as Record<string, string | undefined>;
   const config = resolveConfig(flags, process.env);
@@ -193,6 +179,7 @@ async function main(argv: string[]): Promise<void> {
     if (command === 'validate') process.exitCode = validate(rest);
     else if (command === 'dkim-keygen') process.exitCode = dkimKeygen(rest);
     else if (command === 'catalog') process.exitCode = catalog(rest);
+    else if (command === 'report') process.exitCode = await (await import('./cli-report.js')).reportCommand(rest, process.env, (text) => process.stdout.write(text));
     else await serve(argv);
   } catch (err) {
     if (err instanceof ScenarioError) {
@@ -204,7 +191,8 @@ async function main(argv: string[]): Promise<void> {
     } else {
       process.stderr.write(`mockmx: ${(err as Error).stack ?? String(err)}\n`);
     }
-    process.exitCode = err instanceof UsageError || err instanceof ConfigError ? 2 : 1;
+    // report's 1 means "a check fails": anything that kept it from judging is 2, so CI can tell them apart
+    process.exitCode = err instanceof UsageError || err instanceof ConfigError || command === 'report' ? 2 : 1;
   }
 }
 

@@ -6,7 +6,8 @@ import { CHECK_NAMES } from '../src/engine/content.js';
 import { EVENT_NAMES } from '../src/engine/events.js';
 import { COUNT_KEYS } from '../src/engine/keys.js';
 import { shippedScenarioNames } from '../src/scenario/load.js';
-import { ConditionsSchema, ServerSchema } from '../src/scenario/schema.js';
+import { ConditionsSchema, ReportSettingsSchema, ServerSchema } from '../src/scenario/schema.js';
+import { CHECKS } from '../src/report/checks.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const mentioned = (name: string) => readme.includes(`\`${name}\``) || readme.includes(`${name}:`);
@@ -23,6 +24,10 @@ describe('README', () => {
   it.each(CHECK_NAMES)('documents the check %s', (name) => expect(mentioned(name)).toBe(true));
   it.each(COUNT_KEYS)('documents the per key %s', (name) => expect(mentioned(name)).toBe(true));
   it.each(shippedScenarioNames())('documents the shipped scenario %s', (name) => expect(mentioned(name)).toBe(true));
+  it.each(CHECKS.map((c) => [c.id, c.clause] as const))('documents the report card check %s with its clause %s', (id, clause) => {
+    expect(readme).toMatch(new RegExp(`\\| \`${id}\` \\| ${clause.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').split(';')[0]}`));
+  });
+  it.each(Object.keys(ReportSettingsSchema.shape))('documents the report: threshold %s', (key) => expect(mentioned(key)).toBe(true));
   it.each(Object.values(OPTIONS))('documents --$flag and $env', ({ flag, env }) => {
     expect(readme).toContain(`--${flag}`);
     expect(readme).toContain(env);

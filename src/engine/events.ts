@@ -39,6 +39,7 @@ export const EVENTS = {
   'too-many-connections': 'more connections than server.maxConnections (closes)',
   'line-too-long': 'a command line over 16 KB (closes)',
   'early-talker': 'the client spoke before the greeting (closes)',
+  'session-refused': 'any command but QUIT after the session was refused (a magic recipient replaying a connect-stage refusal)',
 } as const;
 
 export type EventName = keyof typeof EVENTS;

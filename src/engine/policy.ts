@@ -28,6 +28,8 @@ export const BUILTIN_REPLIES: Readonly<Partial<Record<EventName, Reply>>> = Obje
   'mailbox-full': reply(452, '4.2.2', "<{rcpt}>: The recipient's inbox is out of storage space"),
   'mailbox-quota-exceeded': reply(552, '5.2.2', '<{rcpt}>: Mailbox full: the message does not fit in the quota'),
   'message-too-big': reply(552, '5.3.4', 'Message size exceeds fixed maximum message size'),
+  // worded like smtp-server's other bad sequences ("Error: need MAIL command"), coded as they are
+  'session-refused': reply(503, '5.5.1', 'Error: session refused, only QUIT is allowed'),
 });
 
 export const RULE_ERROR_REPLY = reply(451, '4.3.0', 'Temporary local problem evaluating rules; try again later');
@@ -58,16 +60,34 @@ export interface PolicyInput {
   readonly rules?: (input: DecideInput) => Decision;
 }
 
+/**
+ * What a refusal leaves of the session, when a magic recipient replays at RCPT an entry whose
+ * provider sends it earlier: the session as that earlier refusal would have left it.
+ * `session-refused` (a connect-stage refusal): every command but QUIT is a bad sequence (RFC 5321 §3.1);
+ * `greeting-void` (helo): MAIL needs a new EHLO/HELO; `transaction-void` (starttls, auth, mail): a new MAIL.
+ */
+export type Aftermath = 'session-refused' | 'greeting-void' | 'transaction-void';
+
+const AFTERMATH: Readonly<Partial<Record<Stage, Aftermath>>> = { connect: 'session-refused', helo: 'greeting-void', starttls: 'transaction-void', auth: 'transaction-void', mail: 'transaction-void' };
+
+const AFTERMATH_NOTES: Readonly<Record<Aftermath, string>> = {
+  'session-refused': 'the session is refused, every command but QUIT gets 503',
+  'greeting-void': 'the greeting is void, MAIL needs a new EHLO/HELO',
+  'transaction-void': 'the transaction is void, a new MAIL starts over',
+};
+
 /** A decision that names its decider; `values` fill placeholders the reply quotes (e.g. the full mailbox's `{rcpt}`). */
 export interface StageDecision extends Decision {
   readonly by?: string;
   /** The protocol event it answers, if any. */
   readonly event?: EventName;
   readonly values?: Readonly<Record<string, string>>;
-  /** A line for the transcript explaining a decision that has no reply yet (a magic recipient answering later). */
+  /** A line for the transcript explaining a decision: a magic recipient answering later, or what its refusal leaves. */
   readonly note?: string;
   /** At message: updates to apply once the message is kept (mailbox usage). */
   readonly afterStore?: readonly StateUpdate[];
+  /** What the session is left as once the reply is written (see Aftermath). */
+  readonly leaves?: Aftermath;
 }
 
 const NONE: StageDecision = Object.freeze({ updates: Object.freeze([]) as readonly StateUpdate[] });
@@ -163,7 +183,7 @@ function recipientDecision(rcpt: string, input: PolicyInput): StageDecision | un
     const first = !magicLater(input.facts.envelope.rcptTo.slice(0, -1), input);
     return { by: `magic:${entry.id}`, updates: [], action: { kind: 'accept', delayMs: 0 }, ...(first ? { note: `magic recipient: ${entry.id} answers at ${entry.stage}` } : {}) };
   }
-  if (entry) return magicReply(entry);
+  if (entry) return earlierRefusal(entry);
   const event = mailboxEvent(rcpt, input);
   return event ? decideEvent(event, input) : undefined;
 }
@@ -194,6 +214,14 @@ function withStoreUpdates(decision: StageDecision, { facts, scenario }: PolicyIn
     .filter((rcpt) => scenario.mailboxes.has(rcpt.toLowerCase()))
     .map((rcpt) => ({ op: 'count' as const, key: mailboxUsageKey(rcpt), by: size }));
   return afterStore.length ? { ...decision, afterStore } : decision;
+}
+
+/** An entry of a stage before RCPT, replayed at RCPT: a refusal leaves the session as its own stage would. */
+function earlierRefusal(entry: MagicEntry): StageDecision {
+  // a closing refusal leaves no session behind
+  const leaves = entry.reply.code >= 400 && !entry.reply.close ? AFTERMATH[entry.stage] : undefined;
+  if (!leaves) return magicReply(entry);
+  return { ...magicReply(entry), leaves, note: `magic recipient: ${entry.id} is a ${entry.stage}-stage refusal: ${AFTERMATH_NOTES[leaves]}` };
 }
 
 const magicReply = (entry: MagicEntry): StageDecision => ({ by: `magic:${entry.id}`, updates: [], action: { kind: 'reply', reply: entry.reply, delayMs: 0 } });

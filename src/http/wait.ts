@@ -4,6 +4,7 @@
  * (match, timeout, client gone, listener closing).
  */
 import { parseDuration } from '../engine/values.js';
+import { parseInstant } from '../util/instant.js';
 import { HttpError } from './errors.js';
 import type { Hub } from './hub.js';
 
@@ -32,8 +33,8 @@ export type Since = 'all' | 'new' | number;
 export function parseSince(value: string | undefined): Since {
   if (value === undefined || value === '') return 'all';
   if (value === 'now') return 'new';
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new HttpError(400, `since: expected "now", an ISO date or epoch milliseconds, got "${value}"`);
+  const ms = parseInstant(value);
+  if (ms === undefined) throw new HttpError(400, `since: expected "now", an ISO date or epoch milliseconds, got "${value}"`);
   return ms;
 }
 

@@ -2,6 +2,7 @@
  * The report as JUnit XML, for CI dashboards: one testsuite per sender, one testcase per check;
  * a failed check carries its evidence, a check whose situation never arose is skipped.
  */
+import { senderName } from './text.js';
 import type { CheckResult, Evidence, Report, SenderReport } from './types.js';
 
 /** Characters XML 1.0 cannot carry at all (controls but TAB, LF, CR; lone surrogates; U+FFFE, U+FFFF): shown as U+FFFD. */
@@ -24,7 +25,7 @@ export function xmlAttribute(s: string): string {
     .replace(/\r/g, '&#13;');
 }
 
-const who = (s: SenderReport) => `${s.sender === null ? '(no MAIL)' : s.sender === '' ? '<>' : s.sender} from ${s.clientIp}`;
+const who = senderName;
 
 function evidenceText(items: readonly Evidence[]): string {
   return items.map((e) => [`${new Date(e.at).toISOString()} session ${e.session}: ${e.detail}`, ...e.lines.map((l) => `  ${l}`)].join('\n')).join('\n\n');

@@ -3,8 +3,11 @@
  * scenario's `report:` thresholds change (the card's checks are built with them).
  */
 import type { ReportSettings } from '../engine/scenario.js';
-import { ReportCard, type Report, type ReportFilter, type ReportOptions } from '../report/index.js';
+import { ReportCard, type Report, type ReportFilter, type ReportOptions, type SessionStart } from '../report/index.js';
 import type { SessionEvents, SessionRecord, TranscriptLine } from '../store/sessions.js';
+
+/** What the card needs of a session as it opens (an implicit-TLS listener's sessions are encrypted from the start). */
+export const sessionStartOf = (r: SessionRecord): SessionStart => ({ id: r.id, clientIp: r.clientIp, startedAt: r.startedAt, tls: r.listener === 'smtps' });
 
 export class ReportFeed {
   private card: ReportCard;
@@ -24,7 +27,7 @@ export class ReportFeed {
       ...next,
       sessionStarted: (r: SessionRecord) => {
         next.sessionStarted(r);
-        this.card.sessionStarted({ id: r.id, clientIp: r.clientIp, startedAt: r.startedAt, tls: r.listener === 'smtps' });
+        this.card.sessionStarted(sessionStartOf(r));
       },
       line: (r: SessionRecord, l: TranscriptLine) => {
         next.line(r, l);

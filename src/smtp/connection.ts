@@ -16,6 +16,7 @@ import { isPositive, type Reply } from '../engine/reply.js';
 import type { Stage } from '../engine/stages.js';
 import type { MessageBody } from '../spool/body.js';
 import { carryOut, NO_OUTCOME, type StageOutcome } from './outcome.js';
+import { SessionAftermath } from './aftermath.js';
 import { commandStage, eventStage } from './command-stage.js';
 import { SessionDecisions } from './decisions.js';
 import { buildFacts, type ExtraFacts } from './facts.js';
@@ -57,6 +58,7 @@ export class MockConnection extends SMTPConnection {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly watch: SocketWatch;
   private readonly findings: WireFindings;
+  private readonly aftermath = new SessionAftermath(this);
   authMechanism: string | undefined;
   /** Notices to send once the transaction's message is kept, per recipient (lower case). */
   readonly notices = new WeakMap<object, Map<string, NoticeJob>>();
@@ -199,6 +201,7 @@ export class MockConnection extends SMTPConnection {
     // whatever was written, a decision's turn is over
     this.acceptedBy = undefined;
     this.refusedBy = undefined;
+    this.aftermath.written(code);
     if (close || code === 421) this.close();
   }
 
@@ -261,6 +264,7 @@ export class MockConnection extends SMTPConnection {
     if (action?.kind === 'drop') this.note('dropped', 'connection dropped without a reply', by);
     if (action?.kind === 'reset') this.note('reset', 'connection reset (TCP RST)', by);
     if (action?.kind === 'accept') this.acceptedBy = by;
+    this.aftermath.expect(decision.leaves);
     carryOut(this._socket, action!, by, outcome);
   }
 
@@ -348,8 +352,8 @@ export class MockConnection extends SMTPConnection {
     if (verb === 'MAIL' || verb === 'RCPT') this.answering.address = /<([^<>]*)>/.exec(this.answering.arg)?.[1];
     // a new transaction: nothing the last message said applies to it
     if (verb === 'MAIL') this.answering.messageValues = {};
-    if (verb === 'STARTTLS' && this.watch.pipelinedAfter(line) && this.answerEvent('starttls-pipelined') === true) return done();
-    const refused = precondition(this.rt.scenario(), verb, !!this.hostNameAppearsAs, this.secure);
+    if (verb === 'STARTTLS' && !this.aftermath.refuses(verb) && this.watch.pipelinedAfter(line) && this.answerEvent('starttls-pipelined') === true) return done();
+    const refused = this.aftermath.refuses(verb) ? 'session-refused' : precondition(this.rt.scenario(), verb, !!this.hostNameAppearsAs, this.secure);
     if (refused) {
       this.answerEvent(refused);
       return done();

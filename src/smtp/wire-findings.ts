@@ -54,8 +54,9 @@ export class WireFindings {
     let from = 0;
     for (;;) {
       const lf = buf.indexOf(LF, from);
-      if (this.lineOctets === 0 && from < buf.length) this.lineHead = buf.toString('latin1', from, Math.min(buf.length, from + 9));
+      // a data line's first octets tell nothing (only commands are told apart by them)
       if (data) this.checkDots(buf, from, lf);
+      else if (this.lineOctets === 0 && from < buf.length) this.lineHead = buf.toString('latin1', from, Math.min(buf.length, from + 9));
       if (lf < 0) {
         this.lineOctets += buf.length - from;
         break;
@@ -87,14 +88,17 @@ export class WireFindings {
   }
 
   private lineEnded(data: boolean, more: boolean): void {
-    const head = this.lineHead.toUpperCase();
-    const limit = data ? TEXT_LINE_MAX : this.authPrompt || head.startsWith('AUTH ') ? AUTH_LINE_MAX : COMMAND_LINE_MAX;
-    if (this.lineOctets > limit) this.find('line-too-long', `a ${data ? 'data' : 'command'} line of ${this.lineOctets} octets (at most ${limit})`);
-    if (!data) {
-      if (this.unanswered > 0 && !this.pipeliningOffered) this.find('pipelining-unadvertised', 'a command sent before the previous one was answered, without PIPELINING advertised');
-      this.unanswered++;
-      if (more && /^STARTTLS\s*$/.test(head)) this.find('pipelining-after-starttls', 'more commands in the packet after STARTTLS');
+    if (data) {
+      if (this.lineOctets > TEXT_LINE_MAX) this.find('line-too-long', `a data line of ${this.lineOctets} octets (at most ${TEXT_LINE_MAX})`);
+      this.lineOctets = 0;
+      return;
     }
+    const head = this.lineHead.toUpperCase();
+    const limit = this.authPrompt || head.startsWith('AUTH ') ? AUTH_LINE_MAX : COMMAND_LINE_MAX;
+    if (this.lineOctets > limit) this.find('line-too-long', `a command line of ${this.lineOctets} octets (at most ${limit})`);
+    if (this.unanswered > 0 && !this.pipeliningOffered) this.find('pipelining-unadvertised', 'a command sent before the previous one was answered, without PIPELINING advertised');
+    this.unanswered++;
+    if (more && /^STARTTLS\s*$/.test(head)) this.find('pipelining-after-starttls', 'more commands in the packet after STARTTLS');
     this.authPrompt = false;
     this.lineOctets = 0;
     this.lineHead = '';

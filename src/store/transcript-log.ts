@@ -27,7 +27,7 @@
  * outlive the run that wrote them.
  */
 import { dirname, join, resolve } from 'node:path';
-import { appendFile, mkdir, rm } from 'node:fs/promises';
+import { access, appendFile, mkdir, rm } from 'node:fs/promises';
 import { appendLinesDurable, readJsonLines, replaceFileDurable, SerialQueue } from './durable.js';
 import { TranscriptLine, wholeTranscript, type SessionEvents, type SessionRecord, type SessionStore } from './sessions.js';
 import { TRANSCRIPT_FORMAT, type TranscriptRecord } from '../transcript/record.js';
@@ -136,6 +136,26 @@ async function readSessions(path: string, max: number): Promise<{ records: Sessi
   }
   const latest = [...byId.values()].slice(-max);
   return { records: latest.sort(byStart), lines: file.lines, damaged };
+}
+
+/** What a `--store` directory's log holds, read without changing anything (see readTranscriptLog). */
+export interface StoredSessions {
+  /** Every distinct session in the file, oldest (first started) first. */
+  readonly records: readonly SessionRecord[];
+  /** Lines in the file, and whether some were not sessions (torn, or of a newer format). */
+  readonly lines: number;
+  readonly damaged: boolean;
+}
+
+/**
+ * Reads `<dir>/sessions.jsonl` as it is, for tools that look at a store another mockmx writes
+ * (`mockmx report --store`): no directory is made, nothing rewritten, the spool left alone.
+ * Throws ENOENT when `dir` has no log.
+ */
+export async function readTranscriptLog(dir: string): Promise<StoredSessions> {
+  const path = join(resolve(dir), TRANSCRIPT_LOG_FILE);
+  await access(path);
+  return readSessions(path, Number.MAX_SAFE_INTEGER);
 }
 
 export class TranscriptLog {

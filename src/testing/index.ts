@@ -12,8 +12,12 @@ import type { RuleSpec } from '../scenario/schema.js';
 import type { StateEntry } from '../state/types.js';
 import type { SessionRecord } from '../store/sessions.js';
 import type { StoredMessage } from '../store/types.js';
+import type { CheckId, CheckResult, Evidence, Report, SenderReport, Verdict } from '../report/index.js';
+import { assertReportPasses, checkedIds, filterOf, settle, type ExpectReportOptions, type ReportQuery } from './report.js';
 
 export type { StoredMessage, SessionRecord, StateEntry, RuleSpec };
+export type { CheckId, CheckResult, Evidence, ExpectReportOptions, Report, ReportQuery, SenderReport, Verdict };
+export { ReportAssertionError, type ReportFailure } from './report.js';
 
 export interface StartMockMxOptions {
   /** A shipped scenario name, a path, or YAML text (anything with a newline). Default `default`. */
@@ -87,6 +91,18 @@ export interface MockMx {
   resetState(prefix?: string): number;
   /** Sends the bounces and auto-replies due now on the clock. */
   flushNotices(): Promise<number>;
+  /**
+   * The sender report card (the JSON of GET /api/v1/report): per client IP and envelope sender,
+   * each check's verdict with RFC clause, remedy and evidence, as of the clock's now.
+   */
+  report(filter?: ReportQuery): Report;
+  /**
+   * Fails the test unless no check fails for the senders `filter` selects (and at least one was
+   * graded): throws a ReportAssertionError listing each failing check with its RFC clause,
+   * remedy and evidence. Waits first (at most `settleMs`) for open sessions to end, so a client
+   * that has just sent its QUIT is graded on it.
+   */
+  expectReportPasses(filter?: ReportQuery, options?: ExpectReportOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -201,6 +217,12 @@ export async function startMockMx(options: StartMockMxOptions = {}): Promise<Moc
     state: (prefix) => server.stateEntries(prefix),
     resetState: (prefix) => server.resetState(prefix),
     flushNotices: () => server.outbound.flush(),
+    report: (filter) => server.report(filterOf(filter)),
+    async expectReportPasses(filter, options = {}) {
+      checkedIds(options.checks); // a misspelt check fails before any wait
+      await settle(server, options.settleMs ?? 2000);
+      assertReportPasses(server.report(filterOf(filter)), options);
+    },
     async close() {
       await http?.close();
       await server.close(0);

@@ -91,6 +91,23 @@ describe('magic recipients', () => {
     expect(decideStage(input(plain, rcptFacts('gmail.user-unknown+delay@x.test'))).action).toBeUndefined();
   });
 
+  it.each([
+    ['connect', 554, false, 'session-refused'],
+    ['helo', 550, false, 'greeting-void'],
+    ['starttls', 454, false, 'transaction-void'],
+    ['auth', 535, false, 'transaction-void'],
+    ['mail', 550, false, 'transaction-void'],
+    ['rcpt', 550, false, undefined],
+    ['connect', 421, true, undefined],
+    ['mail', 250, false, undefined],
+  ] as const)('a %s-stage %d (close %s) replayed at RCPT leaves %s', (stage, code, close, leaves) => {
+    const lookup: EntryLookup = (id) => ({ id, stage, reply: { code, enhanced: null, lines: ['x'], close } });
+    const d = decideStage(input(plain, rcptFacts('acme.early@x.test'), undefined, lookup));
+    expect(d.action?.reply?.code).toBe(code);
+    expect(d.leaves).toBe(leaves);
+    expect(d.note !== undefined).toBe(leaves !== undefined);
+  });
+
   it('read through the injected lookup, and off when the scenario turns them off', () => {
     const lookup: EntryLookup = (id) => (id === 'acme.nope' ? { id, stage: 'rcpt', reply: { code: 554, enhanced: '5.7.1', lines: ['nope'], close: false } } : undefined);
     expect(decideStage(input(plain, rcptFacts('acme.nope@x.test'), undefined, lookup)).by).toBe('magic:acme.nope');

@@ -84,6 +84,8 @@ export interface PostfixSender {
   readonly relayPort: number;
   /** Hands a message to Postfix over SMTP; the queue id from `250 2.0.0 Ok: queued as ID`, if it said one. */
   submit(message: Submission): Promise<string | undefined>;
+  /** Hands many messages to Postfix over a few pooled connections; their queue ids, in order. */
+  submitAll(messages: readonly Submission[]): Promise<(string | undefined)[]>;
   /** Every delivery line logged so far. */
   deliveryLines(): DeliveryLine[];
   /** Polls the maillog until `count` delivery lines match (default 1), or throws with the log's tail after timeoutMs. */
@@ -98,6 +100,25 @@ export interface PostfixSender {
   flush(): Promise<void>;
   /** Stops the instance, kills what is left of it, removes its directory. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** Sends messages to Postfix's smtpd (one connection, or a pool of eight); the queue id of each, from `250 2.0.0 Ok: queued as ID`. */
+async function submitOver(port: number, messages: readonly Submission[], pool: boolean): Promise<(string | undefined)[]> {
+  const timeouts = { connectionTimeout: 5000, greetingTimeout: 5000, socketTimeout: 5000 };
+  const common = { host: '127.0.0.1', port, secure: false, ignoreTLS: true, name: `client.${HARNESS_DOMAIN}`, ...timeouts };
+  const transport = pool ? nodemailer.createTransport({ ...common, pool: true, maxConnections: 8, maxMessages: Infinity }) : nodemailer.createTransport(common);
+  try {
+    return await Promise.all(
+      messages.map(async (m) => {
+        let text = m.body ?? 'Hello from the Postfix harness.\n';
+        while (m.size !== undefined && text.length < m.size) text += `${'x'.repeat(76)}\n`;
+        const info = await transport.sendMail({ envelope: { from: m.from, to: [...m.to] }, from: m.from, to: [...m.to], subject: m.subject ?? 'harness', text, headers: { ...m.headers } });
+        return /queued as (\w+)/.exec(info.response)?.[1];
+      }),
+    );
+  } finally {
+    transport.close();
+  }
 }
 
 /** Stopped on process exit if a test run dies before stop(): the master would outlive it. */
@@ -417,25 +438,9 @@ function instance(dir: string, hostname: string, submitPort: number, relayPort: 
     submitPort,
     relayPort,
     async submit(m) {
-      const transport = nodemailer.createTransport({
-        host: '127.0.0.1',
-        port: submitPort,
-        secure: false,
-        ignoreTLS: true,
-        name: `client.${HARNESS_DOMAIN}`,
-        connectionTimeout: 5000,
-        greetingTimeout: 5000,
-        socketTimeout: 5000,
-      });
-      let text = m.body ?? 'Hello from the Postfix harness.\n';
-      while (m.size !== undefined && text.length < m.size) text += `${'x'.repeat(76)}\n`;
-      try {
-        const info = await transport.sendMail({ envelope: { from: m.from, to: [...m.to] }, from: m.from, to: [...m.to], subject: m.subject ?? 'harness', text, headers: { ...m.headers } });
-        return /queued as (\w+)/.exec(info.response)?.[1];
-      } finally {
-        transport.close();
-      }
+      return (await submitOver(submitPort, [m], false))[0];
     },
+    submitAll: (messages) => submitOver(submitPort, messages, true),
     deliveryLines: () => [...readNew()],
     async waitForStatus(predicate, timeoutMs = 10_000, count = 1) {
       const matching = () => readNew().filter(predicate);

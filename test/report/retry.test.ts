@@ -68,14 +68,50 @@ describe('retry-after-4xx', () => {
     expect(result.evidence[0]!.session).toBe('s1');
   });
 
-  it('does not call a client that retried and then gave up "never retried"', () => {
+  it('fails a client that retried, was refused again and gave up: "gave up", not "never retried"', () => {
     const f = retrying([5 * MIN, 10 * MIN]);
     // the last retry was accepted; now one that is refused, retried once, refused, then silence
     f.session().ehlo().send(A, [[CAROL, 451, '4.3.0']]).quit();
     f.advance(5 * MIN);
     f.session().ehlo().send(A, [[CAROL, 451, '4.3.0']]).quit();
     f.advance(5 * HOUR);
-    expect(f.check('retry-after-4xx')).toMatchObject({ verdict: 'pass', failed: 0 });
+    const result = f.check('retry-after-4xx');
+    expect(result).toMatchObject({ verdict: 'fail', passed: 3, failed: 1 });
+    expect(result.evidence[0]!.detail).toBe('gave up on <carol@example.net> after 1 retry: refused again 5 h before the report, not tried since, never delivered');
+    expect(result.evidence[0]!.lines).toEqual([`RCPT TO:<${CAROL}>`, '451 4.3.0 Refused']);
+  });
+
+  it('reports the outcome of a recipient retried too soon and then dropped, besides the early retry', () => {
+    // greylisted, retried after 10 s (still greylisted), never tried again: two faults
+    const f = new Feed();
+    f.session().ehlo().send(A, [[BOB, 450, '4.2.1']]).quit();
+    f.advance(10 * SEC);
+    f.session().ehlo().send(A, [[BOB, 450, '4.2.1']]).quit();
+    f.advance(59 * MIN);
+    expect(f.check('retry-after-4xx')).toMatchObject({ verdict: 'fail', failed: 1 }); // the early retry only, so far
+    f.advance(2 * MIN);
+    const result = f.check('retry-after-4xx');
+    expect(result).toMatchObject({ verdict: 'fail', passed: 0, failed: 2 });
+    expect(result.evidence.map((e) => e.detail)).toEqual([
+      expect.stringMatching(/^retried <bob@example\.net> 10 s after the refusal in session s1 .*; wait at least 1 min$/),
+      'gave up on <bob@example.net> after 1 retry: refused again 1 h 1 min before the report, not tried since, never delivered',
+    ]);
+    // greylisting was not waited out, and the recipient was not delivered either
+    expect(f.check('greylist-and-rate-limit')).toMatchObject({ verdict: 'fail', passed: 0, failed: 2 });
+  });
+
+  it('gives a backing-off client twice its last wait before calling it given up', () => {
+    // waits of 40 and 80 minutes: the next, due after 160, is past neverRetriedAfter (1 h) but not late
+    const f = new Feed();
+    f.session().ehlo().send(A, [[BOB, 451, '4.3.0']]).quit();
+    for (const wait of [40 * MIN, 80 * MIN]) {
+      f.advance(wait);
+      f.session().ehlo().send(A, [[BOB, 451, '4.3.0']]).quit();
+    }
+    f.advance(170 * MIN);
+    expect(f.check('retry-after-4xx')).toMatchObject({ verdict: 'pass', passed: 2, failed: 0 });
+    f.advance(10 * MIN); // 180 min: past 2 × 80 min + 10 %
+    expect(f.check('retry-after-4xx')).toMatchObject({ verdict: 'fail', passed: 2, failed: 1 });
   });
 
   it('counts a 4xx at DATA or at the end of data for every recipient it concerned', () => {

@@ -79,6 +79,8 @@ const triggers: Record<EventName, { server?: string; mailboxes?: string; run: (t
   },
   'line-too-long': { run: (t) => t.cmd(`NOOP ${'x'.repeat(20_000)}`) },
   'early-talker': { server: 'greetDelay: 300ms', run: (t) => t.cmd('EHLO early.test') },
+  // a magic recipient replays GoDaddy's connect-stage 554: the session is refused from then on
+  'session-refused': { run: async (t) => (await t.cmd('EHLO c.test'), await t.cmd('MAIL FROM:<a@x.test>'), await t.cmd('RCPT TO:<godaddy.rbl-reject@x.test>'), t.cmd('NOOP')) },
 };
 
 const CLOSES: ReadonlySet<EventName> = new Set(['too-many-unknown-commands', 'too-many-unauthenticated', 'idle-timeout', 'line-too-long', 'early-talker']);

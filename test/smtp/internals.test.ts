@@ -36,6 +36,7 @@ describe('smtp-server internals the adapter depends on', () => {
     'handler_EHLO',
     'handler_DATA',
     'handler_STARTTLS',
+    '_resetSession',
   ])('SMTPConnection.prototype.%s exists', (name) => {
     expect(typeof (SMTPConnection.prototype as unknown as Record<string, unknown>)[name]).toBe('function');
   });
@@ -51,7 +52,7 @@ describe('smtp-server internals the adapter depends on', () => {
   });
 
   it('the state fields the adapter reads and writes are still there', () => {
-    for (const field of ['this._handlerPending', 'this._ready', 'this._upgrading', 'this._nextHandler', 'this._closing', 'this._dataStream', 'this._server._closeTimeout', 'this.hostNameAppearsAs', 'this._transactionCounter']) {
+    for (const field of ['this._handlerPending', 'this._ready', 'this._upgrading', 'this._nextHandler', 'this._closing', 'this._dataStream', 'this._server._closeTimeout', 'this.hostNameAppearsAs', 'this.openingCommand', 'this._transactionCounter']) {
       expect(source, field).toContain(field);
     }
   });

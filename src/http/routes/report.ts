@@ -3,7 +3,7 @@
  * XML (for CI dashboards), narrowed by sender, client IP and time; and a reset.
  */
 import type { FastifyInstance } from 'fastify';
-import { toJUnit, type ReportFilter } from '../../report/index.js';
+import { parseReportFilter, ReportFilterError, toJUnit, type ReportFilter } from '../../report/index.js';
 import { json, type RouteContext } from '../context.js';
 import { HttpError } from '../errors.js';
 import { API } from '../views.js';
@@ -27,23 +27,14 @@ const querystring = {
   },
 } as const;
 
-/** A time given as ms since the epoch or an ISO 8601 date. */
-function instantOf(key: 'from' | 'to', value: string): number {
-  const ms = /^\d+$/.test(value.trim()) ? Number(value) : Date.parse(value);
-  if (!Number.isFinite(ms)) throw new HttpError(400, `${key}: "${value}" is not a time`, { code: 'MX_REPORT_FILTER', expected: 'ISO 8601 (2026-12-04T10:00:00Z) or ms since the epoch', got: value });
-  return ms;
-}
-
 /** The filter a query asks for; 400 on a time that is not one or a range that ends before it starts. */
 export function reportFilterOf(q: ReportQuery): ReportFilter {
-  const filter: { -readonly [K in keyof ReportFilter]: ReportFilter[K] } = {};
-  if (q.sender !== undefined) filter.sender = q.sender.replace(/^<(.*)>$/, '$1');
-  if (q.ip) filter.clientIp = q.ip;
-  if (q.from) filter.from = instantOf('from', q.from);
-  if (q.to) filter.to = instantOf('to', q.to);
-  if (filter.from !== undefined && filter.to !== undefined && filter.from > filter.to)
-    throw new HttpError(400, 'from is after to', { code: 'MX_REPORT_FILTER', expected: 'from ≤ to', got: `${q.from} > ${q.to}` });
-  return filter;
+  try {
+    return parseReportFilter(q);
+  } catch (err) {
+    if (!(err instanceof ReportFilterError)) throw err;
+    throw new HttpError(400, err.message, { code: err.code, expected: err.expected, got: err.got });
+  }
 }
 
 export function reportRoutes(app: FastifyInstance, { mx }: RouteContext): void {

@@ -3,7 +3,9 @@
  * 4xx (at RCPT, DATA or the end of data; or left hanging by a 421) is an episode that lasts until
  * the recipient is delivered or refused for good. Each retry is judged as it comes: not before
  * `minRetryDelayMs`, and not sooner than the retry before it waited. Sending a message again to a
- * recipient that already accepted it is a duplicate.
+ * recipient that already accepted it is a duplicate. A recipient still refused when the report is
+ * made, long after its latest refusal, fails too: "never retried", or "gave up" after retries
+ * (an early retry fails on its own, and the recipient's fate is reported besides).
  */
 import { BoundedMap } from '../bounded-map.js';
 import { isClosing, isPositive, isTemporary, isTooManyRecipients } from '../classify.js';
@@ -152,12 +154,29 @@ export function retryRule(options: ReportOptions): Rule {
       const held = sender.existing(memory);
       if (!held) return;
       for (const e of held.episodes.values()) {
+        if (!e.awaiting) continue;
         const waited = now - e.refused.at;
-        if (!e.awaiting || e.attempts > 0 || waited < options.neverRetriedAfterMs) continue;
-        const shown = evidenceOf(e.refused, `never retried <${e.rcpt}>: refused ${duration(waited)} before the report`, max);
+        if (waited < givenUpAfter(e)) continue;
+        // a retry that was itself refused and never followed up leaves the recipient undelivered
+        // as surely as no retry at all: the outcome is reported whatever the retries were worth
+        const detail =
+          e.attempts === 0
+            ? `never retried <${e.rcpt}>: refused ${duration(waited)} before the report`
+            : `gave up on <${e.rcpt}> after ${e.attempts} ${e.attempts === 1 ? 'retry' : 'retries'}: refused again ${duration(waited)} before the report, not tried since, never delivered`;
+        const shown = evidenceOf(e.refused, detail, max);
         credit('retry-after-4xx', false, shown);
         if (e.throttled) credit('greylist-and-rate-limit', false, shown);
       }
     },
   };
+
+  /**
+   * How long after its latest refusal a recipient counts as given up: neverRetriedAfterMs, but
+   * after retries never less than twice the last wait (with the jitter tolerance), so a
+   * back-off that doubles past the threshold is not called giving up while its next try is due.
+   */
+  function givenUpAfter(e: Episode): number {
+    if (e.lastGap === undefined) return options.neverRetriedAfterMs;
+    return Math.max(options.neverRetriedAfterMs, 2 * e.lastGap * (1 + options.backoffTolerance));
+  }
 }
