@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { entriesOf, PROVIDERS, type Provider } from './catalog/index.js';
+import { describeSource } from './catalog/sources.js';
 import { parse, UsageError } from './cli-args.js';
 import { ConfigError, OPTIONS, resolveConfig } from './config.js';
 import { EVENTS } from './engine/events.js';
@@ -154,6 +155,8 @@ function catalog(args: string[]): number {
   }
   for (const e of entries) {
     process.stdout.write(`${e.id.padEnd(48)} ${e.code} ${(e.enhanced ?? '-').padEnd(8)} ${e.stage.padEnd(8)} ${e.text.length > 70 ? `${e.text.slice(0, 69)}…` : e.text}\n`);
+    // where the wording comes from and how it was checked, best source first
+    for (const source of e.sources) process.stdout.write(`${''.padEnd(49)}${describeSource(source)}\n`);
   }
   return 0;
 }

@@ -524,14 +524,16 @@ describe.concurrent('mockmx catalog', () => {
   it('--provider gmail lists only gmail ids, all of them', async () => {
     const [listed, all] = await Promise.all([runToEnd(['catalog', '--provider', 'gmail']), json()]);
     expect(listed.code).toBe(0);
-    const ids = listed.stdout
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => l.split(/\s+/)[0]!);
+    const lines = listed.stdout.split('\n').filter((l) => l.trim() !== '');
+    // an entry's line, then one indented line per source
+    const ids = lines.filter((l) => !l.startsWith(' ')).map((l) => l.split(/\s+/)[0]!);
     expect(ids.length).toBeGreaterThan(0);
     for (const id of ids) expect(id).toMatch(/^gmail\./);
-    const gmailIds = (JSON.parse(all.stdout) as { id: string; provider: string }[]).filter((e) => e.provider === 'gmail').map((e) => e.id);
-    expect(ids).toEqual(gmailIds);
+    const gmail = (JSON.parse(all.stdout) as { id: string; provider: string; sources: { verified: string; url: string; date: string }[] }[]).filter((e) => e.provider === 'gmail');
+    expect(ids).toEqual(gmail.map((e) => e.id));
+    const sources = lines.filter((l) => l.startsWith(' ')).map((l) => l.trim());
+    expect(sources).toEqual(gmail.flatMap((e) => e.sources.map((s) => `${s.verified} ${s.url} (read ${s.date})`)));
+    expect(sources.some((l) => l.startsWith('verbatim-capture https://github.com/'))).toBe(true);
   });
 
   it('--provider gmial exits 2 suggesting gmail', async () => {

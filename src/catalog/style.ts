@@ -2,7 +2,7 @@
  * How each provider lays its replies out on the wire: dispatch to the registered provider's
  * style (src/providers/<name>/style.ts). Kept here so the SMTP adapter's imports stay put.
  */
-import { REGISTRY, type StyleContext } from '../providers/index.js';
+import { REGISTRY, type SessionServer, type StyleContext } from '../providers/index.js';
 
 export type { StyleContext } from '../providers/index.js';
 
@@ -12,6 +12,6 @@ export function styleLines(provider: string, lines: readonly string[], ctx: Styl
 }
 
 /** Seeded per-session style values: the same seed and session order give the same tokens. */
-export function styleContext(random: () => number): StyleContext {
-  return REGISTRY.styleContext(random);
+export function styleContext(random: () => number, server?: SessionServer): StyleContext {
+  return REGISTRY.styleContext(random, server);
 }

@@ -4,6 +4,7 @@
  */
 import type { ContentLimits, Depth } from './content.js';
 import type { EventName } from './events.js';
+import type { SuccessName } from './success.js';
 import type { CountKey } from './keys.js';
 import type { StateView } from '../state/types.js';
 import type { Zone } from '../auth/zone.js';
@@ -126,6 +127,8 @@ export interface ServerSettings {
   readonly greeting: string;
   /** First line of the HELO/EHLO reply, with placeholders; empty for smtp-server's own. */
   readonly heloGreeting: string;
+  /** The order of the EHLO capability lines by keyword (upper case); empty for smtp-server's order. */
+  readonly capabilities: readonly string[];
   readonly greetDelayMs: number;
   /** Maximum message size in bytes; 0 for no limit. */
   readonly size: number;
@@ -181,6 +184,8 @@ export interface CompiledScenario {
   readonly messageDepth: Depth;
   /** How the server's own refusals are worded (the scenario's `replies:` table). */
   readonly replies: ReadonlyMap<EventName, Reply>;
+  /** How the server's own positive answers are worded (the scenario's `success:` table). */
+  readonly success: ReadonlyMap<SuccessName, Reply>;
   /** The rules that read `event`, in order: the only ones consulted when an event happens. */
   readonly eventRules: readonly CompiledRule[];
   /** DNS for the authentication checks (the scenario's `dns:` plus localhost). */

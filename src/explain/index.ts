@@ -39,22 +39,12 @@ export interface Explanation {
   readonly matches: readonly Match[];
 }
 
-/**
- * Marks of the providers whose folders declare no `hints` yet (their folders are being edited on
- * another branch); a provider's own `hints` win. Move these into those folders' index.ts.
- */
-const FALLBACK_HINTS: Readonly<Record<string, readonly string[]>> = {
-  gmail: ['gsmtp', 'google.com', 'googlemail.com', 'support.google.com'],
-  godaddy: ['secureserver.net', 'ibsmtp', 'godaddy'],
-  microsoft365: ['protection.outlook.com', 'eop-', 'exchange online', 'resolver.adr'],
-};
-
 const rankers = new WeakMap<Registry, Ranker>();
 
 function rankerOf(registry: Registry): Ranker {
   let ranker = rankers.get(registry);
   if (!ranker) {
-    const hints = new Map(registry.providers.map((p) => [p.name, (p.hints ?? FALLBACK_HINTS[p.name] ?? []).map((h) => h.toLowerCase())] as const));
+    const hints = new Map(registry.providers.map((p) => [p.name, (p.hints ?? []).map((h) => h.toLowerCase())] as const));
     ranker = new Ranker(registry.entries, hints);
     rankers.set(registry, ranker);
   }

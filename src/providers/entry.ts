@@ -15,6 +15,13 @@ export interface EntrySource {
   readonly verified: Verification;
   /** What the source shows beyond the URL, e.g. which line of a capture. */
   readonly note?: string;
+  /**
+   * The wording exactly as the source shows it, when it is stored: for `verbatim-capture` the
+   * captured reply lines without code, enhanced code and session token (one string per line,
+   * the client's values as the capture has them); for `verbatim-page` the row's text. A test
+   * holds every entry to the quotes of its verbatim sources.
+   */
+  readonly quote?: string | readonly string[];
 }
 
 /**
@@ -32,6 +39,12 @@ export interface CatalogEntry {
   readonly enhanced: string | null;
   /** The English wire text, without code, enhanced code, session token or ` - gsmtp`. */
   readonly text: string;
+  /**
+   * The exact reply lines, where a capture shows how the provider breaks them (fixed breaks,
+   * leading spaces, empty lines); joined by spaces they read as `text`. Absent: the provider's
+   * style wraps `text` itself.
+   */
+  readonly lines?: readonly string[];
   /** The stage at which this provider naturally sends it. */
   readonly stage: Stage;
   /** Whether the provider closes the connection after sending it. */
@@ -44,6 +57,6 @@ export interface CatalogEntry {
   readonly note?: string;
   /** True when the provider reports this after accepting the message (a bounce, not an SMTP reply). */
   readonly afterAcceptance?: boolean;
-  /** Where its wording comes from, best first (issue 15 fills these for every entry). */
-  readonly sources?: readonly EntrySource[];
+  /** Where its wording comes from, best first; at least one, each saying how it was checked. */
+  readonly sources: readonly [EntrySource, ...EntrySource[]];
 }

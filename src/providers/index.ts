@@ -22,4 +22,4 @@ export const REGISTRY = createRegistry(PROVIDERS);
 
 export { createRegistry, type CatalogLookup, type Registry } from './registry.js';
 export type { EntrySource, Verification } from './entry.js';
-export type { DsnWording, NoticeText, Provider, ProviderStyle, StyleContext } from './types.js';
+export type { DsnWording, NoticeText, Provider, ProviderStyle, SessionServer, StyleContext } from './types.js';

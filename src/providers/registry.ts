@@ -6,7 +6,7 @@
 import { basename, extname } from 'node:path';
 import type { CatalogEntry } from './entry.js';
 import type { Reply } from '../engine/reply.js';
-import type { DsnWording, Provider, StyleContext } from './types.js';
+import type { DsnWording, Provider, SessionServer, StyleContext } from './types.js';
 
 /** What resolving a reply id needs: the scenario compiler takes any of these. */
 export interface CatalogLookup {
@@ -23,7 +23,7 @@ export interface Registry extends CatalogLookup {
   provider(name: string): Provider | undefined;
   entriesOf(name?: string): CatalogEntry[];
   /** Every provider's per-session values, drawn in registry order (so a seed replays the same tokens). */
-  styleContext(random: () => number): StyleContext;
+  styleContext(random: () => number, server?: SessionServer): StyleContext;
   /** `lines` laid out as provider `name` writes them; a name not in the registry leaves them as they are. */
   styleLines(name: string, lines: readonly string[], ctx: StyleContext): string[];
   dsnWording(name: string): DsnWording | undefined;
@@ -49,7 +49,7 @@ export function createRegistry(providers: readonly Provider[]): Registry {
     catalogIds: () => entries.map((e) => e.id),
     entriesOf: (name?: string) => (name ? entries.filter((e) => e.provider === name) : [...entries]),
     entryReply,
-    styleContext: (random: () => number) => Object.freeze(Object.assign({}, ...providers.map((p) => p.style.session?.(random) ?? {}))) as StyleContext,
+    styleContext: (random: () => number, server: SessionServer = { hostname: '' }) => Object.freeze(Object.assign({}, ...providers.map((p) => p.style.session?.(random, server) ?? {}))) as StyleContext,
     styleLines: (name: string, lines: readonly string[], ctx: StyleContext) => byName.get(name)?.style.lines(lines, ctx) ?? [...lines],
     dsnWording: (name: string) => byName.get(name)?.dsn,
     scenarioFile: (name: string) => scenarios.get(name),
@@ -57,12 +57,12 @@ export function createRegistry(providers: readonly Provider[]): Registry {
   });
 }
 
-/** The reply an entry sends. Every line carries the entry's enhanced code; its provider's style lays it out. */
+/** The reply an entry sends: its captured lines, or its text for the style to wrap. Every line carries the entry's enhanced code. */
 function entryReply(entry: CatalogEntry): Reply {
   return Object.freeze({
     code: entry.code,
     enhanced: entry.enhanced,
-    lines: Object.freeze([entry.text]),
+    lines: Object.freeze([...(entry.lines ?? [entry.text])]),
     close: entry.close || entry.code === 421,
     style: entry.provider,
   });

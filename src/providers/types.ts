@@ -11,10 +11,23 @@ import type { CatalogEntry } from './entry.js';
  */
 export type StyleContext = Readonly<Record<string, string>>;
 
+/** The server a session talks to, as its scenario names it. */
+export interface SessionServer {
+  readonly hostname: string;
+}
+
 export interface ProviderStyle {
-  /** This provider's per-session values; called in registry order, so the random draws stay in one fixed order. */
-  session?(random: () => number): Record<string, string>;
-  /** The reply lines (placeholders already filled) as this provider writes them. */
+  /**
+   * This provider's per-session values; called in registry order, so the random draws stay in
+   * one fixed order. `server` is what the session's scenario calls itself (a provider may sign
+   * its submission servers differently from its MX).
+   */
+  session?(random: () => number, server: SessionServer): Record<string, string>;
+  /**
+   * The reply lines (placeholders already filled) as this provider writes them: one line is a
+   * text to lay out, several are an entry's captured breaks. `ctx` also holds `now`, the time
+   * of the reply (ISO 8601), where the writer knows it.
+   */
   lines(lines: readonly string[], ctx: StyleContext): string[];
 }
 

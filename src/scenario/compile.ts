@@ -12,6 +12,7 @@ import { indexRules } from '../engine/index-rules.js';
 import { STAGES, type Stage } from '../engine/stages.js';
 import type { Problem } from './errors.js';
 import type { EventName } from '../engine/events.js';
+import { successClass, type SuccessName } from '../engine/success.js';
 import type { Reply } from '../engine/reply.js';
 import type { Depth } from '../engine/content.js';
 import { buildZone, type MxRecord, type RecordType } from '../auth/zone.js';
@@ -87,6 +88,17 @@ export function compileLayers(layers: readonly Layer[], catalog: CatalogLookup =
       else problems.push(problemAt(layer.source, ['replies', event], result.code, result.error));
     }
   }
+  const success = new Map<SuccessName, Reply>();
+  for (const layer of [...layers].reverse()) {
+    for (const [name, spec] of Object.entries(layer.spec.success ?? {})) {
+      if (spec === undefined) continue;
+      const result = normaliseReply(spec, catalog);
+      const cls = successClass(name as SuccessName);
+      if (!result.ok) problems.push(problemAt(layer.source, ['success', name], result.code, result.error));
+      else if (Math.floor(result.reply.code / 100) !== cls) problems.push(problemAt(layer.source, ['success', name], 'MX_REPLY', `success.${name} must be a ${cls}xx reply (it answers a command that succeeded); write a refusal as a rule instead`));
+      else success.set(name as SuccessName, result.reply);
+    }
+  }
   if (problems.length) return { problems };
 
   const scenario = withRules(
@@ -98,6 +110,7 @@ export function compileLayers(layers: readonly Layer[], catalog: CatalogLookup =
       server,
       mailboxes,
       replies,
+      success,
       zone: buildZone(dnsTable),
       dnsDeclared: Object.keys(dnsTable).length > 0,
       report: mergeReport(layers.map((l) => l.spec.report ?? {}).reverse()),
@@ -166,6 +179,7 @@ function mergeServer(specs: ServerSpec[]): ServerSettings {
     banner: s.banner ?? '',
     greeting: s.greeting ?? '',
     heloGreeting: s.heloGreeting ?? '',
+    capabilities: Object.freeze((s.capabilities ?? []).map((c) => c.toUpperCase())),
     greetDelayMs: s.greetDelay === undefined ? 0 : msOf(s.greetDelay),
     size: s.size === undefined ? DEFAULT_SIZE : sizeOf(s.size),
     maxRecipients: s.maxRecipients ?? 1000,

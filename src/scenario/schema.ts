@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { AUTH_RESULTS } from '../auth/types.js';
 import { CHECK_NAMES } from '../engine/content.js';
 import { EVENT_NAMES } from '../engine/events.js';
+import { SUCCESS_NAMES } from '../engine/success.js';
 import { COUNT_KEYS } from '../engine/keys.js';
 import { AUTH_MECHANISMS } from '../engine/scenario.js';
 import { STAGES } from '../engine/stages.js';
@@ -238,6 +239,10 @@ export const ServerSchema = strict({
     .string()
     .optional()
     .describe('First line of the HELO/EHLO reply; may quote {hostname}, {ip}, {helo}. Default: "{hostname} Nice to meet you, [{ip}]".'),
+  capabilities: z
+    .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, 'a capability keyword such as SIZE, STARTTLS or CHUNKING'))
+    .optional()
+    .describe("The order of the EHLO capability lines, by keyword (Gmail's MX: SIZE, 8BITMIME, STARTTLS, ENHANCEDSTATUSCODES, PIPELINING, CHUNKING, SMTPUTF8). Listed ones not offered are skipped; offered ones not listed follow."),
   greetDelay: Duration.optional().describe('Pause before the greeting. Default 0.'),
   size: Size.optional().describe('Maximum message size, advertised in EHLO. Default 25MB; 0 means no limit.'),
   maxRecipients: z.number().int().positive().optional().describe('Recipients per message before 452 4.5.3.'),
@@ -338,6 +343,10 @@ export const ScenarioFileSchema = strict({
     .partialRecord(EventSchema, ReplySchema)
     .optional()
     .describe("How this provider words the server's own refusals: event name → reply (a catalog id, shorthand or object)."),
+  success: z
+    .partialRecord(z.enum(SUCCESS_NAMES as [string, ...string[]]), ReplySchema)
+    .optional()
+    .describe('How this provider words the server\'s own positive answers: mail, rcpt, data, message, rset, noop, vrfy, quit, starttls, auth → reply (shorthand "250 2.1.0 OK {token} - gsmtp" or object).'),
   rules: z.array(RuleSchema).optional().describe('Evaluated in order; the first match for the stage answers.'),
   report: ReportSettingsSchema.optional().describe("Thresholds the sender report card grades by (GET /api/v1/report); a scenario's own win over what it extends."),
 }).describe('A mockmx scenario.');

@@ -23,7 +23,8 @@ import { buildFacts, type ExtraFacts } from './facts.js';
 import { HELP_LINES } from './help.js';
 import type { NoticeJob } from './notices.js';
 import type { SessionLog, SmtpRuntime } from './runtime.js';
-import { classifyServerReply } from './server-replies.js';
+import { orderCapabilities } from './capabilities.js';
+import { classifyServerReply, successReply } from './server-replies.js';
 import type { MockSmtpServer } from './server.js';
 import { SocketWatch } from './socket-watch.js';
 import { WireFindings } from './wire-findings.js';
@@ -77,7 +78,7 @@ export class MockConnection extends SMTPConnection {
     this.rt = server.runtime;
     const index = server.nextSessionIndex();
     this.log = this.rt.openSession({ clientIp: this.remoteAddress, clientPort: this.remotePort, listener: server.listenerName, tls: this.secure });
-    const peer = { ip: this.remoteAddress, hostname: this.name, helo: () => this.hostNameAppearsAs || undefined, sizeLimit: () => this._server.options.size, envelope: () => this.session.envelope };
+    const peer = { ip: this.remoteAddress, hostname: this.name, helo: () => this.hostNameAppearsAs || undefined, sizeLimit: () => this._server.options.size, envelope: () => this.session.envelope, now: () => this.rt.now() };
     this.writer = new ReplyWriter(this.log, peer, this.rt.randomFor(index, 'style'));
     this.answering = this.writer.answering;
     this.decisions = new SessionDecisions(this.rt, this.rt.randomFor(index, 'rules'), this.writer);
@@ -164,12 +165,15 @@ export class MockConnection extends SMTPConnection {
         rule = answered;
       }
     }
+    const worded = code < 400 ? successReply(this.rt.scenario().success, this.answering.verb, code) : undefined;
+    if (worded) return this.writeLines(worded.code, worded.enhanced, this.texts(worded), rule, false);
     const enhanced = this._getEnhancedStatusCode(code, context) || null;
-    const lines = Array.isArray(data) ? data.map(String) : [data ?? ''];
+    let lines = Array.isArray(data) ? data.map(String) : [data ?? ''];
     if (code === 250 && HELO_VERBS.has(this.answering.verb)) {
       if (this.hostNameAppearsAs) this.log.update({ heloName: this.hostNameAppearsAs });
-      const greeting = this.rt.scenario().server.heloGreeting;
-      if (greeting) lines[0] = fillPlaceholders(greeting, this.writer.placeholders());
+      const { heloGreeting, capabilities } = this.rt.scenario().server;
+      if (heloGreeting) lines[0] = fillPlaceholders(heloGreeting, this.writer.placeholders());
+      lines = [lines[0]!, ...orderCapabilities(lines.slice(1), capabilities)];
     }
     this.writeLines(code, enhanced, lines, rule, false);
   }

@@ -17,6 +17,8 @@ export type Verdict = { readonly reply: Reply; readonly rule?: string; readonly 
 
 export interface FinalDotSteps {
   readonly body: MessageBody;
+  /** The scenario's wording of an accepted message (`success.message`), `{id}` the stored id; absent: "OK: queued as <id>". */
+  readonly accepted?: Reply;
   readonly examine: ExamineInput;
   /** Runs the engine at the message stage (state updates applied); may throw. */
   decide(message: MessageFacts): StageDecision | Promise<StageDecision>;
@@ -35,6 +37,8 @@ export interface FinalDotSteps {
 
 const storeError = (): Reply => Object.freeze({ code: 451, enhanced: '4.3.0', lines: Object.freeze(['Temporary local problem storing the message; try again later']), close: false });
 const queued = (id: string): Reply => Object.freeze({ code: 250, enhanced: '2.0.0', lines: Object.freeze([`OK: queued as ${id}`]), close: false });
+
+const withId = (r: Reply, id: string): Reply => Object.freeze({ ...r, lines: Object.freeze(r.lines.map((l) => l.replaceAll('{id}', id))) });
 
 /** Raised by `store` when the session closed before its message could be kept: nobody is told, nothing is reported. */
 export const SESSION_CLOSED = new Error('the session closed before its message was stored');
@@ -89,5 +93,5 @@ async function keep(steps: FinalDotSteps, decision: StageDecision, examined: Exa
   // quotas fill once the message is kept
   if (decision.afterStore?.length) steps.applyState(decision.afterStore);
   steps.notify(id, examined, whole);
-  return { reply: answer ?? queued(id), ...(rule ? { rule } : {}), storedId: id };
+  return { reply: answer ?? (steps.accepted ? withId(steps.accepted, id) : queued(id)), ...(rule ? { rule } : {}), storedId: id };
 }

@@ -188,8 +188,10 @@ function finalDotSteps(c: MockConnection, body: MessageBody): FinalDotSteps {
   const mailFrom = envelope.mailFrom ? envelope.mailFrom.address : '';
   // a magic recipient's entry may quote anything the analysis knows
   const depth = magicLater(rcptTo, { scenario, entries: catalogEntries }) ? 2 : scenario.activeStages.has('message') ? scenario.messageDepth : 0;
+  const accepted = scenario.success.get('message');
   return {
     body,
+    ...(accepted ? { accepted } : {}),
     examine: { scenario, depth, mailFrom, rcptTo, smtpUtf8: !!envelope.smtpUtf8, clientIp: c.remoteAddress, helo: c.hostNameAppearsAs || '' },
     decide: (message) => c.decisions.stage(c.facts('message', { message })),
     wait: (ms) => new Promise((resolve) => c.after(ms, resolve)),

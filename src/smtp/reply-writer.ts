@@ -33,6 +33,8 @@ export interface SessionPeer {
   helo(): string | undefined;
   sizeLimit(): number | undefined;
   envelope(): SMTPServerSession['envelope'] | undefined;
+  /** The clock, for `{time}`, `{date}` and styles that stamp their replies. */
+  now(): number;
 }
 
 export class ReplyWriter {
@@ -50,7 +52,7 @@ export class ReplyWriter {
   /** A reply's lines as sent: placeholders filled, then laid out in its provider's style. */
   texts(r: Reply): string[] {
     const lines = replyTexts(r, () => this.placeholders());
-    return r.style ? styleLines(r.style, lines, this.styleContext()) : lines;
+    return r.style ? styleLines(r.style, lines, { ...this.styleContext(), now: new Date(this.peer.now()).toISOString() }) : lines;
   }
 
   placeholders(): Placeholders {
@@ -68,6 +70,7 @@ export class ReplyWriter {
       rcpt: a.rcpt ?? envelope?.rcptTo?.[0]?.address,
       sizeLimit: peer.sizeLimit(),
       token: this.styleContext()['gmailToken'],
+      now: peer.now(),
       message: a.messageValues,
     });
   }
@@ -118,6 +121,6 @@ export class ReplyWriter {
 
   /** One token per session, like a provider's per-connection id. */
   private styleContext(): StyleContext {
-    return (this.style ??= styleContext(this.styleRandom));
+    return (this.style ??= styleContext(this.styleRandom, { hostname: this.peer.hostname }));
   }
 }

@@ -3,6 +3,8 @@
  * (engine/events.ts) that the engine answers. smtp-server's strings live here and nowhere else.
  */
 import type { EventName } from '../engine/events.js';
+import type { Reply } from '../engine/reply.js';
+import { SUCCESS_CODES, SUCCESS_OF_VERB, type SuccessName } from '../engine/success.js';
 
 /** Verbs RFC 5321 and its extensions define that mockmx does not implement. */
 export const UNIMPLEMENTED_VERBS: ReadonlySet<string> = new Set(['BDAT', 'ETRN', 'EXPN', 'TURN', 'ATRN', 'SAML', 'SEND', 'SOML', 'XCLIENT', 'XFORWARD']);
@@ -60,4 +62,10 @@ export function classifyServerReply(code: number, text: string, verb: string, ar
   if (text.endsWith('Too many connected clients, try again in a moment')) return 'too-many-connections';
   if (text.endsWith('You talk too soon')) return 'early-talker';
   return undefined;
+}
+
+/** The scenario's wording of smtp-server's positive answer `code` to `verb` (the `success:` table), if it has one. */
+export function successReply(success: ReadonlyMap<SuccessName, Reply>, verb: string, code: number): Reply | undefined {
+  const name = SUCCESS_OF_VERB[verb];
+  return name && SUCCESS_CODES[name].includes(code) ? success.get(name) : undefined;
 }

@@ -41,6 +41,8 @@ export interface ReplyContext {
   readonly rcpt: string | undefined;
   readonly sizeLimit: number | undefined;
   readonly token: string | undefined;
+  /** The time the reply is written, ms since the epoch. */
+  readonly now: number;
   /** From the message being answered (sizes, offending headers…), and a decision's own values. */
   readonly message: Placeholders;
 }
@@ -64,7 +66,19 @@ export function sessionPlaceholders(c: ReplyContext): Placeholders {
     // at MAIL, a refused SIZE= declaration is the size in question
     size: c.verb === 'MAIL' ? /\bSIZE=(\d+)/i.exec(c.arg)?.[1] : undefined,
     token: c.token,
+    time: String(Math.floor(c.now / 1000)),
+    date: rfc5322Date(c.now),
     ...c.message,
     fromDomain: c.message.fromDomain ?? domain,
   };
+}
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const two = (n: number) => String(n).padStart(2, '0');
+
+/** `Wed, 28 Jun 2023 12:02:11 +0000`, as greetings such as Exchange's write the time (always UTC). */
+export function rfc5322Date(ms: number): string {
+  const d = new Date(ms);
+  return `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
 }

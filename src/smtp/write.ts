@@ -19,7 +19,8 @@ export function wireLines(code: number, enhanced: string | null, lines: readonly
   return list.map((raw, i) => {
     const text = raw.replace(CONTROL, ' ');
     const sep = i < list.length - 1 ? '-' : ' ';
-    const body = [enhanced, text].filter((part) => part).join(' ');
+    // an empty line keeps the space after its enhanced code, as Gmail's blank lines in 5.7.26 do
+    const body = enhanced && !text && lines.length > 1 ? `${enhanced} ` : [enhanced, text].filter((part) => part).join(' ');
     return body ? `${code}${sep}${body}` : `${code}${sep === '-' ? '-' : ''}`;
   });
 }

@@ -40,8 +40,9 @@ async function send(port: number, options: Record<string, unknown> = {}) {
 function gmailReply(id: string, response: string, values: Record<string, string>): string {
   const entry = findEntry(id)!;
   const token = / (\S+) - gsmtp$/.exec(response.split('\n').at(-1)!.trim())?.[1] ?? '';
-  const text = entry.text.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
-  return wireLines(entry.code, entry.enhanced, styleLines('gmail', [text], { gmailToken: token, microsoftServer: '' })).join('\n');
+  // the entry's captured line breaks where it has them, else its text for Gmail's wrapping
+  const texts = (entry.lines ?? [entry.text]).map((l) => l.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole));
+  return wireLines(entry.code, entry.enhanced, styleLines('gmail', texts, { gmailToken: token, microsoftServer: '' })).join('\n');
 }
 
 async function refusal(port: number, options: Record<string, unknown> = {}): Promise<string> {

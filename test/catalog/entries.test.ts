@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { entriesOf, PROVIDERS, type CatalogEntry, type Provider } from '../../src/catalog/index.js';
-import { entries as gmail } from '../../src/providers/gmail/entries.js';
+import { entries as allGmail, todaysOnly } from '../../src/providers/gmail/entries.js';
 import { entries as godaddy } from '../../src/providers/godaddy/entries.js';
 import { entries as microsoft365 } from '../../src/providers/microsoft365/entries.js';
 import { STAGES } from '../../src/engine/stages.js';
+
+/** Gmail's rows of the seed; today's variants of a row (other codes) ship beside them. */
+const gmail = allGmail.filter((e) => !todaysOnly.includes(e));
 
 const seed = (name: string): string => readFileSync(new URL(`../fixtures/seeds/${name}`, import.meta.url), 'utf8');
 

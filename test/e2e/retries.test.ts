@@ -645,7 +645,7 @@ rules:
     when: { stage: connect, ipConnections: "> 2" }
     then: godaddy.ib007-too-many-sessions
 `;
-  const IB007 = '421 Connection refused, too many sessions from This IP. Please lower the number of concurrent sessions. IB007';
+  const IB007 = '421 Connection refused, too many sessions from This IP. Lower the number of concurrent sessions. IB007';
 
   it('two sessions are greeted, the third gets IB007 and is closed; after one closes, a new one is greeted', async () => {
     const clock = fakeClock();

@@ -8,6 +8,7 @@ import { createServer, connect as netConnect, type AddressInfo, type Socket } fr
 import { connect as tlsConnect } from 'node:tls';
 import type { MockMxServer } from '../../src/server/types.js';
 import type { StoredMessage } from '../../src/store/types.js';
+import { storedFor } from '../helpers/stored.js';
 import { generateDialogue, Rng, type Dialogue, type GenerateOptions, type TlsPlan } from './generate.js';
 import { brief, show, Wire, WireModel, type Reply, type SentMessage } from './wire.js';
 
@@ -443,10 +444,8 @@ export async function normalSession(server: MockMxServer, label: string, port = 
     await say(`RCPT TO:<someone.${id.replace(/[^a-z0-9]/gi, '')}@example.org>`, 250);
     await say('DATA', 354);
     const done = await say(`${message.toString()}.`, 250);
-    const queued = / queued as (\S+)/.exec(done.lines.at(-1) ?? '')?.[1];
-    if (!queued) throw new Error(`normal session: no id in ${brief(done)}`);
-    const stored = await server.messages.get(queued);
-    if (!stored?.raw.equals(message)) throw new Error(`normal session: message ${queued} not stored as sent`);
+    const stored = await storedFor(server, done.lines.at(-1) ?? '', message);
+    if (!stored?.raw.equals(message)) throw new Error(`normal session: the message answered ${brief(done)} is not stored (once) as sent`);
     await say('QUIT', 221);
     if (!(await wire.waitClosed(REPLY_TIMEOUT_MS))) throw new Error('normal session: not closed after QUIT');
   } finally {

@@ -153,7 +153,7 @@ describe('delay notice, then delivery or a final failure', () => {
     const first = deliveryStatus(delayed).recipients[0]!;
     expect(first).toMatchObject({ action: 'delayed', status: '4.4.318' });
     expect(Date.parse(first['will-retry-until']!)).toBe(T0 + 4 * 60 * MIN);
-    expect(first['diagnostic-code']).toMatch(/^smtp; 450 4\.4\.318 Connection was closed abruptly \[\S+\.outlook\.com\]$/);
+    expect(first['diagnostic-code']).toMatch(/^smtp; 450 4\.4\.318 Connection was closed abruptly \[\S+\.outlook\.com \S+Z [0-9A-F]{16}\]$/);
     c.now = T0 + 4 * 60 * MIN;
     expect(await server.outbound.flush()).toBe(1);
     dsns = await outbound(server);

@@ -361,6 +361,10 @@ describe('the web page', () => {
       await page.locator('#catalog-count', { hasText: /^1 entry$/ }).waitFor();
       const entry = page.locator('#catalog-results .entry[data-id="gmail.dmarc-policy"]');
       expect(await entry.textContent()).toContain('550 5.7.26');
+      // each entry links where its wording comes from and says how it was checked
+      const source = entry.locator('.entry-sources a').first();
+      expect(await source.textContent()).toBe('seed-translation, read 2026-12-04');
+      expect(await source.getAttribute('href')).toMatch(/^https:\/\/support\.google\.com\/a\/answer\/3726730/);
       expect(await page.locator('#catalog-results .entry').count()).toBe(1);
       expect(new URL(page.url()).hash).toBe('#/catalog?q=gmail.dmarc-policy');
       expect(problems).toEqual([]);

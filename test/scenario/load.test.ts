@@ -27,6 +27,19 @@ function position(text: string, needle: string, nth = 1): { line: number; column
 }
 
 describe('problems are located and read like advice', () => {
+  it('a success: reply of the wrong class, at its key; a right one is kept and extended', () => {
+    const yaml = 'success:\n  mail: "250 2.1.0 OK {token} - gsmtp"\n  data: "250 go ahead"\n';
+    const [p, ...rest] = problems(yaml);
+    expect(rest).toEqual([]);
+    expect(p).toMatchObject({ code: 'MX_REPLY', ...position(yaml, '"250 go ahead"') });
+    expect(p!.message).toContain('success.data must be a 3xx reply');
+    const s = loadScenarioText('extends: gmail\nsuccess: { rcpt: "250 2.1.5 fine" }\nserver: { capabilities: [pipelining, size] }\n', 'g.yaml');
+    expect(s.success.get('rcpt')?.lines).toEqual(['fine']);
+    expect(s.success.get('data')?.lines).toEqual(['Go ahead {token} - gsmtp']);
+    expect(s.server.capabilities).toEqual(['PIPELINING', 'SIZE']);
+  });
+
+
   it('unknown key, with did-you-mean, at the key', () => {
     const yaml = 'name: t\nrules:\n  - whne: { stage: rcpt }\n    then: accept\n';
     const [p, ...rest] = problems(yaml);

@@ -30,8 +30,8 @@ export interface ReplyExpect {
   readonly raw?: string | RegExp;
   /** The first line exactly (EHLO's greeting line). */
   readonly head?: string;
-  /** EHLO: capabilities that must be offered, and ones (or patterns) that must not. */
-  readonly caps?: { readonly has?: readonly string[]; readonly lacks?: readonly (string | RegExp)[] };
+  /** EHLO: capabilities that must be offered, and ones (or patterns) that must not; `order`: exactly these, in this order. */
+  readonly caps?: { readonly has?: readonly string[]; readonly lacks?: readonly (string | RegExp)[]; readonly order?: readonly string[] };
   /** The catalog entry the reply must be, byte for byte in the provider's layout, with values for its placeholders. */
   readonly entry?: string;
   readonly values?: Readonly<Record<string, string>>;
@@ -397,6 +397,7 @@ function expectCaps(r: WireReply, caps: NonNullable<ReplyExpect['caps']>): void 
   expect(r.lines.slice(0, -1).every((l) => l.startsWith(`${code}-`)), `continuation lines of ${JSON.stringify(r.raw)}`).toBe(true);
   expect(r.lines.at(-1), 'the last line').toMatch(new RegExp(`^${code} `));
   const offered = r.lines.slice(1).map((l) => l.slice(4));
+  if (caps.order) expect(offered, 'EHLO capabilities, in order').toEqual(caps.order);
   for (const c of caps.has ?? []) expect(offered, 'EHLO capabilities').toContain(c);
   for (const c of caps.lacks ?? []) {
     if (typeof c === 'string') expect(offered, 'EHLO capabilities').not.toContain(c);

@@ -78,6 +78,11 @@ const DMARC_MAIL = { from: FROM, to: TO, subject: 'Signed', text: 'Signed and se
 const SUBMITTER = 'sender@gmail.test';
 const APP_PASSWORD = 'app-password';
 const SUBMISSION_EHLO = { head: '250-smtp.gmail.com at your service, [127.0.0.1]' };
+
+/** A one-line positive reply signed like Gmail's: `<text> <session id> - gsmtp`. */
+const SIGNED = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ${GMAIL_TOKEN.source.slice(1, -1)} - gsmtp\r\n$`);
+/** Gmail's MX capabilities in its order (captured 2024-12); CHUNKING joins once BDAT is implemented. */
+const MX_CAPABILITIES = ['SIZE 157286400', '8BITMIME', 'STARTTLS', 'ENHANCEDSTATUSCODES', 'PIPELINING', 'SMTPUTF8'];
 /** A gmail-submission session upgraded with STARTTLS and EHLO'd again. */
 const SECURE = [...HELLO, cmd('STARTTLS', '220'), tls('smtp.gmail.com'), cmd('EHLO client.example.com', SUBMISSION_EHLO)];
 const submission = (name: string, steps: readonly (Step | readonly Step[])[]) => row(`gmail-submission: ${name}`, steps, 'gmail-submission');
@@ -86,12 +91,39 @@ runTable('gmail', 'gmail', [
   // ---- greeting and EHLO
   row('greets as mx.google.com with a session token, answers EHLO "at your service, [ip]", offers STARTTLS and no AUTH', [
     connect({ raw: /^220 mx\.google\.com ESMTP \S+ - gsmtp\r\n$/ }),
-    check("the greeting's token has Gmail's shape", ({ replies }) => expect(gmailTokenOf(replies[0]!.raw)).toMatch(GMAIL_TOKEN)),
+    check("the greeting's token has Gmail's MX shape", ({ replies }) => expect(gmailTokenOf(replies[0]!.raw)).toMatch(GMAIL_TOKEN)),
+    check('the MX writes si', ({ replies }) => expect(gmailTokenOf(replies[0]!.raw)).toMatch(/^[0-9a-f]{13}-[0-9a-f]{11}si\d/)),
     // Gmail's MX offers CHUNKING (BDAT), not BINARYMIME; an MX offers no AUTH
     cmd('EHLO client.example.com', { head: '250-mx.google.com at your service, [127.0.0.1]', caps: { has: ['SIZE 157286400', 'STARTTLS', 'ENHANCEDSTATUSCODES', '8BITMIME', 'CHUNKING'], lacks: [/^AUTH\b/i, 'BINARYMIME'] } }),
     cmd('HELO client.example.com', { raw: '250 mx.google.com at your service, [127.0.0.1]\r\n' }),
     cmd('FROBNICATE', entry('gmail.unrecognized-command', 'replies.unknown-command')),
     check("a later refusal is signed with the greeting's token", ({ replies }) => expect(replies.at(-1)!.lines.at(-1)).toContain(` ${gmailTokenOf(replies[0]!.raw)} - gsmtp`)),
+    open(),
+  ]),
+
+  // ---- the success path, as captured from gmail-smtp-in (github.com/The-Login/SMTP-Smuggling-Tools/issues/11)
+  row("answers MAIL, RCPT, DATA, the message and QUIT in Gmail's words, each signed with the session's token", [
+    connect(),
+    cmd('EHLO client.example.com', { head: '250-mx.google.com at your service, [127.0.0.1]', caps: { order: MX_CAPABILITIES } }),
+    cmd(`MAIL FROM:<${FROM}>`, { raw: SIGNED('250 2.1.0 OK'), rule: null }),
+    cmd(`RCPT TO:<${TO}>`, { raw: SIGNED('250 2.1.5 OK'), rule: null }),
+    cmd('DATA', { raw: SIGNED('354 Go ahead') }),
+    data(message(), { raw: new RegExp(`^250 2\\.0\\.0 OK  \\d+ ${GMAIL_TOKEN.source.slice(1, -1)} - gsmtp\r\n$`) }),
+    check('the end of data quotes the Unix time, after two spaces', ({ replies, clock: c }) => expect(replies.at(-1)!.raw).toContain(`OK  ${Math.floor(c.now / 1000)} `)),
+    check("every reply carries the greeting's token", ({ replies }) => {
+      const token = gmailTokenOf(replies[0]!.raw);
+      for (const r of replies.slice(2)) expect(r.raw).toContain(` ${token} - gsmtp\r\n`);
+    }),
+    stored(1),
+    cmd('QUIT', { raw: SIGNED('221 2.0.0 closing connection') }),
+    closed(),
+  ]),
+  row('after STARTTLS, EHLO lists the same capabilities in the same order, without STARTTLS', [
+    ...HELLO,
+    cmd('STARTTLS', '220'),
+    tls('mx.google.com'),
+    cmd('EHLO client.example.com', { caps: { order: MX_CAPABILITIES.filter((c) => c !== 'STARTTLS') } }),
+    cmd(`MAIL FROM:<${FROM}>`, { raw: SIGNED('250 2.1.0 OK') }),
     open(),
   ]),
 
@@ -318,7 +350,8 @@ runTable('gmail', 'gmail', [
 
   // ---- gmail-submission (smtp.gmail.com:587)
   submission('greets as smtp.gmail.com; EHLO before STARTTLS offers STARTTLS and the submission SIZE', [
-    connect({ raw: /^220 smtp\.gmail\.com ESMTP [0-9a-f]{13}-[0-9a-f]{11}si\d{7}[a-z]{3}\.\d{3} - gsmtp\r\n$/ }),
+    connect({ raw: new RegExp(`^220 smtp\\.gmail\\.com ESMTP ${GMAIL_TOKEN.source.slice(1, -1)} - gsmtp\r\n$`) }),
+    check('smtp.gmail.com writes sm where the MX writes si', ({ replies }) => expect(gmailTokenOf(replies[0]!.raw)).toMatch(/^[0-9a-f]{13}-[0-9a-f]{11}sm\d/)),
     cmd('EHLO client.example.com', { ...SUBMISSION_EHLO, caps: { has: ['STARTTLS', 'SIZE 35882577'] } }),
     open(),
   ]),
@@ -333,11 +366,12 @@ runTable('gmail', 'gmail', [
     cmd(`AUTH PLAIN ${PLAIN(SUBMITTER, APP_PASSWORD)}`, entry('gmail.starttls-required', 'replies.auth-needs-tls')),
     open(),
   ]),
-  submission('after STARTTLS, EHLO offers AUTH LOGIN PLAIN XOAUTH2; MAIL before AUTH → gmail.auth-required', [
+  // smtp.gmail.com's order, captured (pastebin.com/WcCWz1Fc; github.com/PHPMailer/PHPMailer/issues/1076)
+  submission('after STARTTLS, EHLO offers AUTH LOGIN PLAIN XOAUTH2 in smtp.gmail.com\'s order; MAIL before AUTH → gmail.auth-required', [
     HELLO,
     cmd('STARTTLS', '220'),
     tls('smtp.gmail.com'),
-    cmd('EHLO client.example.com', { ...SUBMISSION_EHLO, caps: { has: ['AUTH LOGIN PLAIN XOAUTH2'] } }),
+    cmd('EHLO client.example.com', { ...SUBMISSION_EHLO, caps: { order: ['SIZE 35882577', '8BITMIME', 'AUTH LOGIN PLAIN XOAUTH2', 'ENHANCEDSTATUSCODES', 'PIPELINING', 'SMTPUTF8'] } }),
     cmd(`MAIL FROM:<${SUBMITTER}>`, entry('gmail.auth-required', 'replies.auth-required')),
     open(),
   ]),

@@ -12,9 +12,11 @@ vi.mock('../../src/providers/index.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../src/providers/index.js')>();
   const { defineProvider, entryOf } = await import('../../src/providers/types.js');
   const { dsn } = await import('../fixtures/providers/acme/dsn.js');
+  const { seedTranslation } = await import('../../src/providers/sources.js');
   const e = entryOf('early');
+  const FIXTURE = seedTranslation('https://early.example/errors', '2026-12-04', 'fixture: a made-up provider with no real source');
   const refusal = (stage: 'connect' | 'helo' | 'starttls' | 'auth' | 'mail' | 'rcpt', code: number, enhanced: string, close = false) =>
-    e({ id: `early.${stage}${close ? '-closing' : ''}`, code, enhanced, text: `Refused as at ${stage}`, stage, close, cause: `A ${stage}-stage refusal.` });
+    e({ id: `early.${stage}${close ? '-closing' : ''}`, code, enhanced, text: `Refused as at ${stage}`, stage, close, cause: `A ${stage}-stage refusal.`, sources: [FIXTURE] });
   const entries = Object.freeze([
     refusal('connect', 554, '5.7.1'),
     refusal('helo', 550, '5.7.1'),

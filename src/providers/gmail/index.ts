@@ -11,5 +11,6 @@ export const gmail = defineProvider({
   entries,
   style,
   dsn,
+  hints: ['gsmtp', 'google.com', 'googlemail.com', 'support.google.com'],
   scenarios: [shippedFile('gmail.yaml'), shippedFile('gmail-submission.yaml')],
 });

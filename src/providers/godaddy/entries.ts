@@ -13,6 +13,8 @@
  */
 import type { CatalogEntry } from '../entry.js';
 import { entryOf } from '../types.js';
+import { page, seedTranslation } from '../sources.js';
+import { GODADDY_PAGE, READ, SEED } from './sources.js';
 
 const d = entryOf('godaddy');
 
@@ -30,6 +32,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'message',
     close: false,
     cause: "The recipient's account has reached its storage limit and can't receive email right now.",
+    sources: [page(GODADDY_PAGE, READ, 'Account storage limit')],
     note: 'The guide gives no code; a mailbox-full bounce carries 552 5.2.2 (RFC 3463 "mailbox full"). GoDaddy accepts the message and reports this in a bounce message afterwards.',
     afterAcceptance: true,
   }),
@@ -41,6 +44,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'message',
     close: false,
     cause: 'The email address the message was sent to does not exist.',
+    sources: [page(GODADDY_PAGE, READ, 'Account does not exist')],
     note: 'The guide gives no code; an unknown-mailbox bounce carries 550 5.1.1 (RFC 3463 "bad destination mailbox address"). Reported in a bounce message after acceptance; at the SMTP stage GoDaddy answers unknown recipients with godaddy.recipient-not-found.',
     afterAcceptance: true,
   }),
@@ -52,6 +56,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'message',
     close: false,
     cause: 'The recipient account exists but its ability to receive mail has been disabled.',
+    sources: [page(GODADDY_PAGE, READ, 'Account disabled')],
     note: 'The guide gives no code; a disabled-mailbox bounce carries 550 5.2.1 (RFC 3463 "mailbox disabled, not accepting messages"). Reported in a bounce message after acceptance.',
     afterAcceptance: true,
   }),
@@ -63,6 +68,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'message',
     close: false,
     cause: 'The message could not be delivered before it expired in the queue, which can happen for several reasons.',
+    sources: [page(GODADDY_PAGE, READ, 'Delivery timeout')],
     note: 'The guide gives no code; an expired-in-queue delivery carries 4.4.7 (RFC 3463 "delivery time expired"), paired with 451. Reported in a bounce message after acceptance.',
     afterAcceptance: true,
   }),
@@ -74,6 +80,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'message',
     close: false,
     cause: 'The recipient account forwards the message in a loop, usually between two addresses that forward to each other.',
+    sources: [page(GODADDY_PAGE, READ, 'This message is looping: it already has my Delivered-To line. (#5.4.6)')],
     note: 'The guide shows only the (#5.4.6) tag inside the text; 554 5.4.6 (RFC 3463 "routing loop detected") is used. Reported in a bounce message after acceptance.',
     afterAcceptance: true,
   }),
@@ -87,6 +94,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'rcpt',
     close: false,
     cause: 'The recipient is not a valid email address at GoDaddy.',
+    sources: [SEED],
     note: 'The guide shows "550 Recipient not found"; GoDaddy\'s inbound servers send it as "550 5.1.1 <address> Recipient not found. <http://x.co/irbounce>", which is used.',
   }),
   d({
@@ -97,6 +105,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'message',
     close: false,
     cause: "GoDaddy's outbound server could not reach the recipient's mail server before the message expired, often because the address is misspelled or the recipient's provider blocks the sender.",
+    sources: [SEED],
     note: 'The guide gives 451 without an enhanced code; this is the qmail queue text, which tags the connection failure #4.4.1 (RFC 3463 "no answer from host"), so 4.4.1 is used. GoDaddy reports it in a bounce message after accepting the message.',
     afterAcceptance: true,
   }),
@@ -110,6 +119,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'auth',
     close: false,
     cause: "The client tried to authenticate on GoDaddy's inbound servers because its outgoing server is set wrongly (it should be smtpout.secureserver.net).",
+    sources: [SEED],
     providerCode: 'IB401',
   }),
   d({
@@ -120,6 +130,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'message',
     close: false,
     cause: "The message's From address is blank.",
+    sources: [SEED],
     providerCode: 'IB501',
   }),
   d({
@@ -130,6 +141,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'message',
     close: false,
     cause: 'The message is sent "from" an IP address instead of a domain address.',
+    sources: [SEED],
     providerCode: 'IB502',
   }),
   d({
@@ -141,6 +153,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'mail',
     close: false,
     cause: "The sender's domain has no valid MX records or IP address, or its DNS lookup failed.",
+    sources: [SEED],
     providerCode: 'IB506',
   }),
   d({
@@ -151,6 +164,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'mail',
     close: false,
     cause: "The sender domain's SPF record does not authorize the sending server.",
+    sources: [SEED],
     providerCode: 'IB508',
   }),
   d({
@@ -161,6 +175,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'connect',
     close: true,
     cause: 'The sending IP address has no reverse DNS set up, or its reverse DNS lookup failed.',
+    sources: [SEED],
     providerCode: 'IB108',
   }),
 
@@ -173,6 +188,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'message',
     close: false,
     cause: "The message contains a link, attachment or pattern that GoDaddy's filters catch as spam.",
+    sources: [SEED],
     providerCode: 'IB212',
     note: 'The guide shows no enhanced code; GoDaddy\'s servers send this reply as "552 5.2.0 …", so 5.2.0 is used.',
   }),
@@ -184,6 +200,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'message',
     close: false,
     cause: "The message contains a link, attachment or pattern that GoDaddy's filters catch as a possible virus.",
+    sources: [SEED],
     providerCode: 'IB705',
   }),
   d({
@@ -194,6 +211,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'message',
     close: false,
     cause: "GoDaddy's outbound filters caught the message as spam, typically marketing mail sent to recipients who did not ask for it.",
+    sources: [SEED],
   }),
 
   // ── Rate limiting bounces ────────────────────────────────────────────────────────────────────
@@ -205,16 +223,18 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'rcpt',
     close: false,
     cause: 'The message is addressed to more recipients than GoDaddy allows in one message.',
+    sources: [SEED],
     providerCode: 'IB605',
   }),
   d({
     id: 'godaddy.ib007-too-many-sessions',
     code: 421,
     enhanced: null,
-    text: 'Connection refused, too many sessions from This IP. Please lower the number of concurrent sessions. IB007',
+    text: 'Connection refused, too many sessions from This IP. Lower the number of concurrent sessions. IB007',
     stage: 'connect',
     close: true,
     cause: 'The sending IP address already has too many sessions open with GoDaddy.',
+    sources: [seedTranslation(GODADDY_PAGE, READ, 'Translated back from the Swedish seed ("Minska antalet samtidiga sessioner"), corrected as issue 15\'s audit of the English guide reads it: "Lower the number of concurrent sessions."')],
     providerCode: 'IB007',
   }),
   d({
@@ -225,6 +245,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'connect',
     close: true,
     cause: 'The email queue is handling a higher than normal volume of email.',
+    sources: [SEED],
     providerCode: 'IB101',
   }),
   d({
@@ -235,6 +256,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'connect',
     close: false,
     cause: 'The sending IP tried to send too many messages judged to be spam and is blocked for an hour.',
+    sources: [SEED],
     providerCode: 'IB110',
   }),
   d({
@@ -245,6 +267,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'connect',
     close: false,
     cause: 'The sending IP tried to send too many messages judged to be spam and is blocked for the rest of the day.',
+    sources: [SEED],
     providerCode: 'IB111',
   }),
   d({
@@ -255,6 +278,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'connect',
     close: false,
     cause: 'The sending IP tried to mail too many invalid recipients and is blocked for an hour.',
+    sources: [SEED],
     providerCode: 'IB112',
   }),
   d({
@@ -265,6 +289,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'connect',
     close: false,
     cause: 'The sending IP tried to mail too many invalid recipients and is blocked for the rest of the day.',
+    sources: [SEED],
     providerCode: 'IB113',
   }),
   d({
@@ -275,6 +300,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'mail',
     close: false,
     cause: 'The sending IP has reached the maximum number of messages allowed per hour.',
+    sources: [SEED],
     providerCode: 'IB504',
   }),
   d({
@@ -285,6 +311,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'mail',
     close: false,
     cause: 'The session has reached the maximum number of messages allowed in one session.',
+    sources: [SEED],
     providerCode: 'IB510',
   }),
   d({
@@ -295,6 +322,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'rcpt',
     close: false,
     cause: 'The sending IP has reached the maximum number of recipients allowed per hour.',
+    sources: [SEED],
     providerCode: 'IB607',
   }),
 
@@ -307,6 +335,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'connect',
     close: false,
     cause: "The sending IP address is blocked by GoDaddy's internal block list.",
+    sources: [SEED],
   }),
   d({
     id: 'godaddy.ib103-cloudmark-reputation',
@@ -316,6 +345,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'connect',
     close: false,
     cause: 'The sending IP address has a poor reputation on Cloudmark Sender Intelligence (CSI).',
+    sources: [SEED],
     providerCode: 'IB103',
     note: RBL_WIRE_NOTE,
   }),
@@ -327,6 +357,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'connect',
     close: false,
     cause: 'The sending IP address is listed on the Spamhaus Block List (SBL).',
+    sources: [SEED],
     providerCode: 'IB104',
     note: RBL_WIRE_NOTE,
   }),
@@ -338,6 +369,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'connect',
     close: false,
     cause: 'The sending IP address is listed on the Spamhaus Exploits Block List (XBL).',
+    sources: [SEED],
     providerCode: 'IB105',
     note: RBL_WIRE_NOTE,
   }),
@@ -349,6 +381,7 @@ export const entries: readonly CatalogEntry[] = Object.freeze([
     stage: 'connect',
     close: false,
     cause: 'The sending IP address is listed on the Spamhaus Policy Block List (PBL).',
+    sources: [SEED],
     providerCode: 'IB106',
     note: RBL_WIRE_NOTE,
   }),

@@ -11,5 +11,6 @@ export const godaddy = defineProvider({
   entries,
   style,
   dsn,
+  hints: ['secureserver.net', 'ibsmtp', 'godaddy'],
   scenarios: [shippedFile('godaddy.yaml')],
 });

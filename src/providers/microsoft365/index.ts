@@ -11,5 +11,6 @@ export const microsoft365 = defineProvider({
   entries,
   style,
   dsn,
+  hints: ['protection.outlook.com', 'eop-', 'exchange online', 'resolver.adr'],
   scenarios: [shippedFile('microsoft365.yaml')],
 });

@@ -1043,6 +1043,8 @@ function catalogEntry(e) {
     ),
     h('p', { class: 'entry-text' }, e.text),
     h('p', { class: 'entry-cause' }, e.cause),
+    // where the wording comes from and how it was checked, best first
+    h('p', { class: 'entry-sources' }, 'source: ', ...(e.sources ?? []).flatMap((s, i) => [i ? ' · ' : null, h('a', { href: s.url, rel: 'noreferrer', target: '_blank', title: s.note ?? s.url }, `${s.verified}, read ${s.date}`)])),
   );
 }
 
