@@ -15,7 +15,7 @@ import { precondition, RULE_ERROR_REPLY, UNKNOWN_ACCEPTED_REPLY, type StageDecis
 import { isPositive, type Reply } from '../engine/reply.js';
 import type { Stage } from '../engine/stages.js';
 import type { MessageBody } from '../spool/body.js';
-import { carryOut, NO_OUTCOME, type StageOutcome } from './outcome.js';
+import { carryOut, failure, NO_OUTCOME, type ErrCallback, type PendingReply, type StageOutcome } from './outcome.js';
 import { SessionAftermath } from './aftermath.js';
 import { commandStage, eventStage } from './command-stage.js';
 import { SessionDecisions } from './decisions.js';
@@ -23,28 +23,14 @@ import { buildFacts, type ExtraFacts } from './facts.js';
 import { HELP_LINES } from './help.js';
 import type { NoticeJob } from './notices.js';
 import type { SessionLog, SmtpRuntime } from './runtime.js';
-import { orderCapabilities } from './capabilities.js';
-import { classifyServerReply, successReply } from './server-replies.js';
+import { classifyServerReply } from './server-replies.js';
+import { greetingText, HELO_VERBS, positiveWording } from './positive-wording.js';
+import { whenDecided } from './awaited-decision.js';
 import type { MockSmtpServer } from './server.js';
 import { SocketWatch } from './socket-watch.js';
 import { WireFindings } from './wire-findings.js';
 import { ReplyWriter, type Answering } from './reply-writer.js';
-import { fillPlaceholders, wireLines } from './write.js';
-
-export type ErrCallback = (err?: Error | null) => void;
-
-/** A reply a hook's callback carries: smtp-server's next reply is replaced by it. */
-export interface PendingReply {
-  reply: Reply;
-  rule?: string;
-  /** Replace smtp-server's next reply only if that one is positive (its own errors win). */
-  onlyIfPositive?: boolean;
-  /** EHLO: keep smtp-server's capability lines after the rule's text. */
-  keepCapabilities?: boolean;
-}
-
-export const failure = (r: Reply) => Object.assign(new Error(r.lines.join(' ')), { responseCode: r.code });
-const HELO_VERBS = new Set(['HELO', 'EHLO', 'LHLO']);
+import { wireLines } from './write.js';
 
 export class MockConnection extends SMTPConnection {
   readonly log: SessionLog;
@@ -165,17 +151,14 @@ export class MockConnection extends SMTPConnection {
         rule = answered;
       }
     }
-    const worded = code < 400 ? successReply(this.rt.scenario().success, this.answering.verb, code) : undefined;
-    if (worded) return this.writeLines(worded.code, worded.enhanced, this.texts(worded), rule, false);
-    const enhanced = this._getEnhancedStatusCode(code, context) || null;
     let lines = Array.isArray(data) ? data.map(String) : [data ?? ''];
-    if (code === 250 && HELO_VERBS.has(this.answering.verb)) {
-      if (this.hostNameAppearsAs) this.log.update({ heloName: this.hostNameAppearsAs });
-      const { heloGreeting, capabilities } = this.rt.scenario().server;
-      if (heloGreeting) lines[0] = fillPlaceholders(heloGreeting, this.writer.placeholders());
-      lines = [lines[0]!, ...orderCapabilities(lines.slice(1), capabilities)];
+    if (code < 400) {
+      if (code === 250 && HELO_VERBS.has(this.answering.verb) && this.hostNameAppearsAs) this.log.update({ heloName: this.hostNameAppearsAs });
+      const worded = positiveWording(this.rt.scenario(), this.answering.verb, code, lines, () => this.writer.placeholders());
+      if ('reply' in worded) return this.writeLines(worded.reply.code, worded.reply.enhanced, this.texts(worded.reply), rule, false);
+      lines = worded.lines;
     }
-    this.writeLines(code, enhanced, lines, rule, false);
+    this.writeLines(code, this._getEnhancedStatusCode(code, context) || null, lines, rule, false);
   }
 
   writeReply(r: Reply, rule?: string): void {
@@ -246,16 +229,11 @@ export class MockConnection extends SMTPConnection {
       return outcome.reply(RULE_ERROR_REPLY, 'error');
     }
     if (!(decided instanceof Promise)) return this.answerWith(stage, decided, outcome);
-    // shared state: the session waits for the store, and is not idle meanwhile
-    const wasPending = this._handlerPending;
-    this._handlerPending = true;
-    decided.then(
-      (decision) => {
-        this._handlerPending = wasPending;
-        if (!this._closed) this.guard(`rules at ${stage}`, () => this.answerWith(stage, decision, outcome));
-      },
-      (err: unknown) => {
-        this._handlerPending = wasPending;
+    whenDecided(
+      this,
+      decided,
+      (decision) => this.guard(`rules at ${stage}`, () => this.answerWith(stage, decision, outcome)),
+      (err) => {
         this.rt.reportError(err, `rules at ${stage}`);
         if (!this._closed) outcome.reply(RULE_ERROR_REPLY, 'error');
       },
@@ -336,10 +314,7 @@ export class MockConnection extends SMTPConnection {
 
   override _sendGreeting(): void {
     if (this.greeting) return this.writeReply(this.greeting.reply, this.greeting.rule);
-    const { greeting } = this.rt.scenario().server;
-    const banner = this._server.options.banner ? fillPlaceholders(this._server.options.banner, this.writer.placeholders()) : '';
-    const text = greeting ? fillPlaceholders(greeting, this.writer.placeholders()) : `${this.name} ESMTP${banner ? ` ${banner}` : ''}`;
-    this.writeLines(220, null, [text], undefined, false);
+    this.writeLines(220, null, [greetingText(this.rt.scenario(), this.name, this._server.options.banner, () => this.writer.placeholders())], undefined, false);
   }
 
   /** After STARTTLS or an implicit-TLS handshake. */

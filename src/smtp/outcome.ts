@@ -7,6 +7,21 @@ import type { Socket } from 'node:net';
 import type { Reply } from '../engine/reply.js';
 import type { Action, NoticeSpec } from '../engine/scenario.js';
 
+export type ErrCallback = (err?: Error | null) => void;
+
+/** A reply a hook's callback carries: smtp-server's next reply is replaced by it. */
+export interface PendingReply {
+  reply: Reply;
+  rule?: string;
+  /** Replace smtp-server's next reply only if that one is positive (its own errors win). */
+  onlyIfPositive?: boolean;
+  /** EHLO: keep smtp-server's capability lines after the rule's text. */
+  keepCapabilities?: boolean;
+}
+
+/** A refusal handed to smtp-server's callback: it writes `responseCode` and the message. */
+export const failure = (r: Reply) => Object.assign(new Error(r.lines.join(' ')), { responseCode: r.code });
+
 export interface StageOutcome {
   /** What the stage does with no decision: smtp-server's own handling. */
   normal(): void;

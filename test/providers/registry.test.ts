@@ -89,7 +89,7 @@ describe('a registry with the fixture provider', () => {
     expect(markdown).toContain('| `acme.spam` | 550 | 5.7.1 | message |');
     // every other provider's section is as it was, and the summary gains a line
     for (const name of REGISTRY.names) expect(markdown).toContain(catalogMarkdown().split(`\n## ${name} (`)[1]!.split('\n## ')[0]!);
-    expect(markdown).toContain('| [acme](#acme-3) | Acme Mail | 3 | 0 | 0 | `acme` |');
+    expect(markdown).toContain('| [acme](#acme-3) | Acme Mail | 3 | 3 | 1 | `acme` |');
   });
 });
 

@@ -81,8 +81,8 @@ const SUBMISSION_EHLO = { head: '250-smtp.gmail.com at your service, [127.0.0.1]
 
 /** A one-line positive reply signed like Gmail's: `<text> <session id> - gsmtp`. */
 const SIGNED = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ${GMAIL_TOKEN.source.slice(1, -1)} - gsmtp\r\n$`);
-/** Gmail's MX capabilities in its order (captured 2024-12); CHUNKING joins once BDAT is implemented. */
-const MX_CAPABILITIES = ['SIZE 157286400', '8BITMIME', 'STARTTLS', 'ENHANCEDSTATUSCODES', 'PIPELINING', 'SMTPUTF8'];
+/** Gmail's MX capabilities in its order (captured 2024-12). */
+const MX_CAPABILITIES = ['SIZE 157286400', '8BITMIME', 'STARTTLS', 'ENHANCEDSTATUSCODES', 'PIPELINING', 'CHUNKING', 'SMTPUTF8'];
 /** A gmail-submission session upgraded with STARTTLS and EHLO'd again. */
 const SECURE = [...HELLO, cmd('STARTTLS', '220'), tls('smtp.gmail.com'), cmd('EHLO client.example.com', SUBMISSION_EHLO)];
 const submission = (name: string, steps: readonly (Step | readonly Step[])[]) => row(`gmail-submission: ${name}`, steps, 'gmail-submission');
@@ -371,7 +371,7 @@ runTable('gmail', 'gmail', [
     HELLO,
     cmd('STARTTLS', '220'),
     tls('smtp.gmail.com'),
-    cmd('EHLO client.example.com', { ...SUBMISSION_EHLO, caps: { order: ['SIZE 35882577', '8BITMIME', 'AUTH LOGIN PLAIN XOAUTH2', 'ENHANCEDSTATUSCODES', 'PIPELINING', 'SMTPUTF8'] } }),
+    cmd('EHLO client.example.com', { ...SUBMISSION_EHLO, caps: { order: ['SIZE 35882577', '8BITMIME', 'AUTH LOGIN PLAIN XOAUTH2', 'ENHANCEDSTATUSCODES', 'PIPELINING', 'CHUNKING', 'SMTPUTF8'] } }),
     cmd(`MAIL FROM:<${SUBMITTER}>`, entry('gmail.auth-required', 'replies.auth-required')),
     open(),
   ]),

@@ -19,10 +19,10 @@ runTable('microsoft365', 'microsoft365', [
   row('greets and answers EHLO like Exchange Online, with no AUTH on the MX', [
     connect({ raw: /^220 BN8NAM12FT061\.mail\.protection\.outlook\.com Microsoft ESMTP MAIL Service ready at (Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d \+0000\r\n$/ }),
     check('the greeting tells the time of the (fake) clock', ({ replies, clock: c }) => expect(replies[0]!.raw).toContain(new Date(c.now).toUTCString().replace('GMT', '+0000'))),
-    // Exchange Online's order (captured: github.com/ietf-tools/datatracker/pull/5888); BINARYMIME and CHUNKING join with BDAT
+    // Exchange Online's order (captured: github.com/ietf-tools/datatracker/pull/5888), BINARYMIME and CHUNKING among them
     cmd('EHLO client.example.com', {
       head: '250-BN8NAM12FT061.mail.protection.outlook.com Hello [127.0.0.1]',
-      caps: { order: ['SIZE 36700160', 'PIPELINING', 'DSN', 'ENHANCEDSTATUSCODES', 'STARTTLS', '8BITMIME', 'SMTPUTF8'], lacks: [/^AUTH\b/i] },
+      caps: { order: ['SIZE 36700160', 'PIPELINING', 'DSN', 'ENHANCEDSTATUSCODES', 'STARTTLS', '8BITMIME', 'BINARYMIME', 'CHUNKING', 'SMTPUTF8'], lacks: [/^AUTH\b/i] },
     }),
     cmd(`MAIL FROM:<${FROM}>`, { raw: '250 2.1.0 Sender OK\r\n', rule: null }),
     cmd(`RCPT TO:<${TO}>`, { raw: '250 2.1.5 Recipient OK\r\n', rule: null }),
