@@ -25,6 +25,7 @@ runTable('yahoo', 'yahoo', [
     cmd(`MAIL FROM:<${FROM}>`, { raw: `250 sender <${FROM}> ok\r\n`, rule: null }),
     open(),
   ]),
+  row('the null sender (a bounce) gets the same MAIL wording, with empty brackets', [connect(), EHLO, cmd('MAIL FROM:<>', { raw: '250 sender <> ok\r\n', rule: null }), open()]),
   row('ordinary mail is accepted (nodemailer)', [send({ from: FROM, to: TO, subject: 'Receipt', text: 'Thanks.\n' }, { accepted: true }), stored(1)]),
   row(
     'with recipients: known, an unlisted recipient → yahoo.user-unknown, naming the address',
