@@ -346,7 +346,7 @@ export const ScenarioFileSchema = strict({
   success: z
     .partialRecord(z.enum(SUCCESS_NAMES as [string, ...string[]]), ReplySchema)
     .optional()
-    .describe('How this provider words the server\'s own positive answers: mail, rcpt, data, message, rset, noop, vrfy, quit, starttls, auth → reply (shorthand "250 2.1.0 OK {token} - gsmtp" or object).'),
+    .describe('How this provider words the server\'s own positive answers: mail, rcpt, data, message, rset, noop, vrfy, quit, starttls, auth → reply (shorthand "250 2.1.0 OK {token} - gsmtp" or object); may quote the session\'s provider values such as {mimecastRef} or {outlookServer}.'),
   rules: z.array(RuleSchema).optional().describe('Evaluated in order; the first match for the stage answers.'),
   report: ReportSettingsSchema.optional().describe("Thresholds the sender report card grades by (GET /api/v1/report); a scenario's own win over what it extends."),
 }).describe('A mockmx scenario.');

@@ -58,7 +58,9 @@ export class ReplyWriter {
   placeholders(): Placeholders {
     const { answering: a, peer } = this;
     const envelope = peer.envelope();
-    return sessionPlaceholders({
+    // the providers' per-session values ({mimecastRef}, {outlookServer}…) under the session's own, so a
+    // scenario's own texts (success:) can sign a reply as its provider's style signs refusals
+    const values = sessionPlaceholders({
       ip: peer.ip,
       helo: peer.helo(),
       hostname: peer.hostname,
@@ -73,6 +75,7 @@ export class ReplyWriter {
       now: peer.now(),
       message: a.messageValues,
     });
+    return { ...this.styleContext(), ...values };
   }
 
   /** Records the wire lines of one reply as written: it answers the line last heard, if that is not answered yet. */

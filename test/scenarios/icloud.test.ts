@@ -2,7 +2,8 @@
  * The shipped icloud scenario as one table: iCloud's MX host name, the success path, and the
  * replies found in published iCloud bounces and logs, byte for byte, with the rule that answered.
  */
-import { closed, cmd, connect, data, EHLO, entry, open, row, runTable, send, stored } from './dialogue.js';
+import { expect } from 'vitest';
+import { check, closed, cmd, connect, data, EHLO, entry, open, row, runTable, send, stored } from './dialogue.js';
 
 const FROM = 'app@example.com';
 const TO = 'jane@icloud.test';
@@ -14,9 +15,11 @@ dns:
 `;
 
 runTable('icloud', 'icloud', [
-  row('greets as an iCloud MX and offers STARTTLS but no AUTH', [
-    connect({ raw: /^220 mx01\.mail\.icloud\.com\b[^\r\n]*\r\n$/ }),
-    cmd('EHLO client.example.com', { head: '250-mx01.mail.icloud.com Nice to meet you, [127.0.0.1]', caps: { has: ['STARTTLS'], lacks: [/^AUTH\b/] } }),
+  // captured: github.com/reacherhq/check-if-email-exists/issues/1410 (mx01.mail.icloud.com, 2023-12)
+  row('greets as an iCloud MX, answers EHLO with the bare host name and PIPELINING first, offers STARTTLS but no AUTH', [
+    connect({ raw: '220 iCloud iscream SMTP proxy - p00-iscream-smtp-d759469dd-ss5bd 3.5.0 (2403B23-529c1e05a5df)\r\n' }),
+    cmd('EHLO client.example.com', { head: '250-p00-iscream-smtp-d759469dd-ss5bd', caps: { has: ['STARTTLS'], lacks: [/^AUTH\b/] } }),
+    check('PIPELINING is the first capability, as captured', ({ replies }) => expect(replies.at(-1)!.lines[1]).toBe('250-PIPELINING')),
     open(),
   ]),
   row('ordinary mail is accepted (nodemailer)', [send({ from: FROM, to: TO, subject: 'Receipt', text: 'Thanks.\n' }, { accepted: true }), stored(1)]),

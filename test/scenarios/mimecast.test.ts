@@ -13,9 +13,17 @@ const GREYLISTED = entry('mimecast.greylisted', 'mimecast-greylist');
 const MAIL = { from: FROM, to: TO, subject: 'Receipt', text: 'Thanks.\n' };
 
 runTable('mimecast', 'mimecast', [
-  row('greets as a Mimecast MX and offers STARTTLS but no AUTH', [
+  row('greets as a Mimecast MX, offers STARTTLS but no AUTH, and accepts MAIL in Mimecast\'s words with the session\'s reference', [
     connect({ raw: /^220 eu-smtp-inbound-1\.mimecast\.com\b[^\r\n]*\r\n$/ }),
     cmd('EHLO client.example.com', { head: '250-eu-smtp-inbound-1.mimecast.com Nice to meet you, [127.0.0.1]', caps: { has: ['STARTTLS'], lacks: [/^AUTH\b/] } }),
+    // captured: a ListManager log, "250 Sender OK [Aj3QXapeMpqZYaeFwWhjzw.us32]" (dwlistore.dwli.org/knowledgebase/444)
+    cmd(`MAIL FROM:<${FROM}>`, { raw: /^250 Sender OK \[[A-Za-z0-9_-]{22}\.(us|eu|uk|za|au)\d{2}\]\r\n$/, rule: null }),
+    cmd(`RCPT TO:<${TO}>`, GREYLISTED),
+    check('MAIL\'s reference is the one the session\'s refusals carry', ({ replies }) => {
+      const ref = (raw: string) => /\[([^\]]+)\]\r\n$/.exec(raw)?.[1];
+      expect(ref(replies.at(-2)!.raw)).toBeDefined();
+      expect(ref(replies.at(-2)!.raw)).toBe(ref(replies.at(-1)!.raw));
+    }),
     open(),
   ]),
   row('a new client, sender and recipient are greylisted; the same recipient retried after a minute is accepted', [

@@ -38,6 +38,15 @@ runTable('outlook', 'outlook', [
     cmd('RCPT TO:<outlook.s3150-block-list@hotmail.test>', entry('outlook.s3150-block-list', 'magic:outlook.s3150-block-list', { ip: '127.0.0.1' })),
     open(),
   ]),
+  row('magic recipients replay the IP-reputation rate limits (4.7.650, 4.7.651) at RCPT with the client IP; the session stays open', [
+    connect(),
+    EHLO,
+    cmd(`MAIL FROM:<${FROM}>`, '250'),
+    cmd('RCPT TO:<outlook.4.7.650-ip-reputation@hotmail.test>', entry('outlook.4.7.650-ip-reputation', 'magic:outlook.4.7.650-ip-reputation', { ip: '127.0.0.1' })),
+    cmd('RCPT TO:<outlook.4.7.651-ip-reputation@hotmail.test>', entry('outlook.4.7.651-ip-reputation', 'magic:outlook.4.7.651-ip-reputation', { ip: '127.0.0.1' })),
+    cmd(`RCPT TO:<${TO}>`, '250'),
+    open(),
+  ]),
   row('a magic recipient replays 5.7.515 after the message, naming the sending domain', [
     connect(),
     EHLO,

@@ -17,11 +17,15 @@ dns:
 `;
 
 runTable('yahoo', 'yahoo', [
-  row('greets as a Yahoo MX and offers STARTTLS but no AUTH', [
-    connect({ raw: /^220 mta7\.am0\.yahoodns\.net\b[^\r\n]*\r\n$/ }),
-    cmd('EHLO client.example.com', { head: '250-mta7.am0.yahoodns.net Nice to meet you, [127.0.0.1]', caps: { has: ['STARTTLS', 'ENHANCEDSTATUSCODES'], lacks: [/^AUTH\b/] } }),
+  // captured: github.com/truemail-rb/truemail-go/issues/91 (swaks to mta5.am0.yahoodns.net, 2024-04)
+  row('greets and answers EHLO and MAIL as a Yahoo MX: its host name, its capability order, no AUTH', [
+    connect({ raw: '220 mtaproxy511.free.mail.bf1.yahoo.com ESMTP ready\r\n' }),
+    // Yahoo lists only these four; mockmx cannot switch off SMTPUTF8 and ENHANCEDSTATUSCODES, which follow
+    cmd('EHLO client.example.com', { head: '250-mtaproxy511.free.mail.bf1.yahoo.com', caps: { order: ['PIPELINING', 'SIZE 41943040', '8BITMIME', 'STARTTLS', 'SMTPUTF8', 'ENHANCEDSTATUSCODES'], lacks: [/^AUTH\b/, 'DSN'] } }),
+    cmd(`MAIL FROM:<${FROM}>`, { raw: `250 sender <${FROM}> ok\r\n`, rule: null }),
     open(),
   ]),
+  row('the null sender (a bounce) gets the same MAIL wording, with empty brackets', [connect(), EHLO, cmd('MAIL FROM:<>', { raw: '250 sender <> ok\r\n', rule: null }), open()]),
   row('ordinary mail is accepted (nodemailer)', [send({ from: FROM, to: TO, subject: 'Receipt', text: 'Thanks.\n' }, { accepted: true }), stored(1)]),
   row(
     'with recipients: known, an unlisted recipient → yahoo.user-unknown, naming the address',
