@@ -27,6 +27,7 @@ import type { Endpoint, MockMxEvents, MockMxServer } from './server/types.js';
 import type { HttpListener, HttpOptions } from './http/index.js';
 import { ReportFeed } from './server/report-feed.js';
 import { compilePushed, shareScenario } from './shared-scenario.js';
+import { shareView } from './shared-view.js';
 
 
 export interface ServerOptions {
@@ -72,7 +73,9 @@ export interface ServerOptions {
  */
 export async function startHttpApi(server: MockMxServer, options: HttpOptions): Promise<HttpListener> {
   const { startHttp } = await import('./http/index.js');
-  return startHttp(server, options);
+  const listener = await startHttp(server, options);
+  server.apiAt?.(listener.url, options.token);
+  return listener;
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<MockMxServer> {
@@ -103,19 +106,27 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
   const onError = options.onError ?? ((err, context) => console.error(`mockmx: error in ${context}:`, err));
   // with a store directory: a Maildir of messages and a JSON-lines log of transcripts, reloaded at start
   const transcriptLog = options.store ? await TranscriptLog.open(options.store, { maxSessions, onError: (err) => onError(err, 'transcript log') }) : undefined;
-  const messages: MessageStore = options.store ? await MaildirMessageStore.open(options.store, { maxMessages, now }) : new MemoryMessageStore({ maxMessages, now });
+  const localMessages: MessageStore = options.store ? await MaildirMessageStore.open(options.store, { maxMessages, now }) : new MemoryMessageStore({ maxMessages, now });
+  const state = options.state ?? (options.redis ? await openSharedState(options.redis) : new MemoryStateStore());
+  const ownsState = !options.state;
+  // the report card reads every line as it is written; checked here so bad thresholds fail at start
+  const reportFeed = new ReportFeed(now, base.report);
+  // with --redis, what the other instances saw shows here too (messages, the report card)
+  const view = options.redis
+    ? await shareView(options.redis, 'mockmx:', { local: localMessages, maxMessages, maxSessions, events, report: () => reportFeed, onError }).catch(async (err: unknown) => {
+        if (ownsState) await state.close();
+        throw err;
+      })
+    : undefined;
+  const messages = view?.messages ?? localMessages;
   const sessionEvents = {
     sessionStarted: (r: SessionRecord) => events.emit('session', r),
     line: (r: SessionRecord, l: TranscriptLine) => events.emit('line', r, l),
     sessionEnded: (r: SessionRecord) => events.emit('sessionEnd', r),
   };
-  // the report card reads every line as it is written; checked here so bad thresholds fail at start
-  const reportFeed = new ReportFeed(now, base.report);
-  const fed = reportFeed.events(sessionEvents);
+  const fed = reportFeed.events(view ? view.sessionEvents(sessionEvents) : sessionEvents);
   const sessions = new SessionStore({ maxSessions, maxLines: 10_000, now }, transcriptLog ? transcriptLog.events(fed) : fed);
   transcriptLog?.restoreInto(sessions);
-  const state = options.state ?? (options.redis ? await openSharedState(options.redis) : new MemoryStateStore());
-  const ownsState = !options.state;
   const spool = new Spool(options.spoolAboveBytes ?? LARGE_MESSAGE_BYTES, options.spoolDir);
   const ipConnections = new Map<string, number>();
   let sessionIndex = 0;
@@ -181,6 +192,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       smtps = { host, port: address.port };
     } catch (err) {
       await smtpServer.shutdown(0);
+      await view?.close();
       throw err;
     }
   }
@@ -195,6 +207,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
         onError,
       }).catch(async (err: unknown) => {
         await Promise.all(listeners.map((l) => l.shutdown(0)));
+        await view?.close();
         if (ownsState) await state.close();
         throw err;
       })
@@ -246,6 +259,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     stateEntries(prefix) {
       return state.entries(now(), prefix);
     },
+    ...(view ? { apiAt: (url: string, token: string | undefined) => view.apiAt(url, token) } : {}),
     outbound: {
       flush: () => outbound.flush(),
       pending: () => outbound.pending(),
@@ -258,6 +272,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       // the in-memory store's large messages live in the spool: they end with the server
       await spool.remove();
       await sharing?.close();
+      await view?.close();
       if (ownsState) await state.close();
     },
   };

@@ -14,6 +14,7 @@ import { freePort, PrivateRedis, requireRedis } from '../helpers/redis.js';
 import { startHttpApi } from '../../src/app.js';
 import { startMockMx } from '../../src/testing/index.js';
 import type { HttpListener } from '../../src/http/index.js';
+import type { StoredMessage } from '../../src/store/types.js';
 import { serve } from '../helpers/server.js';
 import { Telnet } from '../helpers/telnet.js';
 
@@ -34,7 +35,7 @@ async function rcpt(port: number, to: string, from = 'alice@client.test'): Promi
 }
 
 /** A whole message; resolves with the reply to the final dot (or to the first refused command). */
-async function send(port: number, to: string): Promise<string> {
+async function send(port: number, to: string, body = 'hello'): Promise<string> {
   const t = await Telnet.connect(port);
   try {
     await t.reply();
@@ -43,7 +44,7 @@ async function send(port: number, to: string): Promise<string> {
     const r = await t.cmd(`RCPT TO:<${to}>`);
     if (r.code >= 400) return r.lines[0]!;
     await t.cmd('DATA');
-    return (await t.cmd(`Subject: to ${to}\r\n\r\nhello\r\n.`)).lines[0]!;
+    return (await t.cmd(`Subject: to ${to}\r\n\r\n${body}\r\n.`)).lines[0]!;
   } finally {
     t.close();
   }
@@ -249,6 +250,88 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
       a.addRules({ id: 'marker', when: { stage: 'rcpt' }, then: '250 2.1.5 ok' } as never);
       await until(async () => b.scenario().rules.map((r) => r.id), (ids) => ids.includes('marker'), 5000);
       expect([a, b].map((s) => s.scenario().name)).toEqual(['rate', 'rate']);
+    });
+  });
+
+  describe('what one instance saw shows on every one', () => {
+    const apis: HttpListener[] = [];
+    afterAll(async () => {
+      await Promise.all(apis.map((h) => h.close()));
+    });
+    const TOKEN = 'fleet-token';
+    const api = async (server: Awaited<ReturnType<typeof serve>>) => {
+      const http = await startHttpApi(server, { host: '127.0.0.1', port: 0, token: TOKEN });
+      apis.push(http);
+      return (path: string) => fetch(`${http.url}/api/v1${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    };
+    type Summary = { id: string; envelope: { mailFrom: string; rcptTo: string[] }; subject: string; size: number };
+
+    it('a message taken by A is listed, read (raw bytes equal, a large one too) and waited for through B; no body goes through Redis', async () => {
+      const shared = url();
+      // A spools bodies over 1 KiB to a file: B's copy is fetched from A's API, never stored in Redis
+      const [a, b] = await Promise.all([serve('default', { redis: shared, spoolAboveBytes: 1024 }), serve('default', { redis: shared })]);
+      const [toA, toB] = await Promise.all([api(a), api(b)]);
+      const big = Array.from({ length: 3000 }, (_, i) => `line ${i} of a large body`).join('\r\n');
+      expect(await send(a.smtp.port, 'bob@example.test', big)).toMatch(/^250 /);
+      const own = (await a.messages.list())[0]!;
+
+      const listed = await until(async () => (await (await toB('/messages')).json()) as { total: number; items: Summary[] }, (p) => p.total === 1);
+      const seen = listed.items[0]!;
+      expect(seen.id).toMatch(new RegExp(`^[0-9a-f]{6}-${own.id}$`));
+      expect(seen).toMatchObject({ envelope: { mailFrom: 'alice@client.test', rcptTo: ['bob@example.test'] }, subject: 'to bob@example.test', size: own.size });
+      const raw = await toB(`/messages/${seen.id}/raw`);
+      expect(raw.status).toBe(200);
+      expect(Buffer.from(await raw.arrayBuffer()).equals(own.raw)).toBe(true);
+      const detail = (await (await toB(`/messages/${seen.id}`)).json()) as { text: string };
+      expect(detail.text).toContain('line 2999 of a large body');
+      // B's own messages and A's are listed together, newest first, with ids that do not clash
+      expect(await send(b.smtp.port, 'carol@example.test')).toMatch(/^250 /);
+      const both = await until(async () => (await (await toA('/messages')).json()) as { items: Summary[] }, (p) => p.items.length === 2);
+      expect(both.items.map((m) => m.envelope.rcptTo[0])).toEqual(['carol@example.test', 'bob@example.test']);
+      expect(both.items[1]!.id).toBe(own.id);
+
+      // B tells of it as of its own (the event behind SSE and waits), and a wait on B resolves for it
+      const heard = new Promise<StoredMessage>((resolve) => b.events.once('message', resolve));
+      const waiting = toB('/messages/wait?to=dave@example.test&timeout=10s');
+      expect(await send(a.smtp.port, 'dave@example.test')).toMatch(/^250 /);
+      const h = await heard;
+      expect(h.envelope.rcptTo).toEqual(['dave@example.test']);
+      const waited = await waiting;
+      expect(waited.status).toBe(200);
+      expect(((await waited.json()) as Summary).envelope.rcptTo).toEqual(['dave@example.test']);
+
+      // Redis holds the announcement only: no stream entry carries a body
+      const { Redis } = await import('ioredis');
+      const peek = new Redis(shared);
+      try {
+        const entries = (await peek.xrange('mockmx:messages', '-', '+')) as [string, string[]][];
+        expect(entries).toHaveLength(3);
+        expect(entries.every(([, fields]) => !fields.join(' ').includes('large body') && fields.join(' ').length < 1000)).toBe(true);
+      } finally {
+        peek.disconnect();
+      }
+    });
+
+    it('the report on B grades a greylisted sender whose retry reached B after the 450 on A as one retry', async () => {
+      let now = T0;
+      const shared = url();
+      const [a, b] = await Promise.all([serve(GREYLIST, { redis: shared, now: () => now }), serve(GREYLIST, { redis: shared, now: () => now })]);
+      const toB = await api(b);
+      expect(await send(a.smtp.port, 'bob@example.test')).toBe('450 4.7.1 Greylisted, please try again later');
+      // B has seen A's session end before the retry starts (in real life minutes pass between them)
+      await until(async () => b.report().senders.map((s) => s.sender), (s) => s.includes('alice@client.test'));
+      now += 6 * MIN;
+      expect(await send(b.smtp.port, 'bob@example.test')).toMatch(/^250 /);
+      type Senders = { senders: { sender: string | null; checks: { id: string; verdict: string; evidence: { detail: string }[] }[] }[] };
+      // graded once B's session has ended (the client hung up after the 250)
+      const report = await until(async () => (await (await toB('/report')).json()) as Senders, (r) => r.senders.some((s) => s.checks.some((c) => c.id === 'greylist-and-rate-limit' && c.verdict !== 'not-exercised')));
+      const alice = report.senders.filter((s) => s.sender === 'alice@client.test');
+      expect(alice).toHaveLength(1);
+      const check = alice[0]!.checks.find((c) => c.id === 'greylist-and-rate-limit')!;
+      expect(check.verdict).toBe('pass');
+      expect(check.evidence[0]!.detail).toMatch(/^delivered to <bob@example\.test> once, 6 min after it was deferred$/);
+      // and A's card, fed B's sessions, says the same
+      await until(async () => a.report().senders.find((s) => s.sender === 'alice@client.test')?.checks.find((c) => c.id === 'greylist-and-rate-limit')?.verdict, (v) => v === 'pass');
     });
   });
 
