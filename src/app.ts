@@ -113,7 +113,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
   const reportFeed = new ReportFeed(now, base.report);
   // with --redis, what the other instances saw shows here too (messages, the report card)
   const view = options.redis
-    ? await shareView(options.redis, 'mockmx:', { local: localMessages, maxMessages, maxSessions, events, report: () => reportFeed, onError }).catch(async (err: unknown) => {
+    ? await shareView(options.redis, 'mockmx:', { local: localMessages, maxMessages, maxSessions, events, sessions: () => sessions, onError }).catch(async (err: unknown) => {
         if (ownsState) await state.close();
         throw err;
       })

@@ -92,6 +92,8 @@ export function sessionHead(s: SessionRecord) {
     ...(s.tls !== undefined ? { tls: s.tls } : {}),
     ...(s.tlsVersion ? { tlsVersion: s.tlsVersion } : {}),
     ...(s.authUser ? { authUser: s.authUser } : {}),
+    // with --redis: the instance that holds it, when that is another one
+    ...(s.instance ? { instance: s.instance } : {}),
   };
 }
 

@@ -5,7 +5,6 @@
 import type { ReportSettings } from '../engine/scenario.js';
 import { ReportCard, type Report, type ReportFilter, type ReportOptions, type SessionStart } from '../report/index.js';
 import type { SessionEvents, SessionRecord, TranscriptLine } from '../store/sessions.js';
-import type { TranscriptRecord } from '../transcript/record.js';
 
 /** What the card needs of a session as it opens (an implicit-TLS listener's sessions are encrypted from the start). */
 export const sessionStartOf = (r: SessionRecord): SessionStart => ({ id: r.id, clientIp: r.clientIp, startedAt: r.startedAt, tls: r.listener === 'smtps' });
@@ -40,13 +39,6 @@ export class ReportFeed {
       },
     };
   }
-
-  /** What other instances saw (with --redis), their session ids made distinct from ours: straight to the card. */
-  readonly remote = {
-    sessionStarted: (start: SessionStart) => this.card.sessionStarted(start),
-    line: (record: TranscriptRecord) => this.card.line(record),
-    sessionEnded: (end: { id: string; endedAt?: number }) => this.card.sessionEnded(end),
-  };
 
   report(filter?: ReportFilter): Report {
     return this.card.report(filter);

@@ -312,6 +312,43 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
       }
     });
 
+    it('A\'s sessions show on B as they happen: the session list, one session, the event stream and a refusal wait', async () => {
+      const shared = url();
+      const [a, b] = await Promise.all([serve(GREYLIST, { redis: shared }), serve(GREYLIST, { redis: shared })]);
+      const toB = await api(b);
+      // the event stream on B, read as it comes, until A's session has ended there
+      const stream = await toB('/events');
+      expect(stream.status).toBe(200);
+      const reader = stream.body!.getReader();
+      let seen = '';
+      const ended = (async () => {
+        for (let reads = 0; reads < 1000 && !/event: session-end\ndata: [^\n]*"instance"/.test(seen); reads++) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          seen += Buffer.from(value).toString();
+        }
+        await reader.cancel();
+      })();
+      const refusal = toB('/rejections/wait?code=450&timeout=10s');
+
+      expect(await rcpt(a.smtp.port, 'bob@example.test')).toBe('450 4.7.1 Greylisted, please try again later');
+      const own = a.sessions.list()[0]!;
+      const waited = await refusal;
+      expect(waited.status).toBe(200);
+      expect(((await waited.json()) as { sessionId: string }).sessionId).toMatch(new RegExp(`^[0-9a-f]{6}-${own.id}$`));
+
+      await ended;
+      expect(seen).toMatch(new RegExp(`event: session\ndata: \\{"id":"[0-9a-f]{6}-${own.id}"`));
+      expect(seen).toContain('"text":"450 4.7.1 Greylisted, please try again later"');
+      type Head = { id: string; instance?: string; clientIp: string; heloName?: string; transcript?: { text: string }[] };
+      const list = (await (await toB('/sessions')).json()) as { items: Head[] };
+      const theirs = list.items.find((x) => x.id.endsWith(`-${own.id}`))!;
+      expect(theirs).toMatchObject({ clientIp: '127.0.0.1', heloName: 'client.test' });
+      expect(theirs.id).toBe(`${theirs.instance}-${own.id}`);
+      const one = (await (await toB(`/sessions/${theirs.id}`)).json()) as Head;
+      expect(one.transcript!.map((l) => l.text)).toEqual(own.transcript.map((l) => l.text));
+    });
+
     it('the report on B grades a greylisted sender whose retry reached B after the 450 on A as one retry', async () => {
       let now = T0;
       const shared = url();
