@@ -3,6 +3,7 @@
  * listeners wired together. The CLI and the test helper both start mockmx through here.
  */
 import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
 import { decide as engineDecide } from './engine/decide.js';
 import { streamFor } from './engine/random.js';
 import type { CompiledScenario } from './engine/scenario.js';
@@ -71,10 +72,13 @@ export interface ServerOptions {
  * root, never an adapter). Loaded when asked for: a library user who never starts it does
  * not load fastify.
  */
+const WILDCARD = new Set(['0.0.0.0', '::', '']);
+
 export async function startHttpApi(server: MockMxServer, options: HttpOptions): Promise<HttpListener> {
   const { startHttp } = await import('./http/index.js');
   const listener = await startHttp(server, options);
-  server.apiAt?.(listener.url, options.token);
+  // a wildcard address is no address to the others: they reach this host by its name (a container's resolves on its network)
+  server.apiAt?.(WILDCARD.has(listener.host) ? `http://${hostname()}:${listener.port}` : listener.url, options.token);
   return listener;
 }
 
