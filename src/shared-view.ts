@@ -92,8 +92,12 @@ export async function shareView(url: string, keyPrefix: string, options: ViewOpt
     const announced = await streams.lookup(keys.instances, owner);
     if (!announced) throw new Error(`message ${owner}-${id} is kept by instance ${owner}, which has no HTTP API running (or has stopped)`);
     const { url: base } = JSON.parse(announced) as { url: string };
-    const response = await fetch(`${base}/api/v1/messages/${encodeURIComponent(id)}/raw`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
-    return bodyOf(response, `fetching message ${owner}-${id} from instance ${owner} at ${base}`);
+    const what = `fetching message ${owner}-${id} from instance ${owner} at ${base}`;
+    const response = await fetch(`${base}/api/v1/messages/${encodeURIComponent(id)}/raw`, token ? { headers: { authorization: `Bearer ${token}` } } : {}).catch((err: Error) => {
+      const cause = err.cause as { code?: string } | undefined;
+      throw new Error(`${what}: ${err.message}${cause?.code ? ` (${cause.code})` : ''}`, { cause: err });
+    });
+    return bodyOf(response, what);
   };
   messages = new SharedMessageStore(options.local, {
     maxMessages: options.maxMessages,

@@ -76,6 +76,10 @@ class RemoteMessage implements StoredMessage {
     throw new Error(`message ${this.id} is kept by instance ${this.owner}: read it with rawStream() or parsed()`);
   }
 
+  openRaw(): Promise<Readable> {
+    return this.fetchBody(this.owner, this.ownId);
+  }
+
   rawStream(): Readable {
     const out = new PassThrough();
     this.fetchBody(this.owner, this.ownId).then(
@@ -88,13 +92,17 @@ class RemoteMessage implements StoredMessage {
     return out;
   }
 
+  /**
+   * The parse of the fetched bytes. When the owner cannot be reached (stopped, its API not
+   * started) this says so in the text instead of failing, so a listing still shows the rest,
+   * and the fetch is tried again next time.
+   */
   parsed(): Promise<ParsedMessage> {
     const p = (this.parsing ??= this.fetchBody(this.owner, this.ownId).then((body) => buffer(body)).then(parseMessage));
-    // a failed fetch (owner restarting) is tried again next time
-    p.catch(() => {
+    return p.catch((err: unknown) => {
       if (this.parsing === p) this.parsing = undefined;
+      return { headers: [], subject: '', to: [], text: `[mockmx: the body is unavailable here: ${(err as Error).message}]`, attachments: [] };
     });
-    return p;
   }
 }
 

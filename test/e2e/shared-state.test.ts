@@ -312,6 +312,35 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
       }
     });
 
+    it('a notice A sent (a DSN) is listed and read through B like any message', async () => {
+      const shared = url();
+      const BOUNCE = 'rules:\n  - { when: { rcpt: "*" }, then: { bounce: "550 5.1.1 No such user" } }\n';
+      const [a, b] = await Promise.all([serve(BOUNCE, { redis: shared }), serve(BOUNCE, { redis: shared })]);
+      const [, toB] = await Promise.all([api(a), api(b)]);
+      expect(await send(a.smtp.port, 'nobody@example.test')).toMatch(/^250 /);
+      await a.outbound.flush();
+      const dsn = (await a.messages.list()).find((m) => m.outbound)!;
+      expect(dsn).toBeDefined();
+      const listed = await until(async () => (await (await toB('/messages?outbound=true')).json()) as { items: Summary[] }, (p) => p.items.length === 1);
+      expect(listed.items[0]!.id).toMatch(new RegExp(`-${dsn.id}$`));
+      expect(listed.items[0]!.envelope).toEqual({ mailFrom: '', rcptTo: ['alice@client.test'] });
+      const raw = await toB(`/messages/${listed.items[0]!.id}/raw`);
+      expect(Buffer.from(await raw.arrayBuffer()).equals(dsn.raw)).toBe(true);
+      // received mail is not a notice, on either
+      expect(((await (await toB('/messages?outbound=false')).json()) as { items: Summary[] }).items.map((m) => m.envelope.rcptTo)).toEqual([['nobody@example.test']]);
+
+      // A's API gone: B still lists what A takes, and says why its body cannot be read
+      await apis.at(-2)!.close();
+      expect(await send(a.smtp.port, 'later@example.test')).toMatch(/^250 /);
+      const after = await until(async () => (await (await toB('/messages?outbound=false')).json()) as { items: Summary[] }, (p) => p.items.length === 2);
+      expect(after.items[0]!.envelope.rcptTo).toEqual(['later@example.test']);
+      const detail = (await (await toB(`/messages/${after.items[0]!.id}`)).json()) as { text: string };
+      expect(detail.text).toMatch(/^\[mockmx: the body is unavailable here: fetching message .* from instance [0-9a-f]{6} at http:\/\/127\.0\.0\.1:\d+: fetch failed \(ECONNREFUSED\)\]$/);
+      const gone = await toB(`/messages/${after.items[0]!.id}/raw`);
+      expect(gone.status).toBe(502);
+      expect(((await gone.json()) as { error: string }).error).toMatch(/^fetching message .* fetch failed \(ECONNREFUSED\)$/);
+    });
+
     it('A\'s sessions show on B as they happen: the session list, one session, the event stream and a refusal wait', async () => {
       const shared = url();
       const [a, b] = await Promise.all([serve(GREYLIST, { redis: shared }), serve(GREYLIST, { redis: shared })]);
