@@ -414,6 +414,11 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
           // the state API of either shows the shared window
           const state = (await (await fetch(`http://127.0.0.1:${b.http}/api/v1/state?prefix=rate:`)).json()) as { total: number };
           expect(state.total).toBe(1);
+          // a message taken by one process is listed and read through the other's API
+          expect(await send(a.smtp, 'zed@example.test')).toMatch(/^250 /);
+          const listed = await until(async () => (await (await fetch(`http://127.0.0.1:${b.http}/api/v1/messages`)).json()) as { items: { id: string }[] }, (p) => p.items.length === 1);
+          const raw = await (await fetch(`http://127.0.0.1:${b.http}/api/v1/messages/${listed.items[0]!.id}/raw`)).text();
+          expect(raw).toBe('Subject: to zed@example.test\r\n\r\nhello\r\n');
 
           await own.stop();
           expect(await rcpt(a.smtp, 'carol@example.test')).toBe('451 4.3.0 Temporary local problem: rule state unavailable; try again later');
