@@ -33,6 +33,8 @@ export class SharedStreams {
   /** This instance's name among the others: short, random, new each run. */
   readonly name = randomBytes(3).toString('hex');
   private closed = false;
+  /** What this instance announced: said again whenever the connection is back (a restarted Redis may have lost it). */
+  private readonly announced = new Map<string, string>();
   private loop: Promise<void> | undefined;
 
   private constructor(
@@ -54,6 +56,9 @@ export class SharedStreams {
       throw new Error(`cannot reach Redis at ${redactUrl(options.url)}: ${(err as Error).message}`, { cause: err });
     }
     const streams = new SharedStreams(writer, reader, options);
+    writer.on('ready', () => {
+      for (const [key, value] of streams.announced) writer.hset(key, streams.name, value).catch(() => undefined);
+    });
     streams.loop = streams.read();
     return streams;
   }
@@ -67,6 +72,7 @@ export class SharedStreams {
 
   /** Another instance's key-value record (e.g. where its API listens), kept while it runs. */
   async announce(key: string, value: string): Promise<void> {
+    this.announced.set(key, value);
     await this.writer.hset(key, this.name, value);
   }
 

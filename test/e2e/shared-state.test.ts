@@ -378,6 +378,25 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
       expect(one.transcript!.map((l) => l.text)).toEqual(own.transcript.map((l) => l.text));
     });
 
+    it('Redis restarted without its data: what A takes afterwards still shows on B', async () => {
+      const own = await PrivateRedis.start();
+      try {
+        const [a, b] = await Promise.all([serve('default', { redis: own.url }), serve('default', { redis: own.url })]);
+        await Promise.all([api(a), api(b)]);
+        expect(await send(a.smtp.port, 'before@example.test')).toMatch(/^250 /);
+        await until(async () => (await b.messages.list()).length, (n) => n === 1);
+        await own.stop();
+        await own.restart();
+        expect(await until(() => send(a.smtp.port, 'after@example.test'), (r) => !r.startsWith('451'))).toMatch(/^250 /);
+        const listed = await until(async () => await b.messages.list(), (r) => r.length === 2);
+        expect(listed.map((m) => m.envelope.rcptTo[0])).toEqual(['after@example.test', 'before@example.test']);
+        // A announced its API again when Redis came back, so B still reads A's bodies
+        expect((await listed[0]!.parsed()).subject).toBe('to after@example.test');
+      } finally {
+        await own.stop();
+      }
+    });
+
     it('the report on B grades a greylisted sender whose retry reached B after the 450 on A as one retry', async () => {
       let now = T0;
       const shared = url();
