@@ -54,13 +54,13 @@ class RemoteMessage implements StoredMessage {
   private parsing: Promise<ParsedMessage> | undefined;
 
   constructor(
-    readonly owner: string,
+    readonly instance: string,
     private readonly ownId: string,
     notice: MessageNotice,
     private readonly fetchBody: FetchBody,
   ) {
-    this.id = `${owner}-${notice.id}`;
-    this.sessionId = `${owner}-${notice.sessionId}`;
+    this.id = `${instance}-${notice.id}`;
+    this.sessionId = `${instance}-${notice.sessionId}`;
     this.envelope = notice.envelope;
     if (notice.rule !== undefined) this.rule = notice.rule;
     if (notice.authenticationResults !== undefined) this.authenticationResults = notice.authenticationResults;
@@ -73,16 +73,16 @@ class RemoteMessage implements StoredMessage {
 
   /** The bytes live on another instance and can only be read asynchronously. */
   get raw(): Buffer {
-    throw new Error(`message ${this.id} is kept by instance ${this.owner}: read it with rawStream() or parsed()`);
+    throw new Error(`message ${this.id} is kept by instance ${this.instance}: read it with rawStream() or parsed()`);
   }
 
   openRaw(): Promise<Readable> {
-    return this.fetchBody(this.owner, this.ownId);
+    return this.fetchBody(this.instance, this.ownId);
   }
 
   rawStream(): Readable {
     const out = new PassThrough();
-    this.fetchBody(this.owner, this.ownId).then(
+    this.fetchBody(this.instance, this.ownId).then(
       (body) => {
         body.once('error', (err) => out.destroy(err));
         body.pipe(out);
@@ -98,7 +98,7 @@ class RemoteMessage implements StoredMessage {
    * and the fetch is tried again next time.
    */
   parsed(): Promise<ParsedMessage> {
-    const p = (this.parsing ??= this.fetchBody(this.owner, this.ownId).then((body) => buffer(body)).then(parseMessage));
+    const p = (this.parsing ??= this.fetchBody(this.instance, this.ownId).then((body) => buffer(body)).then(parseMessage));
     return p.catch((err: unknown) => {
       if (this.parsing === p) this.parsing = undefined;
       return { headers: [], subject: '', to: [], text: `[mockmx: the body is unavailable here: ${(err as Error).message}]`, attachments: [] };

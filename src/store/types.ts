@@ -58,6 +58,8 @@ export interface StoredMessage extends MessageMeta {
   readonly id: string;
   readonly receivedAt: number;
   readonly size: number;
+  /** Set on a message another instance took (with --redis): that instance's name. */
+  readonly instance?: string;
   /**
    * The message as received. For a large message kept in a file this reads the file each time
    * it is used (synchronously): prefer rawStream() for those.

@@ -262,9 +262,9 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
     const api = async (server: Awaited<ReturnType<typeof serve>>) => {
       const http = await startHttpApi(server, { host: '127.0.0.1', port: 0, token: TOKEN });
       apis.push(http);
-      return (path: string) => fetch(`${http.url}/api/v1${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      return Object.assign((path: string) => fetch(`${http.url}/api/v1${path}`, { headers: { authorization: `Bearer ${TOKEN}` } }), { http });
     };
-    type Summary = { id: string; envelope: { mailFrom: string; rcptTo: string[] }; subject: string; size: number };
+    type Summary = { id: string; instance?: string; envelope: { mailFrom: string; rcptTo: string[] }; subject: string; size: number };
 
     it('a message taken by A is listed, read (raw bytes equal, a large one too) and waited for through B; no body goes through Redis', async () => {
       const shared = url();
@@ -279,6 +279,7 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
       const seen = listed.items[0]!;
       expect(seen.id).toMatch(new RegExp(`^[0-9a-f]{6}-${own.id}$`));
       expect(seen).toMatchObject({ envelope: { mailFrom: 'alice@client.test', rcptTo: ['bob@example.test'] }, subject: 'to bob@example.test', size: own.size });
+      expect(seen.id).toBe(`${seen.instance}-${own.id}`);
       const raw = await toB(`/messages/${seen.id}/raw`);
       expect(raw.status).toBe(200);
       expect(Buffer.from(await raw.arrayBuffer()).equals(own.raw)).toBe(true);
@@ -289,6 +290,10 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
       const both = await until(async () => (await (await toA('/messages')).json()) as { items: Summary[] }, (p) => p.items.length === 2);
       expect(both.items.map((m) => m.envelope.rcptTo[0])).toEqual(['carol@example.test', 'bob@example.test']);
       expect(both.items[1]!.id).toBe(own.id);
+      // metrics stay each instance's own: A counts the one message it accepted, not B's
+      const metrics = await (await fetch(`${toA.http.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+      expect(metrics).toMatch(/^mockmx_messages_accepted_total 1$/m);
+      expect(metrics).toMatch(/^mockmx_sessions_total\{listener="smtp"\} 1$/m);
 
       // B tells of it as of its own (the event behind SSE and waits), and a wait on B resolves for it
       const heard = new Promise<StoredMessage>((resolve) => b.events.once('message', resolve));
@@ -316,7 +321,7 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
       const shared = url();
       const BOUNCE = 'rules:\n  - { when: { rcpt: "*" }, then: { bounce: "550 5.1.1 No such user" } }\n';
       const [a, b] = await Promise.all([serve(BOUNCE, { redis: shared }), serve(BOUNCE, { redis: shared })]);
-      const [, toB] = await Promise.all([api(a), api(b)]);
+      const [toA, toB] = await Promise.all([api(a), api(b)]);
       expect(await send(a.smtp.port, 'nobody@example.test')).toMatch(/^250 /);
       await a.outbound.flush();
       const dsn = (await a.messages.list()).find((m) => m.outbound)!;
@@ -330,7 +335,7 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
       expect(((await (await toB('/messages?outbound=false')).json()) as { items: Summary[] }).items.map((m) => m.envelope.rcptTo)).toEqual([['nobody@example.test']]);
 
       // A's API gone: B still lists what A takes, and says why its body cannot be read
-      await apis.at(-2)!.close();
+      await toA.http.close();
       expect(await send(a.smtp.port, 'later@example.test')).toMatch(/^250 /);
       const after = await until(async () => (await (await toB('/messages?outbound=false')).json()) as { items: Summary[] }, (p) => p.items.length === 2);
       expect(after.items[0]!.envelope.rcptTo).toEqual(['later@example.test']);
