@@ -67,13 +67,14 @@ export interface ServerOptions {
   readonly state?: StateStore;
 }
 
+/** Addresses that listen everywhere: no address for another instance to call. */
+const WILDCARD = new Set(['0.0.0.0', '::', '']);
+
 /**
  * The HTTP API on a running server, for the CLI and the test helper (which may import the
  * root, never an adapter). Loaded when asked for: a library user who never starts it does
  * not load fastify.
  */
-const WILDCARD = new Set(['0.0.0.0', '::', '']);
-
 export async function startHttpApi(server: MockMxServer, options: HttpOptions): Promise<HttpListener> {
   const { startHttp } = await import('./http/index.js');
   const listener = await startHttp(server, options);
@@ -111,11 +112,11 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
   // with a store directory: a Maildir of messages and a JSON-lines log of transcripts, reloaded at start
   const transcriptLog = options.store ? await TranscriptLog.open(options.store, { maxSessions, onError: (err) => onError(err, 'transcript log') }) : undefined;
   const localMessages: MessageStore = options.store ? await MaildirMessageStore.open(options.store, { maxMessages, now }) : new MemoryMessageStore({ maxMessages, now });
-  const state = options.state ?? (options.redis ? await openSharedState(options.redis) : new MemoryStateStore());
-  const ownsState = !options.state;
   // the report card reads every line as it is written; checked here so bad thresholds fail at start
   const reportFeed = new ReportFeed(now, base.report);
-  // with --redis, what the other instances saw shows here too (messages, the report card)
+  const state = options.state ?? (options.redis ? await openSharedState(options.redis) : new MemoryStateStore());
+  const ownsState = !options.state;
+  // with --redis, what the other instances saw shows here too (messages, sessions and so the report card)
   const view = options.redis
     ? await shareView(options.redis, 'mockmx:', { local: localMessages, maxMessages, maxSessions, events, sessions: () => sessions, onError }).catch(async (err: unknown) => {
         if (ownsState) await state.close();
