@@ -117,12 +117,7 @@ export class SessionStore {
 
   open(info: SessionInfo): SessionLog {
     const record: SessionRecord = { ...info, id: `s${(++this.sequence).toString(36).padStart(6, '0')}`, startedAt: this.options.now(), transcript: [] };
-    tallies.set(record, new TranscriptTally((lines) => this.keepTransaction(record, lines)));
-    this.live.add(record);
-    this.keep(record);
-    this.openGrew = true;
-    this.evictOverflow();
-    this.events?.sessionStarted(record);
+    this.start(record);
     return {
       id: record.id,
       record: (entry: TranscriptEntry) => this.log(record, new TranscriptLine(this.options.now(), record.id, entry)),
@@ -141,12 +136,7 @@ export class SessionStore {
   follow(id: string, instance: string, info: SessionInfo, startedAt: number): RemoteSessionLog | undefined {
     if (this.sessions.has(id)) return undefined;
     const record: SessionRecord = { ...info, id, instance, startedAt, transcript: [] };
-    tallies.set(record, new TranscriptTally((lines) => this.keepTransaction(record, lines)));
-    this.live.add(record);
-    this.keep(record);
-    this.openGrew = true;
-    this.evictOverflow();
-    this.events?.sessionStarted(record);
+    this.start(record);
     return {
       record: (line: TranscriptLine) => this.log(record, line),
       end: (at?: number, info?: SessionInfo) => {
@@ -154,6 +144,16 @@ export class SessionStore {
         this.end(record, at);
       },
     };
+  }
+
+  /** A session opens here or is followed: kept, counted among the open ones, told. */
+  private start(record: SessionRecord): void {
+    tallies.set(record, new TranscriptTally((lines) => this.keepTransaction(record, lines)));
+    this.live.add(record);
+    this.keep(record);
+    this.openGrew = true;
+    this.evictOverflow();
+    this.events?.sessionStarted(record);
   }
 
   private log(record: SessionRecord, line: TranscriptLine): void {

@@ -79,7 +79,7 @@ export function messageRoutes(app: FastifyInstance, { mx, hub }: RouteContext): 
       if (!('found' in result)) throw new HttpError(408, `no message matching ${describeFilter(filter)} within ${timeoutMs} ms`, { timeoutMs });
       const m = result.found;
       // the message is stored a moment before its 250 is written: answer once the transcript shows it
-      // (another instance's message has no session here: nothing to wait for)
+      // (a session not kept here, e.g. another instance's that started before this one, has nothing to wait for)
       const session = () => mx.sessions.get(m.sessionId);
       await settle(hub, () => !session() || !!transactionOf(m, session())?.reply || session()?.endedAt !== undefined, 2000);
       return detail(m);
