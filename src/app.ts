@@ -3,6 +3,7 @@
  * listeners wired together. The CLI and the test helper both start mockmx through here.
  */
 import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
 import { decide as engineDecide } from './engine/decide.js';
 import { streamFor } from './engine/random.js';
 import type { CompiledScenario } from './engine/scenario.js';
@@ -27,6 +28,7 @@ import type { Endpoint, MockMxEvents, MockMxServer } from './server/types.js';
 import type { HttpListener, HttpOptions } from './http/index.js';
 import { ReportFeed } from './server/report-feed.js';
 import { compilePushed, shareScenario } from './shared-scenario.js';
+import { shareView } from './shared-view.js';
 
 
 export interface ServerOptions {
@@ -65,6 +67,9 @@ export interface ServerOptions {
   readonly state?: StateStore;
 }
 
+/** Addresses that listen everywhere: no address for another instance to call. */
+const WILDCARD = new Set(['0.0.0.0', '::', '']);
+
 /**
  * The HTTP API on a running server, for the CLI and the test helper (which may import the
  * root, never an adapter). Loaded when asked for: a library user who never starts it does
@@ -72,7 +77,10 @@ export interface ServerOptions {
  */
 export async function startHttpApi(server: MockMxServer, options: HttpOptions): Promise<HttpListener> {
   const { startHttp } = await import('./http/index.js');
-  return startHttp(server, options);
+  const listener = await startHttp(server, options);
+  // a wildcard address is no address to the others: they reach this host by its name (a container's resolves on its network)
+  server.apiAt?.(WILDCARD.has(listener.host) ? `http://${hostname()}:${listener.port}` : listener.url, options.token);
+  return listener;
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<MockMxServer> {
@@ -103,19 +111,27 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
   const onError = options.onError ?? ((err, context) => console.error(`mockmx: error in ${context}:`, err));
   // with a store directory: a Maildir of messages and a JSON-lines log of transcripts, reloaded at start
   const transcriptLog = options.store ? await TranscriptLog.open(options.store, { maxSessions, onError: (err) => onError(err, 'transcript log') }) : undefined;
-  const messages: MessageStore = options.store ? await MaildirMessageStore.open(options.store, { maxMessages, now }) : new MemoryMessageStore({ maxMessages, now });
+  const localMessages: MessageStore = options.store ? await MaildirMessageStore.open(options.store, { maxMessages, now }) : new MemoryMessageStore({ maxMessages, now });
+  // the report card reads every line as it is written; checked here so bad thresholds fail at start
+  const reportFeed = new ReportFeed(now, base.report);
+  const state = options.state ?? (options.redis ? await openSharedState(options.redis) : new MemoryStateStore());
+  const ownsState = !options.state;
+  // with --redis, what the other instances saw shows here too (messages, sessions and so the report card)
+  const view = options.redis
+    ? await shareView(options.redis, 'mockmx:', { local: localMessages, maxMessages, maxSessions, events, sessions: () => sessions, onError }).catch(async (err: unknown) => {
+        if (ownsState) await state.close();
+        throw err;
+      })
+    : undefined;
+  const messages = view?.messages ?? localMessages;
   const sessionEvents = {
     sessionStarted: (r: SessionRecord) => events.emit('session', r),
     line: (r: SessionRecord, l: TranscriptLine) => events.emit('line', r, l),
     sessionEnded: (r: SessionRecord) => events.emit('sessionEnd', r),
   };
-  // the report card reads every line as it is written; checked here so bad thresholds fail at start
-  const reportFeed = new ReportFeed(now, base.report);
-  const fed = reportFeed.events(sessionEvents);
+  const fed = reportFeed.events(view ? view.sessionEvents(sessionEvents) : sessionEvents);
   const sessions = new SessionStore({ maxSessions, maxLines: 10_000, now }, transcriptLog ? transcriptLog.events(fed) : fed);
   transcriptLog?.restoreInto(sessions);
-  const state = options.state ?? (options.redis ? await openSharedState(options.redis) : new MemoryStateStore());
-  const ownsState = !options.state;
   const spool = new Spool(options.spoolAboveBytes ?? LARGE_MESSAGE_BYTES, options.spoolDir);
   const ipConnections = new Map<string, number>();
   let sessionIndex = 0;
@@ -181,6 +197,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       smtps = { host, port: address.port };
     } catch (err) {
       await smtpServer.shutdown(0);
+      await view?.close();
       throw err;
     }
   }
@@ -195,6 +212,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
         onError,
       }).catch(async (err: unknown) => {
         await Promise.all(listeners.map((l) => l.shutdown(0)));
+        await view?.close();
         if (ownsState) await state.close();
         throw err;
       })
@@ -246,6 +264,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     stateEntries(prefix) {
       return state.entries(now(), prefix);
     },
+    ...(view ? { apiAt: (url: string, token: string | undefined) => view.apiAt(url, token) } : {}),
     outbound: {
       flush: () => outbound.flush(),
       pending: () => outbound.pending(),
@@ -258,6 +277,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       // the in-memory store's large messages live in the spool: they end with the server
       await spool.remove();
       await sharing?.close();
+      await view?.close();
       if (ownsState) await state.close();
     },
   };

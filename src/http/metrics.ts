@@ -11,7 +11,8 @@ import { outcomeOf } from '../store/transcript-outcome.js';
 export function createMetrics(mx: MockMxServer, hub: Hub): Registry {
   const registry = new Registry();
   const registers = [registry];
-  const open = () => mx.sessions.list().filter((s) => s.endedAt === undefined);
+  // this instance's own connections (with --redis the store also follows the others' sessions)
+  const open = () => mx.sessions.list().filter((s) => s.endedAt === undefined && s.instance === undefined);
 
   const sessions = new Counter({ name: 'mockmx_sessions_total', help: 'SMTP sessions started, by listener', labelNames: ['listener'] as const, registers });
   const ended = new Counter({ name: 'mockmx_sessions_ended_total', help: 'SMTP sessions ended, by outcome (delivered, rejected, dropped, closed)', labelNames: ['outcome'] as const, registers });
@@ -38,7 +39,7 @@ export function createMetrics(mx: MockMxServer, hub: Hub): Registry {
   const bytes = new Counter({ name: 'mockmx_message_bytes_accepted_total', help: 'bytes of accepted messages', registers });
   new Gauge({
     name: 'mockmx_messages_stored',
-    help: 'messages kept in the store',
+    help: 'messages kept in the store (with --redis, the other instances\' it shows too)',
     registers,
     async collect() {
       this.set(await mx.messages.count());
@@ -67,13 +68,15 @@ export function createMetrics(mx: MockMxServer, hub: Hub): Registry {
   });
 
   // multi-line replies count once, on their last line (the adapter names the rule on every line)
-  hub.on('session', (s) => sessions.inc({ listener: s.listener }));
-  hub.on('line', (_s, line) => {
-    if (line.direction !== 'out' || line.more || line.code === undefined) return;
+  // counters are this instance's own: with --redis, the sessions and messages of others it shows are not counted
+  hub.on('session', (s) => s.instance === undefined && sessions.inc({ listener: s.listener }));
+  hub.on('line', (s, line) => {
+    if (s.instance !== undefined || line.direction !== 'out' || line.more || line.code === undefined) return;
     replyCounts.add(line.code, line.enhanced ?? '', line.rule ?? '');
   });
-  hub.on('sessionEnd', (s) => ended.inc({ outcome: outcomeOf(s).status }));
+  hub.on('sessionEnd', (s) => s.instance === undefined && ended.inc({ outcome: outcomeOf(s).status }));
   hub.on('message', (m) => {
+    if (m.instance !== undefined) return;
     accepted.inc();
     bytes.inc(m.size);
   });

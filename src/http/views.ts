@@ -47,6 +47,7 @@ export function messageSummary(m: StoredMessage, p: ParsedMessage, session: Sess
     receivedAt: iso(m.receivedAt),
     size: m.size,
     envelope: m.envelope,
+    ...(m.instance ? { instance: m.instance } : {}),
     ...(m.rule ? { rule: m.rule } : {}),
     // a notice mockmx sent: a DSN or an auto-reply, what it is about, where it went
     ...(m.outbound ? { outbound: m.outbound } : {}),
@@ -92,6 +93,8 @@ export function sessionHead(s: SessionRecord) {
     ...(s.tls !== undefined ? { tls: s.tls } : {}),
     ...(s.tlsVersion ? { tlsVersion: s.tlsVersion } : {}),
     ...(s.authUser ? { authUser: s.authUser } : {}),
+    // with --redis: the instance that holds it, when that is another one
+    ...(s.instance ? { instance: s.instance } : {}),
   };
 }
 

@@ -60,6 +60,11 @@ export interface MockMxServer {
   reportOptions(): ReportOptions;
   /** Forgets what the card saw (sessions still open are followed from their next line on). */
   resetReport(): void;
+  /**
+   * With --redis: this instance's HTTP API listens at `url` (startHttpApi says so), so the other
+   * instances fetch the bodies of the messages it took from there, with `token`.
+   */
+  apiAt?(url: string, token: string | undefined): void;
   /** Stops listening; open sessions get 421 (busy ones after their current command, within graceMs). */
   close(graceMs?: number): Promise<void>;
 }

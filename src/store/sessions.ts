@@ -11,11 +11,20 @@ export interface SessionRecord extends SessionInfo {
   readonly startedAt: number;
   endedAt?: number;
   readonly transcript: TranscriptLine[];
+  /** Set on a session another instance holds (with --redis): that instance's name. */
+  readonly instance?: string;
   /**
    * Lines no longer kept in memory: `count` lines logged after the first `after`, replaced by
    * the note at `transcript[after]`. Absent while the transcript is whole.
    */
   elided?: { readonly after: number; readonly count: number };
+}
+
+/** A session another instance holds, as this store follows it. */
+export interface RemoteSessionLog {
+  record(line: TranscriptLine): void;
+  /** Ends it, with what was learnt about it meanwhile (HELO name, TLS, user). */
+  end(at?: number, info?: SessionInfo): void;
 }
 
 export interface SessionEvents {
@@ -108,12 +117,7 @@ export class SessionStore {
 
   open(info: SessionInfo): SessionLog {
     const record: SessionRecord = { ...info, id: `s${(++this.sequence).toString(36).padStart(6, '0')}`, startedAt: this.options.now(), transcript: [] };
-    tallies.set(record, new TranscriptTally((lines) => this.keepTransaction(record, lines)));
-    this.live.add(record);
-    this.keep(record);
-    this.openGrew = true;
-    this.evictOverflow();
-    this.events?.sessionStarted(record);
+    this.start(record);
     return {
       id: record.id,
       record: (entry: TranscriptEntry) => this.log(record, new TranscriptLine(this.options.now(), record.id, entry)),
@@ -122,6 +126,34 @@ export class SessionStore {
       },
       end: () => this.end(record),
     };
+  }
+
+  /**
+   * Follows a session another instance holds (with --redis), under the id given, as if it were
+   * one of ours: kept within the same bounds, its lines and end told to the same events. Its
+   * record names the `instance`. Undefined if a session with that id is already kept.
+   */
+  follow(id: string, instance: string, info: SessionInfo, startedAt: number): RemoteSessionLog | undefined {
+    if (this.sessions.has(id)) return undefined;
+    const record: SessionRecord = { ...info, id, instance, startedAt, transcript: [] };
+    this.start(record);
+    return {
+      record: (line: TranscriptLine) => this.log(record, line),
+      end: (at?: number, info?: SessionInfo) => {
+        if (info) Object.assign(record, info);
+        this.end(record, at);
+      },
+    };
+  }
+
+  /** A session opens here or is followed: kept, counted among the open ones, told. */
+  private start(record: SessionRecord): void {
+    tallies.set(record, new TranscriptTally((lines) => this.keepTransaction(record, lines)));
+    this.live.add(record);
+    this.keep(record);
+    this.openGrew = true;
+    this.evictOverflow();
+    this.events?.sessionStarted(record);
   }
 
   private log(record: SessionRecord, line: TranscriptLine): void {
@@ -133,8 +165,8 @@ export class SessionStore {
     if (this.total > this.budget) this.shed();
   }
 
-  private end(record: SessionRecord): void {
-    record.endedAt = this.options.now();
+  private end(record: SessionRecord, at = this.options.now()): void {
+    record.endedAt = at;
     this.live.delete(record);
     if (this.holds(record)) this.ended.add(record);
     this.events?.sessionEnded(record);

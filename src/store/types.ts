@@ -58,6 +58,8 @@ export interface StoredMessage extends MessageMeta {
   readonly id: string;
   readonly receivedAt: number;
   readonly size: number;
+  /** Set on a message another instance took (with --redis): that instance's name. */
+  readonly instance?: string;
   /**
    * The message as received. For a large message kept in a file this reads the file each time
    * it is used (synchronously): prefer rawStream() for those.
@@ -65,6 +67,11 @@ export interface StoredMessage extends MessageMeta {
   readonly raw: Buffer;
   /** The message as received, read as a stream: no copy of a large message in memory. */
   rawStream(): Readable;
+  /**
+   * Set on a message whose bytes live on another instance (--redis): opens them there, or
+   * rejects saying why they cannot be read (rawStream() would only fail mid-stream).
+   */
+  openRaw?(): Promise<Readable>;
   /** Parses the raw message (once; later calls share the result). Text of a large message is capped. */
   parsed(): Promise<ParsedMessage>;
 }

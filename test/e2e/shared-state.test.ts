@@ -14,6 +14,7 @@ import { freePort, PrivateRedis, requireRedis } from '../helpers/redis.js';
 import { startHttpApi } from '../../src/app.js';
 import { startMockMx } from '../../src/testing/index.js';
 import type { HttpListener } from '../../src/http/index.js';
+import type { StoredMessage } from '../../src/store/types.js';
 import { serve } from '../helpers/server.js';
 import { Telnet } from '../helpers/telnet.js';
 
@@ -34,7 +35,7 @@ async function rcpt(port: number, to: string, from = 'alice@client.test'): Promi
 }
 
 /** A whole message; resolves with the reply to the final dot (or to the first refused command). */
-async function send(port: number, to: string): Promise<string> {
+async function send(port: number, to: string, body = 'hello'): Promise<string> {
   const t = await Telnet.connect(port);
   try {
     await t.reply();
@@ -43,7 +44,7 @@ async function send(port: number, to: string): Promise<string> {
     const r = await t.cmd(`RCPT TO:<${to}>`);
     if (r.code >= 400) return r.lines[0]!;
     await t.cmd('DATA');
-    return (await t.cmd(`Subject: to ${to}\r\n\r\nhello\r\n.`)).lines[0]!;
+    return (await t.cmd(`Subject: to ${to}\r\n\r\n${body}\r\n.`)).lines[0]!;
   } finally {
     t.close();
   }
@@ -252,6 +253,178 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
     });
   });
 
+  describe('what one instance saw shows on every one', () => {
+    const apis: HttpListener[] = [];
+    afterAll(async () => {
+      await Promise.all(apis.map((h) => h.close()));
+    });
+    const TOKEN = 'fleet-token';
+    const api = async (server: Awaited<ReturnType<typeof serve>>) => {
+      const http = await startHttpApi(server, { host: '127.0.0.1', port: 0, token: TOKEN });
+      apis.push(http);
+      return Object.assign((path: string) => fetch(`${http.url}/api/v1${path}`, { headers: { authorization: `Bearer ${TOKEN}` } }), { http });
+    };
+    type Summary = { id: string; instance?: string; envelope: { mailFrom: string; rcptTo: string[] }; subject: string; size: number };
+
+    it('a message taken by A is listed, read (raw bytes equal, a large one too) and waited for through B; no body goes through Redis', async () => {
+      const shared = url();
+      // A spools bodies over 1 KiB to a file: B's copy is fetched from A's API, never stored in Redis
+      const [a, b] = await Promise.all([serve('default', { redis: shared, spoolAboveBytes: 1024 }), serve('default', { redis: shared })]);
+      const [toA, toB] = await Promise.all([api(a), api(b)]);
+      const big = Array.from({ length: 3000 }, (_, i) => `line ${i} of a large body`).join('\r\n');
+      expect(await send(a.smtp.port, 'bob@example.test', big)).toMatch(/^250 /);
+      const own = (await a.messages.list())[0]!;
+
+      const listed = await until(async () => (await (await toB('/messages')).json()) as { total: number; items: Summary[] }, (p) => p.total === 1);
+      const seen = listed.items[0]!;
+      expect(seen.id).toMatch(new RegExp(`^[0-9a-f]{6}-${own.id}$`));
+      expect(seen).toMatchObject({ envelope: { mailFrom: 'alice@client.test', rcptTo: ['bob@example.test'] }, subject: 'to bob@example.test', size: own.size });
+      expect(seen.id).toBe(`${seen.instance}-${own.id}`);
+      const raw = await toB(`/messages/${seen.id}/raw`);
+      expect(raw.status).toBe(200);
+      expect(Buffer.from(await raw.arrayBuffer()).equals(own.raw)).toBe(true);
+      const detail = (await (await toB(`/messages/${seen.id}`)).json()) as { text: string };
+      expect(detail.text).toContain('line 2999 of a large body');
+      // B's own messages and A's are listed together, newest first, with ids that do not clash
+      expect(await send(b.smtp.port, 'carol@example.test')).toMatch(/^250 /);
+      const both = await until(async () => (await (await toA('/messages')).json()) as { items: Summary[] }, (p) => p.items.length === 2);
+      expect(both.items.map((m) => m.envelope.rcptTo[0])).toEqual(['carol@example.test', 'bob@example.test']);
+      expect(both.items[1]!.id).toBe(own.id);
+      // metrics stay each instance's own: A counts the one message it accepted, not B's
+      const metrics = await (await fetch(`${toA.http.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+      expect(metrics).toMatch(/^mockmx_messages_accepted_total 1$/m);
+      expect(metrics).toMatch(/^mockmx_sessions_total\{listener="smtp"\} 1$/m);
+
+      // B tells of it as of its own (the event behind SSE and waits), and a wait on B resolves for it
+      const heard = new Promise<StoredMessage>((resolve) => b.events.once('message', resolve));
+      const waiting = toB('/messages/wait?to=dave@example.test&timeout=10s');
+      expect(await send(a.smtp.port, 'dave@example.test')).toMatch(/^250 /);
+      const h = await heard;
+      expect(h.envelope.rcptTo).toEqual(['dave@example.test']);
+      const waited = await waiting;
+      expect(waited.status).toBe(200);
+      expect(((await waited.json()) as Summary).envelope.rcptTo).toEqual(['dave@example.test']);
+
+      // Redis holds the announcement only: no stream entry carries a body
+      const { Redis } = await import('ioredis');
+      const peek = new Redis(shared);
+      try {
+        const entries = (await peek.xrange('mockmx:messages', '-', '+')) as [string, string[]][];
+        expect(entries).toHaveLength(3);
+        expect(entries.every(([, fields]) => !fields.join(' ').includes('large body') && fields.join(' ').length < 1000)).toBe(true);
+      } finally {
+        peek.disconnect();
+      }
+    });
+
+    it('a notice A sent (a DSN) is listed and read through B like any message', async () => {
+      const shared = url();
+      const BOUNCE = 'rules:\n  - { when: { rcpt: "*" }, then: { bounce: "550 5.1.1 No such user" } }\n';
+      const [a, b] = await Promise.all([serve(BOUNCE, { redis: shared }), serve(BOUNCE, { redis: shared })]);
+      const [toA, toB] = await Promise.all([api(a), api(b)]);
+      expect(await send(a.smtp.port, 'nobody@example.test')).toMatch(/^250 /);
+      await a.outbound.flush();
+      const dsn = (await a.messages.list()).find((m) => m.outbound)!;
+      expect(dsn).toBeDefined();
+      const listed = await until(async () => (await (await toB('/messages?outbound=true')).json()) as { items: Summary[] }, (p) => p.items.length === 1);
+      expect(listed.items[0]!.id).toMatch(new RegExp(`-${dsn.id}$`));
+      expect(listed.items[0]!.envelope).toEqual({ mailFrom: '', rcptTo: ['alice@client.test'] });
+      const raw = await toB(`/messages/${listed.items[0]!.id}/raw`);
+      expect(Buffer.from(await raw.arrayBuffer()).equals(dsn.raw)).toBe(true);
+      // received mail is not a notice, on either
+      expect(((await (await toB('/messages?outbound=false')).json()) as { items: Summary[] }).items.map((m) => m.envelope.rcptTo)).toEqual([['nobody@example.test']]);
+
+      // A's API gone: B still lists what A takes, and says why its body cannot be read
+      await toA.http.close();
+      expect(await send(a.smtp.port, 'later@example.test')).toMatch(/^250 /);
+      const after = await until(async () => (await (await toB('/messages?outbound=false')).json()) as { items: Summary[] }, (p) => p.items.length === 2);
+      expect(after.items[0]!.envelope.rcptTo).toEqual(['later@example.test']);
+      const detail = (await (await toB(`/messages/${after.items[0]!.id}`)).json()) as { text: string };
+      expect(detail.text).toMatch(/^\[mockmx: the body is unavailable here: fetching message .* from instance [0-9a-f]{6} at http:\/\/127\.0\.0\.1:\d+: fetch failed \(ECONNREFUSED\)\]$/);
+      const gone = await toB(`/messages/${after.items[0]!.id}/raw`);
+      expect(gone.status).toBe(502);
+      expect(((await gone.json()) as { error: string }).error).toMatch(/^fetching message .* fetch failed \(ECONNREFUSED\)$/);
+    });
+
+    it('A\'s sessions show on B as they happen: the session list, one session, the event stream and a refusal wait', async () => {
+      const shared = url();
+      const [a, b] = await Promise.all([serve(GREYLIST, { redis: shared }), serve(GREYLIST, { redis: shared })]);
+      const toB = await api(b);
+      // the event stream on B, read as it comes, until A's session has ended there
+      const stream = await toB('/events');
+      expect(stream.status).toBe(200);
+      const reader = stream.body!.getReader();
+      let seen = '';
+      const ended = (async () => {
+        for (let reads = 0; reads < 1000 && !/event: session-end\ndata: [^\n]*"instance"/.test(seen); reads++) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          seen += Buffer.from(value).toString();
+        }
+        await reader.cancel();
+      })();
+      const refusal = toB('/rejections/wait?code=450&timeout=10s');
+
+      expect(await rcpt(a.smtp.port, 'bob@example.test')).toBe('450 4.7.1 Greylisted, please try again later');
+      const own = a.sessions.list()[0]!;
+      const waited = await refusal;
+      expect(waited.status).toBe(200);
+      expect(((await waited.json()) as { sessionId: string }).sessionId).toMatch(new RegExp(`^[0-9a-f]{6}-${own.id}$`));
+
+      await ended;
+      expect(seen).toMatch(new RegExp(`event: session\ndata: \\{"id":"[0-9a-f]{6}-${own.id}"`));
+      expect(seen).toContain('"text":"450 4.7.1 Greylisted, please try again later"');
+      type Head = { id: string; instance?: string; clientIp: string; heloName?: string; transcript?: { text: string }[] };
+      const list = (await (await toB('/sessions')).json()) as { items: Head[] };
+      const theirs = list.items.find((x) => x.id.endsWith(`-${own.id}`))!;
+      expect(theirs).toMatchObject({ clientIp: '127.0.0.1', heloName: 'client.test' });
+      expect(theirs.id).toBe(`${theirs.instance}-${own.id}`);
+      const one = (await (await toB(`/sessions/${theirs.id}`)).json()) as Head;
+      expect(one.transcript!.map((l) => l.text)).toEqual(own.transcript.map((l) => l.text));
+    });
+
+    it('Redis restarted without its data: what A takes afterwards still shows on B', async () => {
+      const own = await PrivateRedis.start();
+      try {
+        const [a, b] = await Promise.all([serve('default', { redis: own.url }), serve('default', { redis: own.url })]);
+        await Promise.all([api(a), api(b)]);
+        expect(await send(a.smtp.port, 'before@example.test')).toMatch(/^250 /);
+        await until(async () => (await b.messages.list()).length, (n) => n === 1);
+        await own.stop();
+        await own.restart();
+        expect(await until(() => send(a.smtp.port, 'after@example.test'), (r) => !r.startsWith('451'))).toMatch(/^250 /);
+        const listed = await until(async () => await b.messages.list(), (r) => r.length === 2);
+        expect(listed.map((m) => m.envelope.rcptTo[0])).toEqual(['after@example.test', 'before@example.test']);
+        // A announced its API again when Redis came back, so B still reads A's bodies
+        expect((await listed[0]!.parsed()).subject).toBe('to after@example.test');
+      } finally {
+        await own.stop();
+      }
+    });
+
+    it('the report on B grades a greylisted sender whose retry reached B after the 450 on A as one retry', async () => {
+      let now = T0;
+      const shared = url();
+      const [a, b] = await Promise.all([serve(GREYLIST, { redis: shared, now: () => now }), serve(GREYLIST, { redis: shared, now: () => now })]);
+      const toB = await api(b);
+      expect(await send(a.smtp.port, 'bob@example.test')).toBe('450 4.7.1 Greylisted, please try again later');
+      // B has seen A's session end before the retry starts (in real life minutes pass between them)
+      await until(async () => b.report().senders.map((s) => s.sender), (s) => s.includes('alice@client.test'));
+      now += 6 * MIN;
+      expect(await send(b.smtp.port, 'bob@example.test')).toMatch(/^250 /);
+      type Senders = { senders: { sender: string | null; checks: { id: string; verdict: string; evidence: { detail: string }[] }[] }[] };
+      // graded once B's session has ended (the client hung up after the 250)
+      const report = await until(async () => (await (await toB('/report')).json()) as Senders, (r) => r.senders.some((s) => s.checks.some((c) => c.id === 'greylist-and-rate-limit' && c.verdict !== 'not-exercised')));
+      const alice = report.senders.filter((s) => s.sender === 'alice@client.test');
+      expect(alice).toHaveLength(1);
+      const check = alice[0]!.checks.find((c) => c.id === 'greylist-and-rate-limit')!;
+      expect(check.verdict).toBe('pass');
+      expect(check.evidence[0]!.detail).toMatch(/^delivered to <bob@example\.test> once, 6 min after it was deferred$/);
+      // and A's card, fed B's sessions, says the same
+      await until(async () => a.report().senders.find((s) => s.sender === 'alice@client.test')?.checks.find((c) => c.id === 'greylist-and-rate-limit')?.verdict, (v) => v === 'pass');
+    });
+  });
+
   describe('as processes (the built CLI)', () => {
     it('two `mockmx --redis` processes share a rate limit; killing Redis gives 451, restarting it recovers', async () => {
       const own = await PrivateRedis.start();
@@ -265,6 +438,11 @@ describe.skipIf(!requireRedis())('several instances, one Redis', () => {
           // the state API of either shows the shared window
           const state = (await (await fetch(`http://127.0.0.1:${b.http}/api/v1/state?prefix=rate:`)).json()) as { total: number };
           expect(state.total).toBe(1);
+          // a message taken by one process is listed and read through the other's API
+          expect(await send(a.smtp, 'zed@example.test')).toMatch(/^250 /);
+          const listed = await until(async () => (await (await fetch(`http://127.0.0.1:${b.http}/api/v1/messages`)).json()) as { items: { id: string }[] }, (p) => p.items.length === 1);
+          const raw = await (await fetch(`http://127.0.0.1:${b.http}/api/v1/messages/${listed.items[0]!.id}/raw`)).text();
+          expect(raw).toBe('Subject: to zed@example.test\r\n\r\nhello\r\n');
 
           await own.stop();
           expect(await rcpt(a.smtp, 'carol@example.test')).toBe('451 4.3.0 Temporary local problem: rule state unavailable; try again later');

@@ -25,6 +25,8 @@ export function messageRoutes(app: FastifyInstance, { mx, hub }: RouteContext): 
     if (!m) throw notFound(`message ${id}`);
     return m;
   };
+  /** The bytes as a stream; another instance's message is opened first, so a failure is a clear 502, not a cut response. */
+  const rawOf = async (m: StoredMessage) => (m.openRaw ? m.openRaw().catch((err: Error) => Promise.reject(new HttpError(502, err.message))) : m.rawStream());
   const summary = async (m: StoredMessage) => messageSummary(m, await m.parsed(), mx.sessions.get(m.sessionId));
   const detail = async (m: StoredMessage) => messageDetail(m, await m.parsed(), mx.sessions.get(m.sessionId));
 
@@ -77,7 +79,9 @@ export function messageRoutes(app: FastifyInstance, { mx, hub }: RouteContext): 
       if (!('found' in result)) throw new HttpError(408, `no message matching ${describeFilter(filter)} within ${timeoutMs} ms`, { timeoutMs });
       const m = result.found;
       // the message is stored a moment before its 250 is written: answer once the transcript shows it
-      await settle(hub, () => !!transactionOf(m, mx.sessions.get(m.sessionId))?.reply || mx.sessions.get(m.sessionId)?.endedAt !== undefined, 2000);
+      // (a session not kept here, e.g. another instance's that started before this one, has nothing to wait for)
+      const session = () => mx.sessions.get(m.sessionId);
+      await settle(hub, () => !session() || !!transactionOf(m, session())?.reply || session()?.endedAt !== undefined, 2000);
       return detail(m);
     },
   );
@@ -108,7 +112,7 @@ export function messageRoutes(app: FastifyInstance, { mx, hub }: RouteContext): 
     },
     async (request, reply) => {
       const m = await get(request.params.id);
-      return reply.type('message/rfc822').header('content-length', m.size).header('content-disposition', disposition('inline', `${m.id}.eml`)).send(m.rawStream());
+      return reply.type('message/rfc822').header('content-length', m.size).header('content-disposition', disposition('inline', `${m.id}.eml`)).send(await rawOf(m));
     },
   );
 
@@ -126,7 +130,7 @@ export function messageRoutes(app: FastifyInstance, { mx, hub }: RouteContext): 
     async (request, reply) => {
       const m = await get(request.params.id);
       const { simpleParser } = await loadMailparser();
-      const parsed = await simpleParser(m.rawStream(), { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
+      const parsed = await simpleParser(await rawOf(m), { skipTextToHtml: true, skipTextLinks: true, skipImageLinks: true });
       const a = parsed.attachments[request.params.index];
       if (!a) throw notFound(`attachment ${request.params.index} of message ${m.id}`, { attachments: parsed.attachments.length });
       return reply
