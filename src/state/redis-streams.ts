@@ -25,6 +25,8 @@ export interface SharedStreamsOptions {
   readonly onError: (err: unknown) => void;
 }
 
+/** Appends kept while Redis is away (entries are metadata and transcript lines, a few hundred bytes each). */
+const UNSENT_MAX = 10_000;
 /** Entries read per XREAD, and how long one blocks (so close() is never held longer). */
 const BATCH = 500;
 const BLOCK_MS = 1000;
@@ -33,6 +35,8 @@ export class SharedStreams {
   /** This instance's name among the others: short, random, new each run. */
   readonly name = randomBytes(3).toString('hex');
   private closed = false;
+  /** Appends made while the writer was away, oldest first. */
+  private readonly unsent: [string, string][] = [];
   /** What this instance announced: said again whenever the connection is back (a restarted Redis may have lost it). */
   private readonly announced = new Map<string, string>();
   private loop: Promise<void> | undefined;
@@ -58,15 +62,29 @@ export class SharedStreams {
     const streams = new SharedStreams(writer, reader, options);
     writer.on('ready', () => {
       for (const [key, value] of streams.announced) writer.hset(key, streams.name, value).catch(() => undefined);
+      for (const [key, data] of streams.unsent.splice(0)) streams.xadd(key, data);
     });
     streams.loop = streams.read();
     return streams;
   }
 
-  /** Appends `data` to the stream `key` (not awaited by callers: a lost append is a gap in a view). */
+  /**
+   * Appends `data` to the stream `key` (not awaited by callers: a lost append is a gap in a view).
+   * While the writer reconnects, appends wait (the newest UNSENT_MAX of them): the state store may be
+   * back first, and what it let through must not vanish from the other instances' views.
+   */
   append(key: string, data: string): void {
-    const spec = this.options.streams.find((s) => s.key === key);
-    if (!spec || this.closed) return;
+    if (this.closed || !this.options.streams.some((s) => s.key === key)) return;
+    if (this.writer.status !== 'ready') {
+      this.unsent.push([key, data]);
+      if (this.unsent.length > UNSENT_MAX) this.unsent.shift();
+      return;
+    }
+    this.xadd(key, data);
+  }
+
+  private xadd(key: string, data: string): void {
+    const spec = this.options.streams.find((s) => s.key === key)!;
     this.writer.xadd(key, 'MAXLEN', '~', String(spec.maxLen), '*', 'by', this.name, 'data', data).catch(() => undefined);
   }
 
