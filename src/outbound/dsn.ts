@@ -5,6 +5,7 @@
  */
 import MimeNode from 'nodemailer/lib/mime-node';
 import { headerSectionEnd } from '../checks/header-section.js';
+import { rfc5322Date } from '../util/instant.js';
 import { REGISTRY, type DsnWording, type Registry } from '../providers/index.js';
 
 export interface NoticeRecipient {
@@ -59,11 +60,6 @@ function humanText(input: DsnInput, words: DsnWording): string {
 
 function retryHours(input: DsnInput): number {
   return input.willRetryUntil ? Math.max(1, Math.round((input.willRetryUntil.getTime() - input.date.getTime()) / 3_600_000)) : 46;
-}
-
-/** RFC 5322 date-time, as the delivery-status fields use it. */
-export function rfc5322Date(d: Date): string {
-  return d.toUTCString().replace(/GMT$/, '+0000');
 }
 
 /** The header section of a message (up to the blank line). */

@@ -58,9 +58,7 @@ export class ReplyWriter {
   placeholders(): Placeholders {
     const { answering: a, peer } = this;
     const envelope = peer.envelope();
-    // the providers' per-session values ({mimecastRef}, {outlookServer}…) under the session's own, so a
-    // scenario's own texts (success:) can sign a reply as its provider's style signs refusals
-    const values = sessionPlaceholders({
+    return sessionPlaceholders({
       ip: peer.ip,
       helo: peer.helo(),
       hostname: peer.hostname,
@@ -74,8 +72,10 @@ export class ReplyWriter {
       token: this.styleContext()['gmailToken'],
       now: peer.now(),
       message: a.messageValues,
+      // the providers' per-session values ({mimecastRef}, {outlookServer}…) under the session's own, so a
+      // scenario's own texts (success:) can sign a reply as its provider's style signs refusals
+      base: this.styleContext(),
     });
-    return { ...this.styleContext(), ...values };
   }
 
   /** Records the wire lines of one reply as written: it answers the line last heard, if that is not answered yet. */

@@ -1,6 +1,7 @@
 /** Placeholder values a reply at the message stage can quote, from the message's analysis. */
 import type { MessageFacts } from '../engine/facts.js';
 import type { ServerSettings } from '../engine/scenario.js';
+import { rfc5322Date } from '../util/instant.js';
 import type { Placeholders } from './write.js';
 
 const domainOf = (address: string | undefined) => (address ? address.slice(address.lastIndexOf('@') + 1) : undefined);
@@ -45,11 +46,14 @@ export interface ReplyContext {
   readonly now: number;
   /** From the message being answered (sizes, offending headers…), and a decision's own values. */
   readonly message: Placeholders;
+  /** Values under the session's own (the providers' per-session values, {mimecastRef}…). */
+  readonly base: Placeholders;
 }
 
 export function sessionPlaceholders(c: ReplyContext): Placeholders {
   const domain = domainOf(c.sender);
   return {
+    ...c.base,
     ip: c.ip,
     helo: c.helo,
     hostname: c.hostname,
@@ -71,14 +75,4 @@ export function sessionPlaceholders(c: ReplyContext): Placeholders {
     ...c.message,
     fromDomain: c.message.fromDomain ?? domain,
   };
-}
-
-const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const two = (n: number) => String(n).padStart(2, '0');
-
-/** `Wed, 28 Jun 2023 12:02:11 +0000`, as greetings such as Exchange's write the time (always UTC). */
-export function rfc5322Date(ms: number): string {
-  const d = new Date(ms);
-  return `${DAYS[d.getUTCDay()]}, ${two(d.getUTCDate())} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
 }

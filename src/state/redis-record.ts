@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { redactUrl } from './redis.js';
+import { connectPair } from './redis.js';
 
 export interface SharedRecordOptions {
   readonly url: string;
@@ -47,19 +47,10 @@ export class SharedRecord {
   ) {}
 
   static async open(options: SharedRecordOptions): Promise<SharedRecord> {
-    const base = { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, commandTimeout: 2000, retryStrategy: (n: number) => Math.min(50 * n, 1000) };
-    const client = new Redis(options.url, { ...base, enableOfflineQueue: false }) as Client;
-    client.defineCommand('mockmxPublish', { numberOfKeys: 1, lua: PUBLISH });
     // the subscriber subscribes again by itself after a reconnect (ioredis autoResubscribe)
-    const sub = new Redis(options.url, base);
-    for (const c of [client, sub]) c.on('error', () => undefined); // outages are told by the state store
-    try {
-      await Promise.all([client.connect(), sub.connect()]);
-    } catch (err) {
-      client.disconnect();
-      sub.disconnect();
-      throw new Error(`cannot reach Redis at ${redactUrl(options.url)}: ${(err as Error).message}`, { cause: err });
-    }
+    const [connected, sub] = await connectPair(options.url, { enableOfflineQueue: false, commandTimeout: 2000 }, { commandTimeout: 2000 });
+    const client = connected as Client;
+    client.defineCommand('mockmxPublish', { numberOfKeys: 1, lua: PUBLISH });
     const record = new SharedRecord(client, sub, options);
     await sub.subscribe(options.key);
     sub.on('message', (_channel: string, message: string) => {

@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { redactUrl } from './redis.js';
+import { connectPair } from './redis.js';
 
 export interface StreamSpec {
   /** The Redis key of the stream. */
@@ -48,17 +48,8 @@ export class SharedStreams {
   ) {}
 
   static async open(options: SharedStreamsOptions): Promise<SharedStreams> {
-    const base = { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: (n: number) => Math.min(50 * n, 1000) };
-    const writer = new Redis(options.url, { ...base, enableOfflineQueue: false, commandTimeout: 2000 });
-    const reader = new Redis(options.url, base);
-    for (const c of [writer, reader]) c.on('error', () => undefined); // outages are told by the state store
-    try {
-      await Promise.all([writer.connect(), reader.connect()]);
-    } catch (err) {
-      writer.disconnect();
-      reader.disconnect();
-      throw new Error(`cannot reach Redis at ${redactUrl(options.url)}: ${(err as Error).message}`, { cause: err });
-    }
+    // the reader blocks in XREAD: no command timeout for it
+    const [writer, reader] = await connectPair(options.url, { enableOfflineQueue: false, commandTimeout: 2000 }, {});
     const streams = new SharedStreams(writer, reader, options);
     writer.on('ready', () => {
       for (const [key, value] of streams.announced) writer.hset(key, streams.name, value).catch(() => undefined);

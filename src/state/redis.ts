@@ -6,7 +6,7 @@
  * StateUnavailableError (no queue that would hold SMTP sessions hostage), so sessions get the
  * `state-unavailable` reply (451 4.3.0 by default) and retry later.
  */
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { CLEAR, ENTRIES, READ, WRITE } from './redis-scripts.js';
 import { readId, StateUnavailableError, type StateEntry, type StateRead, type StateSnapshot, type StateStore, type StateUpdate } from './types.js';
 
@@ -35,6 +35,26 @@ export function redactUrl(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** Reconnects by itself after the first connection, backing off to 1 s; calls fail while Redis is away. */
+const AFTER_START = { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: (n: number) => Math.min(50 * n, 1000) } as const;
+
+/**
+ * Two connections of one helper (a writer and a blocking reader or subscriber), each `AFTER_START`
+ * plus its own options, both connected or neither: an unreachable Redis rejects with a clear error.
+ * Their outages are told by the state store, so their own error events are ignored.
+ */
+export async function connectPair(url: string, first: RedisOptions, second: RedisOptions): Promise<[Redis, Redis]> {
+  const pair = [new Redis(url, { ...AFTER_START, ...first }), new Redis(url, { ...AFTER_START, ...second })] as [Redis, Redis];
+  for (const c of pair) c.on('error', () => undefined);
+  try {
+    await Promise.all(pair.map((c) => c.connect()));
+  } catch (err) {
+    for (const c of pair) c.disconnect();
+    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}`, { cause: err });
+  }
+  return pair;
 }
 
 /** Connects (rejecting with StateUnavailableError and a clear message if Redis cannot be reached) and returns the store. */

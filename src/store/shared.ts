@@ -13,16 +13,11 @@ import { buffer } from 'node:stream/consumers';
 import type { OutboundInfo } from '../outbound/queue.js';
 import { Oldest } from '../util/oldest.js';
 import { parseMessage } from './parse.js';
-import type { Envelope, MessageStore, NewMessage, ParsedMessage, StoredMessage } from './types.js';
+import type { Envelope, MessageMeta, MessageStore, NewMessage, ParsedMessage, StoredMessage } from './types.js';
 
 /** What an instance announces of a message it took: everything but the bytes. */
-export interface MessageNotice {
+export interface MessageNotice extends MessageMeta {
   readonly id: string;
-  readonly sessionId: string;
-  readonly envelope: Envelope;
-  readonly rule?: string;
-  readonly authenticationResults?: string;
-  readonly outbound?: OutboundInfo;
   readonly size: number;
   readonly receivedAt: number;
 }
