@@ -42,7 +42,7 @@ const USAGE = `npm run bench [-- options]
   --big-scenario NAME   scenario for the big message (default gmail, the shipped file)
   --systems LIST        any of smtp-sink,node-sink-nodelay,node-sink,mockmx-default,mockmx-gmail
   --extra LIST          also measure peers from bench/peers.sh: haraka,aiosmtpd,maildev (installs them)
-  --profile             also run the reused workload on mockmx default, gmail (and the 1,000-rule
+  --profile             also run the reused workload on the bare sink, mockmx default, gmail (and the 1,000-rule
                         scenario with the rules workload) under node --cpu-prof; print the top
                         functions by self time (profiles kept in bench/results/profiles/)
   --profile-workload W  the workload profiled: reused (default) or new
@@ -1305,7 +1305,7 @@ async function profileRuns() {
   const dir = join(BENCH, 'results', 'profiles');
   mkdirSync(dir, { recursive: true });
   const out = {};
-  for (const system of ['mockmx-default', 'mockmx-gmail', 'mockmx-rules-1000'].filter((s) => SYSTEMS.includes(s) || (s === 'mockmx-rules-1000' && WORKLOADS.includes('rules')))) {
+  for (const system of ['node-sink-nodelay', 'mockmx-default', 'mockmx-gmail', 'mockmx-rules-1000'].filter((s) => SYSTEMS.includes(s) || (s === 'mockmx-rules-1000' && WORKLOADS.includes('rules')))) {
     const sub = join(dir, system);
     rmSync(sub, { recursive: true, force: true });
     mkdirSync(sub, { recursive: true });

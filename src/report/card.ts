@@ -24,11 +24,18 @@ import { mailParameters, noCapabilities, readCapability } from './wire.js';
 
 type Tallies = Map<CheckId, Tally>;
 
+/** The evidence of a connection-level check that arose in a session and did not fail. */
+const exercisedPass = (s: SessionState, at: number) => ({ session: s.id, at, lines: [], detail: `nothing wrong seen in session ${s.id}` });
+
+type Hook = 'sessionStarted' | 'command' | 'message' | 'reply' | 'note' | 'transactionEnded' | 'sessionEnded';
+
 export class ReportCard {
   readonly options: ReportOptions;
   private readonly sessions = new Map<string, SessionState>();
   private readonly book: SenderBook;
   private readonly rules: readonly Rule[];
+  /** The rules that have each hook, so a line is not offered to rules that ignore it (the card sees every record). */
+  private readonly with: Readonly<Record<Hook, readonly Rule[]>>;
   private readonly grading: Grading;
 
   /** `now` is the clock reports are made by (never-retried refusals, generatedAt); options are checked here. */
@@ -39,6 +46,8 @@ export class ReportCard {
     this.options = resolveReportOptions(options);
     this.book = new SenderBook(this.options.maxSenders, this.options);
     this.rules = makeRules(this.options);
+    const having = (h: Hook) => this.rules.filter((r) => r[h] !== undefined);
+    this.with = { sessionStarted: having('sessionStarted'), command: having('command'), message: having('message'), reply: having('reply'), note: having('note'), transactionEnded: having('transactionEnded'), sessionEnded: having('sessionEnded') };
     const isThrottle = throttleMatcher(this.options.throttleReplies);
     const credit: Grading['credit'] = (sender, check, ok, evidence) => {
       this.tally(sender.tallies, check).add(ok, evidence);
@@ -64,7 +73,7 @@ export class ReportCard {
   sessionStarted(start: SessionStart): void {
     const s = new SessionState(start.id, start.clientIp, start.startedAt, start.tls ?? false, this.options.maxEvidenceLines);
     this.sessions.set(start.id, s);
-    for (const rule of this.rules) rule.sessionStarted?.(this.grading, s);
+    for (const rule of this.with.sessionStarted) rule.sessionStarted!(this.grading, s);
   }
 
   /** One transcript record, in time order; records of sessions the card did not see start are ignored. */
@@ -83,10 +92,17 @@ export class ReportCard {
     if (!s) return;
     const endedAt = end.endedAt ?? this.now();
     this.endTransaction(s, s.serverClosed ? 'server' : 'disconnect');
-    for (const rule of this.rules) rule.sessionEnded?.(this.grading, s, endedAt);
-    this.passExercised(s, s.buffer, endedAt);
+    for (const rule of this.with.sessionEnded) rule.sessionEnded!(this.grading, s, endedAt);
     s.ended = true;
-    for (const sender of this.creditedTo(s)) for (const [check, tally] of s.buffer) this.tally(sender.tallies, check).absorb(tally);
+    const senders = this.creditedTo(s);
+    for (const sender of senders) for (const [check, tally] of s.buffer) this.tally(sender.tallies, check).absorb(tally);
+    // the connection-level checks that arose and did not fail pass once, straight into each sender's
+    // tally (as passExercised then absorbing would, without a tally per check per session)
+    for (const check of s.exercised) {
+      if (s.failed.has(check)) continue;
+      const evidence = exercisedPass(s, endedAt);
+      for (const sender of senders) this.tally(sender.tallies, check).add(true, evidence);
+    }
     this.sessions.delete(end.id);
   }
 
@@ -150,14 +166,14 @@ export class ReportCard {
         s.starttlsTried = true;
         break;
     }
-    for (const rule of this.rules) rule.command?.(this.grading, s, line);
+    for (const rule of this.with.command) rule.command!(this.grading, s, line);
   }
 
   private message(s: SessionState, line: TranscriptRecord): void {
     s.replies.heard(line);
     s.lastCommand = line;
     if (s.tx) s.tx.messageKey = line.messageKey;
-    for (const rule of this.rules) rule.message?.(this.grading, s, line);
+    for (const rule of this.with.message) rule.message!(this.grading, s, line);
   }
 
   private reply(s: SessionState, line: TranscriptRecord): void {
@@ -165,7 +181,7 @@ export class ReportCard {
     if ((line.verb === 'EHLO' || line.verb === 'LHLO') && line.code === 250 && s.replies.position > 0 && s.pendingCaps) readCapability(line.text, s.pendingCaps);
     const reply = s.replies.read(line);
     if (!reply) return;
-    for (const rule of this.rules) rule.reply?.(this.grading, s, reply);
+    for (const rule of this.with.reply) rule.reply!(this.grading, s, reply);
     this.followReply(s, reply);
   }
 
@@ -220,7 +236,7 @@ export class ReportCard {
   private note(s: SessionState, line: TranscriptRecord): void {
     if (line.note === 'dropped' || line.note === 'reset') s.serverClosed = true;
     if (line.note === 'tls') s.tls = true;
-    for (const rule of this.rules) rule.note?.(this.grading, s, line);
+    for (const rule of this.with.note) rule.note!(this.grading, s, line);
   }
 
   private endTransaction(s: SessionState, how: TransactionEnd): void {
@@ -228,13 +244,13 @@ export class ReportCard {
     if (!tx) return;
     s.tx = undefined;
     tx.ended = true;
-    for (const rule of this.rules) rule.transactionEnded?.(this.grading, s, tx, how);
+    for (const rule of this.with.transactionEnded) rule.transactionEnded!(this.grading, s, tx, how);
   }
 
   /** Connection-level checks that arose in the session and did not fail pass once for it. */
   private passExercised(s: SessionState, into: Tallies, at: number): void {
     for (const check of s.exercised) {
-      if (!s.failed.has(check)) this.tally(into, check).add(true, { session: s.id, at, lines: [], detail: `nothing wrong seen in session ${s.id}` });
+      if (!s.failed.has(check)) this.tally(into, check).add(true, exercisedPass(s, at));
     }
   }
 

@@ -39,6 +39,14 @@ export class OccurrenceRing {
     }
   }
 
+  /** Calls `fn` for each, oldest first (no iterator objects: absorbing a session's tallies does this for every check). */
+  forEach(fn: (at: number, ok: boolean) => void): void {
+    for (let k = 0; k < this.length; k++) {
+      const i = (this.start + k) % this.at.length;
+      fn(this.at[i]!, this.ok[i] === 1);
+    }
+  }
+
   /** Passes and failures kept with `from <= at < to`. */
   count(from: number, to: number): { passed: number; failed: number } {
     let passed = 0;
@@ -56,7 +64,7 @@ export class OccurrenceRing {
 
   clone(): OccurrenceRing {
     const copy = new OccurrenceRing(this.capacity);
-    for (const { at, ok } of this.entries()) copy.push(at, ok);
+    this.forEach((at, ok) => copy.push(at, ok));
     copy.dropped += this.dropped;
     return copy;
   }

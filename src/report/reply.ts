@@ -54,16 +54,17 @@ export class ReplyGatherer {
     if (line.more) return undefined;
     const command = this.answered ? undefined : this.command;
     this.answered = true;
+    // every field always present (undefined when absent): one object shape for every reply the rules read
     const reply: Reply = {
       session: line.session,
       at: this.firstAt,
       lines: this.lines,
       code: line.code,
-      ...(line.enhanced ? { enhanced: line.enhanced } : {}),
-      ...(line.verb ? { verb: line.verb } : {}),
-      ...(line.stage ? { stage: line.stage } : {}),
+      enhanced: line.enhanced || undefined,
+      verb: line.verb || undefined,
+      stage: line.stage || undefined,
       rcpts: line.rcpts ?? NOBODY,
-      ...(command ? { command: command.text } : {}),
+      command: command?.text,
       answersMessage: command?.bytes !== undefined,
     };
     this.lines = [];

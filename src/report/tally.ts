@@ -34,6 +34,19 @@ function earliest(a: readonly Evidence[], b: readonly Evidence[], n: number): Ev
   return [...new Set([...a, ...b])].sort(byTime).slice(0, n);
 }
 
+/** Puts `e` in its place in a list kept in time order (evidence mostly arrives in order: then it is a push). */
+function insertByTime(list: Evidence[], e: Evidence): void {
+  let i = list.length;
+  while (i > 0 && byTime(list[i - 1]!, e) > 0) i--;
+  list.splice(i, 0, e);
+}
+
+/** Keeps `e` among the earliest `n` of a list kept in time order. */
+function keepFirst(list: Evidence[], e: Evidence, n: number): void {
+  insertByTime(list, e);
+  if (list.length > n) list.pop();
+}
+
 export class Tally {
   passed = 0;
   failed = 0;
@@ -51,12 +64,12 @@ export class Tally {
     const n = this.limits.maxEvidence;
     if (ok) {
       this.passed++;
-      if (this.firstPasses.length < n) this.firstPasses.push(evidence);
+      if (this.firstPasses.length < n || byTime(evidence, this.firstPasses[n - 1]!) < 0) keepFirst(this.firstPasses, evidence, n);
       return;
     }
     this.failed++;
-    if (this.firstFails.length < n) this.firstFails.push(evidence);
-    this.lastFails.push(evidence);
+    if (this.firstFails.length < n || byTime(evidence, this.firstFails[n - 1]!) < 0) keepFirst(this.firstFails, evidence, n);
+    insertByTime(this.lastFails, evidence);
     if (this.lastFails.length > n) this.lastFails.shift();
   }
 
@@ -65,11 +78,12 @@ export class Tally {
     const n = this.limits.maxEvidence;
     this.passed += other.passed;
     this.failed += other.failed;
-    for (const { at, ok } of other.ring.entries()) this.ring.push(at, ok);
+    other.ring.forEach((at, ok) => this.ring.push(at, ok));
     this.ring.dropped += other.ring.dropped;
-    this.firstFails = earliest(this.firstFails, other.firstFails, n);
-    this.lastFails = [...new Set([...this.lastFails, ...other.lastFails])].sort(byTime).slice(-n);
-    this.firstPasses = earliest(this.firstPasses, other.firstPasses, n);
+    // the lists are kept in time order, so one that is empty on either side needs no merge
+    if (other.firstFails.length) this.firstFails = this.firstFails.length ? earliest(this.firstFails, other.firstFails, n) : other.firstFails.slice(0, n);
+    if (other.lastFails.length) this.lastFails = this.lastFails.length ? [...new Set([...this.lastFails, ...other.lastFails])].sort(byTime).slice(-n) : other.lastFails.slice(-n);
+    if (other.firstPasses.length) this.firstPasses = this.firstPasses.length ? earliest(this.firstPasses, other.firstPasses, n) : other.firstPasses.slice(0, n);
   }
 
   clone(): Tally {
