@@ -9,6 +9,8 @@ export class BoundedMap<K, V> {
   private readonly map = new Map<K, V>();
   // the least recently touched key, without rescanning the holes evictions leave (see Oldest)
   private readonly oldest = new Oldest(() => this.map.keys());
+  /** The key touched last: touching it again moves nothing (one sender mailing message after message). */
+  private newest: { key: K } | undefined;
 
   constructor(private readonly limit: number) {}
 
@@ -24,9 +26,10 @@ export class BoundedMap<K, V> {
   /** The value, made the newest. */
   get(key: K): V | undefined {
     const value = this.map.get(key);
-    if (value !== undefined) {
+    if (value !== undefined && this.newest?.key !== key) {
       this.map.delete(key);
       this.map.set(key, value);
+      this.newest = { key };
     }
     return value;
   }
@@ -38,6 +41,7 @@ export class BoundedMap<K, V> {
   set(key: K, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
+    this.newest = { key };
     // the first key of an insertion-ordered Map is the least recently touched
     if (this.map.size > this.limit) this.map.delete(this.oldest.take() as K);
   }
@@ -52,6 +56,7 @@ export class BoundedMap<K, V> {
   }
 
   delete(key: K): boolean {
+    if (this.newest?.key === key) this.newest = undefined;
     return this.map.delete(key);
   }
 

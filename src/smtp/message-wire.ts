@@ -18,6 +18,9 @@ export interface MessageWire {
   readonly findings: readonly (readonly [ClientFinding, string])[];
 }
 
+/** A string of ASCII characters only (tested without encoding it to a Buffer). */
+const ASCII_TEXT = /^[\x00-\x7f]*$/;
+
 /** A Message-ID field at a line start; its value may be folded onto following lines. */
 const MESSAGE_ID = /(?:^|\n)message-id[ \t]*:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/i;
 
@@ -49,7 +52,7 @@ function findingsOf(head: Buffer, body: MessageBody, envelope: Envelope, bytes: 
   // a spooled body is only looked at through its header section: scanning megabytes for one 8-bit octet is not worth it
   const all = body.buffer ?? head;
   if (!eightBitBody && !utf8 && !isAscii(all)) found.push(['eight-bit-undeclared', 'the message holds 8-bit octets but MAIL had no BODY=8BITMIME']);
-  const asciiEnvelope = (!envelope.mailFrom || isAscii(Buffer.from(envelope.mailFrom.address))) && envelope.rcptTo.every((r) => isAscii(Buffer.from(r.address)));
+  const asciiEnvelope = (!envelope.mailFrom || ASCII_TEXT.test(envelope.mailFrom.address)) && envelope.rcptTo.every((r) => ASCII_TEXT.test(r.address));
   const asciiHead = isAscii(head);
   if (utf8 && asciiEnvelope && asciiHead) found.push(['smtputf8-unneeded', 'MAIL gave SMTPUTF8 though the envelope and header section are all ASCII']);
   if (!utf8 && !asciiHead) found.push(['smtputf8-unoffered', 'the header section holds 8-bit octets (UTF-8) but MAIL had no SMTPUTF8']);

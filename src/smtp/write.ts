@@ -5,6 +5,7 @@ import type { Reply } from '../engine/reply.js';
 export type Placeholders = Readonly<Record<string, string | undefined>>;
 
 const CONTROL = /[\x00-\x1f\x7f]/g;
+const HAS_CONTROL = /[\x00-\x1f\x7f]/;
 
 export function fillPlaceholders(line: string, values: Placeholders): string {
   return line.replace(/\{([a-zA-Z]+)\}/g, (whole, name: string) => values[name] ?? whole);
@@ -16,13 +17,17 @@ export function fillPlaceholders(line: string, values: Placeholders): string {
  */
 export function wireLines(code: number, enhanced: string | null, lines: readonly string[]): string[] {
   const list = lines.length ? lines : [''];
-  return list.map((raw, i) => {
-    const text = raw.replace(CONTROL, ' ');
-    const sep = i < list.length - 1 ? '-' : ' ';
+  const last = list.length - 1;
+  const out = new Array<string>(list.length);
+  for (let i = 0; i <= last; i++) {
+    const raw = list[i]!;
+    const text = HAS_CONTROL.test(raw) ? raw.replace(CONTROL, ' ') : raw;
+    const sep = i < last ? '-' : ' ';
     // an empty line keeps the space after its enhanced code, as Gmail's blank lines in 5.7.26 do
-    const body = enhanced && !text && lines.length > 1 ? `${enhanced} ` : [enhanced, text].filter((part) => part).join(' ');
-    return body ? `${code}${sep}${body}` : `${code}${sep === '-' ? '-' : ''}`;
-  });
+    const body = enhanced ? (text ? `${enhanced} ${text}` : lines.length > 1 ? `${enhanced} ` : enhanced) : text;
+    out[i] = body ? `${code}${sep}${body}` : `${code}${sep === '-' ? '-' : ''}`;
+  }
+  return out;
 }
 
 /** The reply's text lines with placeholders filled in; the values are gathered only when a line has one. */
