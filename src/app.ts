@@ -10,7 +10,7 @@ import type { CompiledScenario } from './engine/scenario.js';
 import { withRules } from './scenario/compile.js';
 import { ScenarioError } from './scenario/errors.js';
 import { loadScenario } from './scenario/load.js';
-import { parsePushedRules, PUSHED_RULES_FILE } from './scenario/pushed.js';
+import { compilePushed, parsePushedRules, PUSHED_RULES_FILE } from './scenario/pushed.js';
 import type { CompiledRule } from './engine/scenario.js';
 import type { AcceptedMessage, SmtpRuntime } from './smtp/runtime.js';
 import { MockSmtpServer } from './smtp/server.js';
@@ -27,8 +27,6 @@ import type { MessageStore } from './store/types.js';
 import type { Endpoint, MockMxEvents, MockMxServer } from './server/types.js';
 import type { HttpListener, HttpOptions } from './http/index.js';
 import { ReportFeed } from './server/report-feed.js';
-import { compilePushed, shareScenario } from './shared-scenario.js';
-import { shareView } from './shared-view.js';
 
 
 export interface ServerOptions {
@@ -118,7 +116,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
   const ownsState = !options.state;
   // with --redis, what the other instances saw shows here too (messages, sessions and so the report card)
   const view = options.redis
-    ? await shareView(options.redis, 'mockmx:', { local: localMessages, maxMessages, maxSessions, events, sessions: () => sessions, onError }).catch(async (err: unknown) => {
+    ? await (await import('./shared-view.js')).shareView(options.redis, 'mockmx:', { local: localMessages, maxMessages, maxSessions, events, sessions: () => sessions, onError }).catch(async (err: unknown) => {
         if (ownsState) await state.close();
         throw err;
       })
@@ -204,7 +202,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
 
   // with --redis the scenario is shared too: changes here are published, others' installed here
   const sharing = options.redis
-    ? await shareScenario(options.redis, 'mockmx:', {
+    ? await (await import('./shared-scenario.js')).shareScenario(options.redis, 'mockmx:', {
         adopt: (nextBase, nextPushed, specs) => {
           install(nextBase, nextPushed, specs);
           process.stderr.write(`mockmx: scenario "${nextBase.name}" (${scenario.rules.length} rules) installed from another instance\n`);

@@ -7,10 +7,9 @@
  * fleet's current scenario. Concurrent changes on two instances: the later one wins. A change
  * made while Redis is away is published when it is back.
  */
-import { stringify } from 'yaml';
 import type { CompiledRule, CompiledScenario } from './engine/scenario.js';
 import { loadScenarioText } from './scenario/load.js';
-import { PUSHED_RULES_FILE } from './scenario/pushed.js';
+import { compilePushed } from './scenario/pushed.js';
 import { SharedRecord } from './state/redis-record.js';
 
 /** What another instance needs to rebuild the running scenario. */
@@ -30,10 +29,6 @@ export interface SharedScenario {
   close(): Promise<void>;
 }
 
-/** Compiles pushed rule specs (ids filled in) as POST /scenario/rules does. */
-export function compilePushed(specs: readonly unknown[]): CompiledRule[] {
-  return specs.length ? [...loadScenarioText(stringify({ name: 'pushed', rules: specs }), PUSHED_RULES_FILE).rules] : [];
-}
 
 export async function shareScenario(url: string, keyPrefix: string, hooks: ScenarioHooks, pollMs?: number): Promise<SharedScenario> {
   let record: SharedRecord | undefined;

@@ -3,7 +3,7 @@
  * nodemailer's MIME composer. The human-readable part is worded the way the provider whose
  * reply caused it words its bounces.
  */
-import MimeNode from 'nodemailer/lib/mime-node';
+import { loadMimeNode } from '../util/lazy-modules.js';
 import { headerSectionEnd } from '../checks/header-section.js';
 import { rfc5322Date } from '../util/instant.js';
 import { REGISTRY, type DsnWording, type Registry } from '../providers/index.js';
@@ -90,6 +90,7 @@ export function deliveryStatusFields(input: DsnInput): string {
 export async function composeDsn(input: DsnInput, providers: Pick<Registry, 'dsnWording'> = REGISTRY): Promise<Buffer> {
   const words = (input.provider && providers.dsnWording(input.provider)) || PLAIN_MTA;
   const subject = (input.action === 'failed' ? words.failed : words.delayed).replace('{subject}', input.originalSubject ?? '(no subject)');
+  const MimeNode = await loadMimeNode();
   const root = new MimeNode('multipart/report; report-type=delivery-status');
   root.setHeader({
     From: words.from.replace('{mta}', input.reportingMta),
@@ -120,6 +121,7 @@ export interface AutoReplyInput {
 
 /** An RFC 3834 auto-reply ("out of office"). */
 export async function composeAutoReply(input: AutoReplyInput): Promise<Buffer> {
+  const MimeNode = await loadMimeNode();
   const root = new MimeNode('text/plain; charset=utf-8');
   root.setHeader({
     From: input.from,

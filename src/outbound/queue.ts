@@ -5,7 +5,7 @@
  * endpoint the scenario or `--bounce-to` names — never anywhere else.
  */
 import { randomBytes } from 'node:crypto';
-import nodemailer from 'nodemailer';
+import { loadNodemailer } from '../util/lazy-modules.js';
 import { composeAutoReply, composeDsn, mayAutoReply, type NoticeRecipient } from './dsn.js';
 
 export interface NoticeRequest {
@@ -137,7 +137,7 @@ export class OutboundQueue {
     const target = this.options.deliverTo();
     let delivery = 'kept';
     if (target) {
-      const transport = nodemailer.createTransport({ host: target.host, port: target.port, secure: false, tls: { rejectUnauthorized: false }, connectionTimeout: 10_000 });
+      const transport = (await loadNodemailer()).createTransport({ host: target.host, port: target.port, secure: false, tls: { rejectUnauthorized: false }, connectionTimeout: 10_000 });
       try {
         await transport.sendMail({ envelope: { from: '', to: job.sender }, raw });
         delivery = `delivered to ${target.host}:${target.port}`;

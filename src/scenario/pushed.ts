@@ -4,12 +4,18 @@
  * a scenario document (each line indented, so the positions shift by a known amount), not
  * re-serialised, whose lines and columns would be the serialiser's.
  */
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, stringify } from 'yaml';
+import type { CompiledRule } from '../engine/scenario.js';
 import type { RuleSpec } from './schema.js';
 import { ScenarioError, type Problem } from './errors.js';
 import { loadScenarioText } from './load.js';
 
 export const PUSHED_RULES_FILE = '<pushed rules>';
+
+/** Compiles pushed rule specs (ids filled in) as POST /scenario/rules does (and as another instance's pushes are). */
+export function compilePushed(specs: readonly unknown[]): CompiledRule[] {
+  return specs.length ? [...loadScenarioText(stringify({ name: 'pushed', rules: specs }), PUSHED_RULES_FILE).rules] : [];
+}
 
 /** The rules in the text; throws a located ScenarioError for YAML or scenario problems. */
 export function parsePushedRules(text: string): RuleSpec[] {
