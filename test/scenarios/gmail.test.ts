@@ -118,6 +118,20 @@ runTable('gmail', 'gmail', [
     cmd('QUIT', { raw: SIGNED('221 2.0.0 closing connection') }),
     closed(),
   ]),
+  // RSET and STARTTLS as captured on smtp.gmail.com (github.com/pilight/pilight tests/mail.c, 2016-10),
+  // VRFY on the MX (github.com/rl1987/trickster.dev, 2022-04-02)
+  row("answers RSET, VRFY and STARTTLS in Gmail's words", [
+    ...HELLO,
+    MAIL,
+    cmd('RSET', { raw: SIGNED('250 2.1.5 Flushed') }),
+    cmd(`VRFY <${TO}>`, { raw: SIGNED("252 2.1.5 Send some mail, I'll try my best") }),
+    cmd('VRFY <nobody@example.net>', { raw: SIGNED("252 2.1.5 Send some mail, I'll try my best") }),
+    cmd('STARTTLS', { raw: '220 2.0.0 Ready to start TLS\r\n' }),
+    tls('mx.google.com'),
+    cmd('EHLO client.example.com', '250'),
+    cmd('RSET', { raw: SIGNED('250 2.1.5 Flushed') }),
+    open(),
+  ]),
   row('after STARTTLS, EHLO lists the same capabilities in the same order, without STARTTLS', [
     ...HELLO,
     cmd('STARTTLS', '220'),
@@ -399,6 +413,17 @@ runTable('gmail', 'gmail', [
     SECURE,
     cmd(`AUTH PLAIN ${PLAIN(SUBMITTER, 'wrong-4')}`, entry('gmail.too-many-login-attempts', 'gmail-too-many-login-attempts')),
     open(),
+  ]),
+  // smtp.gmail.com's own answers, as captured (github.com/EthanL285/TabPro, 2024-05-21; github.com/pilight/pilight, 2016-10)
+  submission('after STARTTLS, AUTH is answered "235 2.7.0 Accepted" and DATA "354  Go ahead" (two spaces), signed', [
+    SECURE,
+    cmd(`AUTH PLAIN ${PLAIN(SUBMITTER, APP_PASSWORD)}`, { raw: '235 2.7.0 Accepted\r\n' }),
+    cmd(`MAIL FROM:<${SUBMITTER}>`, { raw: SIGNED('250 2.1.0 OK') }),
+    cmd(`RCPT TO:<${TO}>`, { raw: SIGNED('250 2.1.5 OK') }),
+    cmd('DATA', { raw: SIGNED('354  Go ahead') }),
+    data(message(), { raw: new RegExp(`^250 2\\.0\\.0 OK  \\d+ ${GMAIL_TOKEN.source.slice(1, -1)} - gsmtp\r\n$`) }),
+    cmd('QUIT', { raw: SIGNED('221 2.0.0 closing connection') }),
+    closed(),
   ]),
   submission('the right user and app password deliver through nodemailer (STARTTLS, AUTH)', [
     send({ from: `Sender <${SUBMITTER}>`, to: TO, subject: 'submitted', text: 'Hello from a mail client.' }, { accepted: true }, { user: SUBMITTER, pass: APP_PASSWORD }),

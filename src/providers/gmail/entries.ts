@@ -831,7 +831,15 @@ const seedRows: readonly CatalogEntry[] = Object.freeze([
     stage: 'helo',
     close: true,
     cause: 'The client sent EHLO or HELO without a name.',
-    sources: [AUDITED('no "For more information, go to" before the link')],
+    sources: [
+      capture(
+        CAPTURES.pilight,
+        READ,
+        ['Empty HELO/EHLO argument not allowed, closing connection.', ' https://support.google.com/mail/?p=helo p184sm18287648wmg.3 - gsmtp'],
+        'smtp.gmail.com reply recorded 2016-10 as a test fixture (pilight tests/mail.c, "gmail ehlo error").',
+      ),
+      AUDITED('no "For more information, go to" before the link'),
+    ],
   }),
   // 70
   g({

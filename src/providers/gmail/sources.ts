@@ -31,6 +31,16 @@ export const CAPTURES = {
   rcptOk: 'https://github.com/customeros/mailsherpa/issues/7',
   /** smtp.gmail.com:465 via Net::SMTP: greeting and submission EHLO order. */
   submissionEhlo: 'https://pastebin.com/WcCWz1Fc',
+  /** A 2024-07-25 smtplib debug log against Gmail's MX (unix time 1721903059): 354 with two spaces, 250 2.0.0 OK  <unix time> <id>, 221 closing connection. */
+  mxSession: 'https://github.com/cucker0/dkim/blob/7a9c2c21b09f9d983053bca9e8bf4fe9fe51acb1/add_dkim_signature/README.md',
+  /** A 2024-05-21 session with smtp.gmail.com (unix time 1716281641) kept in a code comment: 235 2.7.0 Accepted, 354  Go ahead, 250 2.0.0 OK  <unix time> <id>, 221. */
+  submissionSession: 'https://github.com/EthanL285/TabPro/blob/3e50423e490479300f9f9e3289ded8a142312aea/src/controller/user/authmanager.cpp',
+  /** A 2022-04-02 nc/smtplib session with aspmx.l.google.com: VRFY's 252, EXPN's 502, QUIT. */
+  vrfy: 'https://github.com/rl1987/trickster.dev/blob/master/tricksterblog/content/post/smtp-enumeration-for-fun-and-profit.md',
+  /** An openssl s_client session with gmail-smtp-in.l.google.com (2021): HELP's 214 line. */
+  help: 'https://github.com/KasparEtter/ef1p/blob/12ed685d4fd3e8b312b46bcd7b84ed1179095883/pages/email/email.tsx',
+  /** smtp.gmail.com replies recorded 2016-10 (unix time 1477744237) as a test's fixture: STARTTLS's 220, RSET's Flushed, AUTH's 235, 501 5.5.2. */
+  pilight: 'https://github.com/pilight/pilight/blob/3ca3b455f9ca772fb6ab07ee06d3b04fcd030bb1/tests/mail.c',
 } as const;
 
 /**
