@@ -14,6 +14,7 @@ export const SUCCESS_REPLIES = {
   quit: 'QUIT (221; the connection closes after it)',
   starttls: 'STARTTLS: start the handshake (220)',
   auth: 'AUTH succeeded (235)',
+  help: 'HELP (214)',
 } as const;
 
 export type SuccessName = keyof typeof SUCCESS_REPLIES;
@@ -30,6 +31,7 @@ export const SUCCESS_OF_VERB: Readonly<Record<string, SuccessName>> = Object.fre
   QUIT: 'quit',
   STARTTLS: 'starttls',
   AUTH: 'auth',
+  HELP: 'help',
 });
 
 /** The codes smtp-server answers each with when it succeeds (AUTH's 334 prompts are not answers). */
@@ -44,6 +46,7 @@ export const SUCCESS_CODES: Readonly<Record<SuccessName, readonly number[]>> = O
   quit: [221],
   starttls: [220],
   auth: [235],
+  help: [214],
 });
 
 /** The reply code class each answer must keep: clients read a 354 as "go on", a 2xx as "done". */

@@ -23,7 +23,7 @@ import { buildFacts, type ExtraFacts } from './facts.js';
 import { HELP_LINES } from './help.js';
 import type { NoticeJob } from './notices.js';
 import type { SessionLog, SmtpRuntime } from './runtime.js';
-import { classifyServerReply } from './server-replies.js';
+import { classifyServerReply, successReply } from './server-replies.js';
 import { greetingText, HELO_VERBS, positiveWording } from './positive-wording.js';
 import { whenDecided } from './awaited-decision.js';
 import type { MockSmtpServer } from './server.js';
@@ -376,7 +376,9 @@ export class MockConnection extends SMTPConnection {
   }
 
   override handler_HELP(_command: Buffer, callback: () => void): void {
-    this.writeLines(214, '2.0.0', [...HELP_LINES], undefined, false);
+    const worded = successReply(this.rt.scenario().success, 'HELP', 214);
+    if (worded) this.writeReply(worded);
+    else this.writeLines(214, '2.0.0', [...HELP_LINES], undefined, false);
     callback();
   }
 

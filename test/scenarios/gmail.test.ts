@@ -120,12 +120,14 @@ runTable('gmail', 'gmail', [
   ]),
   // RSET and STARTTLS as captured on smtp.gmail.com (github.com/pilight/pilight tests/mail.c, 2016-10),
   // VRFY on the MX (github.com/rl1987/trickster.dev, 2022-04-02)
-  row("answers RSET, VRFY and STARTTLS in Gmail's words", [
+  row("answers RSET, VRFY, HELP and STARTTLS in Gmail's words", [
     ...HELLO,
     MAIL,
     cmd('RSET', { raw: SIGNED('250 2.1.5 Flushed') }),
     cmd(`VRFY <${TO}>`, { raw: SIGNED("252 2.1.5 Send some mail, I'll try my best") }),
     cmd('VRFY <nobody@example.net>', { raw: SIGNED("252 2.1.5 Send some mail, I'll try my best") }),
+    // HELP as captured on gmail-smtp-in (github.com/KasparEtter/ef1p pages/email/email.tsx): two spaces before the URL
+    cmd('HELP', { raw: SIGNED('214 2.0.0  https://www.google.com/search?btnI&q=RFC+5321') }),
     cmd('STARTTLS', { raw: '220 2.0.0 Ready to start TLS\r\n' }),
     tls('mx.google.com'),
     cmd('EHLO client.example.com', '250'),
