@@ -36,9 +36,16 @@ interface Episode {
 
 /** Where a message (by messageKey) was delivered, and whether a temporary failure was involved. */
 interface Delivery {
-  readonly accepted: Map<string, { readonly session: string; readonly at: number }>;
+  /** Recipients it was accepted for (lower-case address), when and where: a list, as most messages have one or a few (a Map each cost the most of the card's memory). */
+  readonly accepted: Accepted[];
   deferred: boolean;
   throttled: boolean;
+}
+
+interface Accepted {
+  readonly key: string;
+  readonly session: string;
+  readonly at: number;
 }
 
 /** A transaction that retries a refused recipient, or was refused for one. */
@@ -89,7 +96,7 @@ export function retryRule(options: ReportOptions): Rule {
   function delivered(g: Grading, tx: Transaction, reply: Reply): void {
     const { episodes, deliveries } = tx.sender.slot(memory);
     const involved = tx.slot(involvement);
-    const delivery = tx.messageKey === undefined ? undefined : deliveries.upsert(tx.messageKey, () => ({ accepted: new Map(), deferred: false, throttled: false }));
+    const delivery = tx.messageKey === undefined ? undefined : deliveries.upsert(tx.messageKey, () => ({ accepted: [], deferred: false, throttled: false }));
     if (delivery) {
       delivery.deferred ||= involved.deferred;
       delivery.throttled ||= involved.throttled;
@@ -103,7 +110,12 @@ export function retryRule(options: ReportOptions): Rule {
         }
         episodes.delete(key);
       }
-      delivery?.accepted.set(key, { session: reply.session, at: reply.at });
+      if (delivery) {
+        const at = { key, session: reply.session, at: reply.at };
+        const i = delivery.accepted.findIndex((a) => a.key === key);
+        if (i < 0) delivery.accepted.push(at);
+        else delivery.accepted[i] = at;
+      }
     }
   }
 
@@ -128,7 +140,8 @@ export function retryRule(options: ReportOptions): Rule {
       const deferred = delivery.deferred || involved.deferred;
       const throttled = delivery.throttled || involved.throttled;
       for (const rcpt of line.rcpts ?? []) {
-        const before = delivery.accepted.get(addressKey(rcpt));
+        const key = addressKey(rcpt);
+        const before = delivery.accepted.find((a) => a.key === key);
         if (!before || !deferred) continue;
         const show = (detail: string) => evidence(line, detail, max, [tx.mail.text], [line.text]);
         const detail = `sent message ${line.messageKey} to <${rcpt}> again, though it accepted it in session ${before.session} at ${instant(before.at)}: retry only the refused recipients`;
