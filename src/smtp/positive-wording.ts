@@ -7,13 +7,13 @@ import type { CompiledScenario } from '../engine/scenario.js';
 import type { Reply } from '../engine/reply.js';
 import { orderCapabilities } from './capabilities.js';
 import { successReply } from './server-replies.js';
-import { fillPlaceholders, type Placeholders } from './write.js';
+import { fillPlaceholders, type PlaceholderLookup } from './write.js';
 
 export const HELO_VERBS: ReadonlySet<string> = new Set(['HELO', 'EHLO', 'LHLO']);
 
 export type PositiveWording = { readonly reply: Reply } | { readonly lines: string[] };
 
-export function positiveWording(scenario: CompiledScenario, verb: string, code: number, lines: string[], placeholders: () => Placeholders): PositiveWording {
+export function positiveWording(scenario: CompiledScenario, verb: string, code: number, lines: string[], placeholders: () => PlaceholderLookup): PositiveWording {
   const worded = successReply(scenario.success, verb, code);
   if (worded) return { reply: worded };
   if (code !== 250 || !HELO_VERBS.has(verb)) return { lines };
@@ -23,7 +23,7 @@ export function positiveWording(scenario: CompiledScenario, verb: string, code: 
 }
 
 /** The 220 greeting: the scenario's `greeting`, else `<name> ESMTP <banner>` as smtp-server writes it. */
-export function greetingText(scenario: CompiledScenario, name: string, banner: string | undefined, placeholders: () => Placeholders): string {
+export function greetingText(scenario: CompiledScenario, name: string, banner: string | undefined, placeholders: () => PlaceholderLookup): string {
   const { greeting } = scenario.server;
   if (greeting) return fillPlaceholders(greeting, placeholders());
   return `${name} ESMTP${banner ? ` ${fillPlaceholders(banner, placeholders())}` : ''}`;

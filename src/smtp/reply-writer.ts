@@ -10,7 +10,7 @@ import type { Reply } from '../engine/reply.js';
 import type { ClientFinding, NoteKind, NoticeKind, SessionLog, TranscriptEntry } from '../transcript/record.js';
 import { commandRecord, messageRecord, replyRecord } from './records.js';
 import { sessionPlaceholders } from './values.js';
-import { replyTexts, type Placeholders } from './write.js';
+import { replyTexts, type PlaceholderLookup, type Placeholders } from './write.js';
 
 /** What the session is answering when a line is written; the connection keeps it current. */
 export interface Answering {
@@ -51,11 +51,11 @@ export class ReplyWriter {
 
   /** A reply's lines as sent: placeholders filled, then laid out in its provider's style. */
   texts(r: Reply): string[] {
-    const lines = replyTexts(r, () => this.placeholders());
+    const lines = replyTexts(r, this.placeholders());
     return r.style ? styleLines(r.style, lines, { ...this.styleContext(), now: new Date(this.peer.now()).toISOString() }) : lines;
   }
 
-  placeholders(): Placeholders {
+  placeholders(): PlaceholderLookup {
     const { answering: a, peer } = this;
     const envelope = peer.envelope();
     return sessionPlaceholders({

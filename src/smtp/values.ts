@@ -2,7 +2,7 @@
 import type { MessageFacts } from '../engine/facts.js';
 import type { ServerSettings } from '../engine/scenario.js';
 import { rfc5322Date } from '../util/instant.js';
-import type { Placeholders } from './write.js';
+import type { PlaceholderLookup, Placeholders } from './write.js';
 
 const domainOf = (address: string | undefined) => (address ? address.slice(address.lastIndexOf('@') + 1) : undefined);
 const text = (n: number | undefined) => (n === undefined ? undefined : String(n));
@@ -50,29 +50,53 @@ export interface ReplyContext {
   readonly base: Placeholders;
 }
 
-export function sessionPlaceholders(c: ReplyContext): Placeholders {
-  const domain = domainOf(c.sender);
-  return {
-    ...c.base,
-    ip: c.ip,
-    helo: c.helo,
-    hostname: c.hostname,
-    session: c.session,
-    sender: c.sender,
-    domain,
-    rcpt: c.rcpt,
-    recipient: c.rcpt,
-    rcptDomain: domainOf(c.rcpt),
-    command: c.verb || undefined,
-    argument: c.arg || undefined,
-    address: c.address,
-    limit: c.sizeLimit ? String(c.sizeLimit) : undefined,
-    // at MAIL, a refused SIZE= declaration is the size in question
-    size: c.verb === 'MAIL' ? /\bSIZE=(\d+)/i.exec(c.arg)?.[1] : undefined,
-    token: c.token,
-    time: String(Math.floor(c.now / 1000)),
-    date: rfc5322Date(c.now),
-    ...c.message,
-    fromDomain: c.message.fromDomain ?? domain,
+/**
+ * The session's placeholder values as a lookup: each computed when a reply quotes it. The
+ * message's values come first, then the session's own, then the provider's (`base`).
+ */
+export function sessionPlaceholders(c: ReplyContext): PlaceholderLookup {
+  return (name) => {
+    if (name === 'fromDomain') return c.message.fromDomain ?? domainOf(c.sender);
+    if (Object.hasOwn(c.message, name)) return c.message[name];
+    switch (name) {
+      case 'ip':
+        return c.ip;
+      case 'helo':
+        return c.helo;
+      case 'hostname':
+        return c.hostname;
+      case 'session':
+        return c.session;
+      case 'sender':
+        return c.sender;
+      case 'domain':
+        return domainOf(c.sender);
+      case 'rcpt':
+      case 'recipient':
+        return c.rcpt;
+      case 'rcptDomain':
+        return domainOf(c.rcpt);
+      case 'command':
+        return c.verb || undefined;
+      case 'argument':
+        return c.arg || undefined;
+      case 'address':
+        return c.address;
+      case 'limit':
+        return c.sizeLimit ? String(c.sizeLimit) : undefined;
+      case 'size':
+        // at MAIL, a refused SIZE= declaration is the size in question
+        return c.verb === 'MAIL' ? /\bSIZE=(\d+)/i.exec(c.arg)?.[1] : undefined;
+      case 'token':
+        return c.token;
+      case 'time':
+        return String(Math.floor(c.now / 1000));
+      case 'date':
+        return rfc5322Date(c.now);
+    }
+    return SESSION_NAMES.has(name) ? undefined : c.base[name];
   };
 }
+
+/** The names the session itself answers (even with no value: a provider's own value never shows through them). */
+const SESSION_NAMES: ReadonlySet<string> = new Set(['ip', 'helo', 'hostname', 'session', 'sender', 'domain', 'rcpt', 'recipient', 'rcptDomain', 'command', 'argument', 'address', 'limit', 'size', 'token', 'time', 'date']);

@@ -7,8 +7,12 @@ export type Placeholders = Readonly<Record<string, string | undefined>>;
 const CONTROL = /[\x00-\x1f\x7f]/g;
 const HAS_CONTROL = /[\x00-\x1f\x7f]/;
 
-export function fillPlaceholders(line: string, values: Placeholders): string {
-  return line.replace(/\{([a-zA-Z]+)\}/g, (whole, name: string) => values[name] ?? whole);
+/** A placeholder's value by name, computed when a reply quotes it (the session's values are many, a reply quotes one or two). */
+export type PlaceholderLookup = (name: string) => string | undefined;
+
+export function fillPlaceholders(line: string, values: Placeholders | PlaceholderLookup): string {
+  const valueOf = typeof values === 'function' ? values : (name: string) => values[name];
+  return line.replace(/\{([a-zA-Z]+)\}/g, (whole, name: string) => valueOf(name) ?? whole);
 }
 
 /**
@@ -30,8 +34,7 @@ export function wireLines(code: number, enhanced: string | null, lines: readonly
   return out;
 }
 
-/** The reply's text lines with placeholders filled in; the values are gathered only when a line has one. */
-export function replyTexts(reply: Reply, values: Placeholders | (() => Placeholders)): string[] {
-  let known: Placeholders | undefined = typeof values === 'function' ? undefined : values;
-  return reply.lines.map((l) => (l.includes('{') ? fillPlaceholders(l, (known ??= (values as () => Placeholders)())) : l));
+/** The reply's text lines with placeholders filled in. */
+export function replyTexts(reply: Reply, values: Placeholders | PlaceholderLookup): string[] {
+  return reply.lines.map((l) => (l.includes('{') ? fillPlaceholders(l, values) : l));
 }
