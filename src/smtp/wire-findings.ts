@@ -21,6 +21,7 @@ const AUTH_LINE_MAX = 12288;
 /** Verbs a capability list must name before a client may pipeline them (RFC 2920 §3). */
 const PIPELINING_CAPABILITY = /^PIPELINING$/i;
 const HEAD_OCTETS = 32;
+const NOT_SEARCHED = -2;
 /** A BDAT command line: the octets that follow it are the chunk. */
 const BDAT_LINE = /^BDAT[ \t]+(\d{1,15})(?:[ \t]+LAST)?[ \t]*\r?\n?$/;
 
@@ -43,6 +44,8 @@ export class WireFindings {
   private wasInData = false;
   /** Octets of a BDAT chunk still to come. */
   private owed = 0;
+  /** Where the chunk being read has its next CR (-1: none; NOT_SEARCHED at a chunk's start). */
+  private nextCr = NOT_SEARCHED;
 
   constructor(
     /** smtp-server is reading message data (after 354, up to the final dot). */
@@ -55,6 +58,7 @@ export class WireFindings {
     const data = this.inData();
     if (data && !this.wasInData) this.dotState = 1;
     this.wasInData = data;
+    this.nextCr = NOT_SEARCHED;
     let from = this.skipOctets(buf, 0);
     this.crossChunkCr(buf, from);
     while (from < buf.length) {
@@ -145,12 +149,18 @@ export class WireFindings {
     if (this.lastByte === CR && at < buf.length && buf[at] !== LF) this.find('bare-cr', 'a CR not followed by LF');
   }
 
-  /** A CR followed by anything but LF within buf[from, end). */
+  /**
+   * A CR followed by anything but LF within buf[from, end). The search that ends one line's look
+   * has found the next line's CR already: it is kept (`nextCr`, -1 when the chunk has no more) so
+   * each CR is searched for once.
+   */
   private bareCrs(buf: Buffer, from: number, end: number): void {
     if (this.seen.has('bare-cr')) return;
-    for (let cr = buf.indexOf(CR, from); cr >= 0 && cr + 1 < end; cr = buf.indexOf(CR, cr + 1)) {
+    let cr = this.nextCr === NOT_SEARCHED || (this.nextCr >= 0 && this.nextCr < from) ? buf.indexOf(CR, from) : this.nextCr;
+    for (; cr >= 0 && cr + 1 < end; cr = buf.indexOf(CR, cr + 1)) {
       if (buf[cr + 1] !== LF) return this.find('bare-cr', 'a CR not followed by LF');
     }
+    this.nextCr = cr;
   }
 
   private find(finding: ClientFinding, detail: string): void {

@@ -69,6 +69,26 @@ const rows: { name: string; talk: (t: Telnet) => Promise<void>; findings: Client
     check: 'hygiene-crlf',
   },
   {
+    // one packet of many CRLF lines: each line's search for a CR ends at the next line's, which the next look starts from
+    name: 'a bare CR deep in one packet of well-ended data lines',
+    talk: async (t) => {
+      await ENVELOPE(t);
+      const good = Array.from({ length: 40 }, (_, i) => `line ${i}\r\n`).join('');
+      expect((await line(t, `Subject: x\r\n\r\n${good}a bare\rCR here\r\n${good}.\r\n`)).code).toBe(250);
+    },
+    findings: ['bare-cr'],
+    check: 'hygiene-crlf',
+  },
+  {
+    name: 'many well-ended data lines in one packet, a CR only before each LF',
+    talk: async (t) => {
+      await ENVELOPE(t);
+      const good = Array.from({ length: 200 }, (_, i) => `line ${i}${i % 7 ? '' : ' \t'}\r\n`).join('');
+      expect((await line(t, `Subject: x\r\n\r\n${good}.\r\n`)).code).toBe(250);
+    },
+    findings: [],
+  },
+  {
     name: 'commands pipelined after HELO (nothing advertised)',
     talk: async (t) => {
       await t.expect('HELO client.test', '250');
