@@ -22,6 +22,8 @@ export interface MockMxEvents {
   line: [SessionRecord, TranscriptLine];
   sessionEnd: [SessionRecord];
   message: [StoredMessage];
+  /** With --redis: a message left this instance's view (deleted or cleared here or on another instance). */
+  messageDeleted: [string];
   /** The scenario in force changed: switched, replaced, or rules pushed or cleared. */
   scenario: [CompiledScenario];
 }
