@@ -43,6 +43,15 @@ interface Field {
 }
 const PUBLISHED_MAX = 1000;
 
+function parseField(json: string): Field | undefined {
+  try {
+    const field = JSON.parse(json) as Field;
+    return typeof field.at === 'number' && Array.isArray(field.notices) ? field : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function shareOutbound(url: string, keyPrefix: string, hooks: OutboundHooks, options: SharedOutboundOptions = {}): Promise<SharedOutbound> {
   const heartbeatMs = options.heartbeatMs ?? 5000;
   const [client, sub] = await connectPair(url, { enableOfflineQueue: false, commandTimeout: 2000 }, {});
@@ -85,20 +94,32 @@ export async function shareOutbound(url: string, keyPrefix: string, hooks: Outbo
   heartbeat.unref();
   changed();
 
-  /** The other instances' fields that are fresh (wall time: the injected clock of a test is no guide to liveness). */
+  /**
+   * The other instances' fields that are fresh (wall time: the injected clock of a test is no
+   * guide to liveness). Stale ones (an instance that died) are removed: a live one writes its
+   * field again within a heartbeat.
+   */
   const others = async (): Promise<Map<string, Field>> => {
     const fields = await client.hgetall(key);
     const live = new Map<string, Field>();
+    const stale: string[] = [];
     for (const [name, json] of Object.entries(fields)) {
       if (name === hooks.name) continue;
-      const field = JSON.parse(json) as Field;
-      if (Date.now() - field.at <= 3 * heartbeatMs) live.set(name, field);
+      const field = parseField(json);
+      if (field && Date.now() - field.at <= 3 * heartbeatMs) live.set(name, field);
+      else stale.push(name);
     }
+    if (stale.length) client.hdel(key, ...stale).catch(() => undefined);
     return live;
   };
 
   sub.on('message', (channel: string, message: string) => {
-    const m = JSON.parse(message) as { request: string; by: string; sent?: number };
+    let m: { request: string; by: string; sent?: number };
+    try {
+      m = JSON.parse(message) as typeof m;
+    } catch (err) {
+      return hooks.onError(err, `a malformed message on ${channel}`);
+    }
     if (channel === channels.ask && m.by !== hooks.name) {
       hooks
         .flush()
