@@ -146,7 +146,9 @@ describe.skipIf(!requireRedis())('waiting notices across instances', () => {
         const flushed = (await (await fetch(`http://127.0.0.1:${b.http}/api/v1/outbound/flush`, { method: 'POST' })).json()) as { sent: number; instances: Record<string, number>; unanswered: string[] };
         // due in an hour on the real clock: nothing goes, but both answered
         expect(flushed).toMatchObject({ sent: 0, unanswered: [] });
-        expect(Object.keys(flushed.instances).sort()).toEqual([onB.items[0]!.instance, expect.stringMatching(/^[0-9a-f]{6}$/)].sort());
+        const answered = Object.keys(flushed.instances);
+        expect(answered).toHaveLength(2);
+        expect(answered).toContain(onB.items[0]!.instance);
       } finally {
         rmSync(file, { force: true });
       }
