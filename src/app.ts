@@ -27,6 +27,7 @@ import type { MessageStore } from './store/types.js';
 import type { Endpoint, MockMxEvents, MockMxServer } from './server/types.js';
 import type { HttpListener, HttpOptions } from './http/index.js';
 import { ReportFeed } from './server/report-feed.js';
+import type { SharedOutbound } from './shared-outbound.js';
 
 
 export interface ServerOptions {
@@ -177,7 +178,10 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       events.emit('message', stored);
     },
     onError: (err, context) => onError(err, context),
+    changed: () => outboundSharing?.changed(),
   });
+  // with --redis, every instance's waiting notices are listed here, and a flush here flushes them all (each sends its own)
+  let outboundSharing: SharedOutbound | undefined;
 
   const tls = options.tls ?? (await selfSignedCertificate(scenario.server.hostname));
   const counter = { next: () => sessionIndex++ };
@@ -216,6 +220,17 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       })
     : undefined;
   const share = () => sharing?.publish(base, pushedSpecs);
+  outboundSharing =
+    options.redis && view
+      ? await (await import('./shared-outbound.js')).shareOutbound(options.redis, 'mockmx:', { name: view.name, pending: () => outbound.pending(), flush: () => outbound.flush(), onError }).catch(async (err: unknown) => {
+          await Promise.all(listeners.map((l) => l.shutdown(0)));
+          await sharing?.close();
+          await view.close();
+          if (ownsState) await state.close();
+          throw err;
+        })
+      : undefined;
+  const flushEverywhere = async () => (outboundSharing ? outboundSharing.flush() : { sent: await outbound.flush() });
 
   return {
     smtp: { host, port: smtpAddress.port },
@@ -264,8 +279,10 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     },
     ...(view ? { apiAt: (url: string, token: string | undefined) => view.apiAt(url, token) } : {}),
     outbound: {
-      flush: () => outbound.flush(),
+      flush: async () => (await flushEverywhere()).sent,
       pending: () => outbound.pending(),
+      pendingEverywhere: async () => (outboundSharing ? outboundSharing.pending() : { items: outbound.pending() }),
+      flushEverywhere,
     },
     async close(graceMs = 5000) {
       outbound.close();
@@ -275,6 +292,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
       // the in-memory store's large messages live in the spool: they end with the server
       await spool.remove();
       await sharing?.close();
+      await outboundSharing?.close();
       await view?.close();
       if (ownsState) await state.close();
     },

@@ -8,11 +8,14 @@
  * sender that retries on another instance is graded as one sender. A body is fetched from the
  * instance that took it, through its HTTP API (each announces its API's URL; the fleet shares
  * one --api-token), so bodies never go through Redis. Another instance's message and session
- * ids show as `<instance>-<its id>`. Without --redis none of this exists.
- */import type { EventEmitter } from 'node:events';
+ * ids show as `<instance>-<its id>`. Deletes and clears travel on the messages stream too, so a
+ * delete on any instance removes the message from every view, and its owner drops the body.
+ * Without --redis none of this exists.
+ */
+import type { EventEmitter } from 'node:events';
 import type { MockMxEvents } from './server/types.js';
 import { SharedStreams } from './state/redis-streams.js';
-import { bodyOf, noticeOf, SharedMessageStore, type MessageNotice } from './store/shared.js';
+import { bodyOf, SharedMessageStore, type MessageEntry, type MessageNotice } from './store/shared.js';
 import { TranscriptLine, type RemoteSessionLog, type SessionEvents, type SessionRecord, type SessionStore } from './store/sessions.js';
 import type { MessageStore } from './store/types.js';
 import type { SessionInfo, TranscriptRecord } from './transcript/record.js';
@@ -73,6 +76,19 @@ export async function shareView(url: string, keyPrefix: string, options: ViewOpt
       following.delete(id);
     }
   };
+  // a notice joins the view; a delete or clear leaves it (entries arrive only once `streams` and `messages` exist)
+  const onMessageEntry = (by: string, entry: MessageEntry, position: string) => {
+    const fail = (err: unknown) => options.onError(err, 'applying a delete from another instance');
+    if ('clear' in entry) messages.clearedAt(position).catch(fail);
+    else if ('delete' in entry) {
+      const owner = entry.owner ?? by;
+      // this instance's own message: it goes from the store, body and all
+      messages.forget(owner === streams.name ? entry.delete : `${owner}-${entry.delete}`).catch(fail);
+    } else {
+      const m = messages.heard(by, entry as MessageNotice, position);
+      if (m) options.events.emit('message', m);
+    }
+  };
   const streams = await SharedStreams.open({
     url,
     // Redis keeps about as many as an instance does; each instance bounds its own view the same way
@@ -80,11 +96,9 @@ export async function shareView(url: string, keyPrefix: string, options: ViewOpt
       { key: keys.messages, maxLen: options.maxMessages },
       { key: keys.sessions, maxLen: options.maxSessions * 50 },
     ],
-    onEntry: (key, by, data) => {
-      if (key === keys.messages) {
-        const m = messages.heard(by, JSON.parse(data) as MessageNotice);
-        if (m) options.events.emit('message', m);
-      } else follow(by, JSON.parse(data) as SessionEntry);
+    onEntry: (key, by, data, position) => {
+      if (key === keys.messages) onMessageEntry(by, JSON.parse(data) as MessageEntry, position);
+      else follow(by, JSON.parse(data) as SessionEntry);
     },
     onError: (err) => options.onError(err, 'reading what other instances saw'),
   });
@@ -102,7 +116,8 @@ export async function shareView(url: string, keyPrefix: string, options: ViewOpt
   messages = new SharedMessageStore(options.local, {
     maxMessages: options.maxMessages,
     fetchBody,
-    added: (m) => streams.append(keys.messages, JSON.stringify(noticeOf(m))),
+    announce: (entry) => streams.append(keys.messages, JSON.stringify(entry)),
+    removed: (id) => options.events.emit('messageDeleted', id),
   });
   const send = (entry: SessionEntry) => streams.append(keys.sessions, JSON.stringify(entry));
   return {

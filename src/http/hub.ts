@@ -13,7 +13,7 @@ export class Hub {
 
   constructor(mx: MockMxServer) {
     this.fanout.setMaxListeners(0);
-    for (const name of ['session', 'line', 'sessionEnd', 'message', 'scenario'] as const) {
+    for (const name of ['session', 'line', 'sessionEnd', 'message', 'messageDeleted', 'scenario'] as const) {
       // every transcript line passes here: fixed arity (no rest array), and nothing to do while no stream or wait listens
       const emit = this.fanout.emit as (n: string, a: unknown, b: unknown) => boolean;
       const forward = (a: unknown, b: unknown) => void (this.fanout.listenerCount(name) > 0 && emit.call(this.fanout, name, a, b));

@@ -19,6 +19,7 @@ import { catalogRoutes } from './routes/catalog.js';
 import { eventRoutes } from './routes/events.js';
 import { explainRoutes } from './routes/explain.js';
 import { messageRoutes } from './routes/messages.js';
+import { outboundRoutes } from './routes/outbound.js';
 import { scenarioRoutes } from './routes/scenario.js';
 import { serviceRoutes } from './routes/service.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -78,13 +79,14 @@ export async function startHttp(mx: MockMxServer, options: HttpOptions): Promise
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'the --api-token, when one is set (or ?token=)' } } },
       security: [{}, { bearer: [] }],
-      tags: ['messages', 'sessions', 'rejections', 'scenario', 'state', 'report', 'catalog', 'events', 'service'].map((name) => ({ name })),
+      tags: ['messages', 'outbound', 'sessions', 'rejections', 'scenario', 'state', 'report', 'catalog', 'events', 'service'].map((name) => ({ name })),
     },
   });
   if (options.token) requireToken(app, options.token);
 
   const context: RouteContext = { mx, hub };
   messageRoutes(app, context);
+  outboundRoutes(app, context);
   sessionRoutes(app, context);
   scenarioRoutes(app, context);
   stateRoutes(app, context);

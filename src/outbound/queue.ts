@@ -44,6 +44,14 @@ export interface OutboundInfo {
   readonly delivery: string;
 }
 
+/** A notice waiting to be sent: what, when, to whom, about which inbound message. */
+export interface PendingNotice {
+  readonly kind: NoticeRequest['kind'];
+  readonly dueAt: number;
+  readonly to: string;
+  readonly about: string;
+}
+
 export interface QueueOptions {
   readonly now: () => number;
   readonly reportingMta: () => string;
@@ -51,6 +59,8 @@ export interface QueueOptions {
   readonly deliverTo: () => { host: string; port: number } | undefined;
   readonly keep: (raw: Buffer, envelope: { mailFrom: string; rcptTo: string[] }, sessionId: string, info: OutboundInfo) => Promise<void>;
   readonly onError: (err: unknown, context: string) => void;
+  /** The notices waiting changed (one was queued or taken to be sent): with --redis the others are told. */
+  readonly changed?: () => void;
 }
 
 export class OutboundQueue {
@@ -63,6 +73,7 @@ export class OutboundQueue {
   schedule(request: NoticeRequest): void {
     if (request.kind === 'auto-reply' && !mayAutoReply(request.sender, request.originalHeaders)) return;
     this.jobs.push(request);
+    this.options.changed?.();
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       void this.flush();
@@ -76,7 +87,7 @@ export class OutboundQueue {
     return this.flushing;
   }
 
-  pending(): readonly { kind: NoticeRequest['kind']; dueAt: number; to: string; about: string }[] {
+  pending(): readonly PendingNotice[] {
     return this.jobs.map((j) => ({ kind: j.kind, dueAt: j.dueAt, to: j.sender, about: j.about }));
   }
 
@@ -90,6 +101,7 @@ export class OutboundQueue {
     const due = this.jobs.filter((j) => j.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
     for (const job of due) {
       this.jobs.splice(this.jobs.indexOf(job), 1);
+      this.options.changed?.();
       try {
         await this.send(job, now);
       } catch (err) {

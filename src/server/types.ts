@@ -5,7 +5,8 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { CompiledScenario } from '../engine/scenario.js';
-import type { OutboundQueue } from '../outbound/queue.js';
+import type { PendingNotice } from '../outbound/queue.js';
+import type { FleetPending, FlushReport } from '../outbound/fleet.js';
 import type { RuleSpec } from '../scenario/schema.js';
 import type { StateEntry } from '../state/types.js';
 import type { SessionRecord, SessionStore, TranscriptLine } from '../store/sessions.js';
@@ -22,6 +23,8 @@ export interface MockMxEvents {
   line: [SessionRecord, TranscriptLine];
   sessionEnd: [SessionRecord];
   message: [StoredMessage];
+  /** With --redis: a message left this instance's view (deleted or cleared here or on another instance). */
+  messageDeleted: [string];
   /** The scenario in force changed: switched, replaced, or rules pushed or cleared. */
   scenario: [CompiledScenario];
 }
@@ -45,8 +48,17 @@ export interface MockMxServer {
   addRules(rules: string | RuleSpec | readonly RuleSpec[]): string[];
   /** Removes every pushed rule. */
   clearRules(): void;
-  /** Notices waiting to be sent (DSNs, auto-replies); `flush()` sends those due on the clock now. */
-  readonly outbound: { flush(): Promise<number>; pending(): ReturnType<OutboundQueue['pending']> };
+  /** Notices waiting to be sent (DSNs, auto-replies). */
+  readonly outbound: {
+    /** Sends those due on the clock now (with --redis every instance sends its own); resolves to how many went. */
+    flush(): Promise<number>;
+    /** This instance's waiting notices. */
+    pending(): readonly PendingNotice[];
+    /** With --redis every instance's, each naming its instance (`about` as this instance shows that message); else this one's, without. */
+    pendingEverywhere(): Promise<FleetPending | { readonly items: readonly PendingNotice[] }>;
+    /** flush(), saying with --redis what each instance sent and which did not answer in time. */
+    flushEverywhere(): Promise<FlushReport | { readonly sent: number }>;
+  };
   /** Forgets rule state (counters, windows, greylist entries, flags, mailbox usage), or the keys starting with `prefix`; returns how many. */
   resetState(prefix?: string): Promise<number>;
   /** The rule state as it is now, optionally only keys starting with `prefix`. */

@@ -2,12 +2,14 @@
  * Records several instances share through Redis streams: each instance appends what it saw
  * (XADD, capped with MAXLEN ~ so Redis holds a bounded tail, as the memory stores do) and
  * reads everyone's with one blocking XREAD loop on its own connection, skipping its own. An
- * instance that starts later reads the tail that is there. While Redis is away, appends are
- * dropped (these are views, not rule state: nothing an SMTP client was told depends on them)
- * and the reader tries again until it is back.
+ * instance that starts later reads the tail that is there. While Redis is away, appends wait
+ * (a bounded number; beyond, the oldest are dropped: these are views, not rule state) and the
+ * reader tries again until it is back. An append resolves with its stream id, so a writer
+ * knows where its entry sits among everyone's (a clear applies to what came before it).
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { compareIds } from '../util/stream-id.js';
 import { connectPair } from './redis.js';
 
 export interface StreamSpec {
@@ -20,8 +22,8 @@ export interface StreamSpec {
 export interface SharedStreamsOptions {
   readonly url: string;
   readonly streams: readonly StreamSpec[];
-  /** An entry another instance appended: its stream key, that instance's name, the data it appended. */
-  readonly onEntry: (key: string, by: string, data: string) => void;
+  /** An entry another instance appended: its stream key, that instance's name, the data it appended, its stream id. */
+  readonly onEntry: (key: string, by: string, data: string, id: string) => void;
   readonly onError: (err: unknown) => void;
 }
 
@@ -35,8 +37,8 @@ export class SharedStreams {
   /** This instance's name among the others: short, random, new each run. */
   readonly name = randomBytes(3).toString('hex');
   private closed = false;
-  /** Appends made while the writer was away, oldest first. */
-  private readonly unsent: [string, string][] = [];
+  /** Appends made while the writer was away, oldest first, each with whoever waits for its stream id. */
+  private readonly unsent: [string, string, (id: string | undefined) => void][] = [];
   /** What this instance announced: said again whenever the connection is back (a restarted Redis may have lost it). */
   private readonly announced = new Map<string, string>();
   private loop: Promise<void> | undefined;
@@ -53,30 +55,35 @@ export class SharedStreams {
     const streams = new SharedStreams(writer, reader, options);
     writer.on('ready', () => {
       for (const [key, value] of streams.announced) writer.hset(key, streams.name, value).catch(() => undefined);
-      for (const [key, data] of streams.unsent.splice(0)) streams.xadd(key, data);
+      for (const [key, data, placed] of streams.unsent.splice(0)) streams.xadd(key, data).then(placed);
     });
     streams.loop = streams.read();
     return streams;
   }
 
   /**
-   * Appends `data` to the stream `key` (not awaited by callers: a lost append is a gap in a view).
+   * Appends `data` to the stream `key`; resolves with its stream id (where it sits among everyone's
+   * entries), or undefined if it was lost — a gap in a view, so callers need not wait for it.
    * While the writer reconnects, appends wait (the newest UNSENT_MAX of them): the state store may be
    * back first, and what it let through must not vanish from the other instances' views.
    */
-  append(key: string, data: string): void {
-    if (this.closed || !this.options.streams.some((s) => s.key === key)) return;
+  append(key: string, data: string): Promise<string | undefined> {
+    if (this.closed || !this.options.streams.some((s) => s.key === key)) return Promise.resolve(undefined);
     if (this.writer.status !== 'ready') {
-      this.unsent.push([key, data]);
-      if (this.unsent.length > UNSENT_MAX) this.unsent.shift();
-      return;
+      return new Promise((placed) => {
+        this.unsent.push([key, data, placed]);
+        if (this.unsent.length > UNSENT_MAX) this.unsent.shift()![2](undefined);
+      });
     }
-    this.xadd(key, data);
+    return this.xadd(key, data);
   }
 
-  private xadd(key: string, data: string): void {
+  private xadd(key: string, data: string): Promise<string | undefined> {
     const spec = this.options.streams.find((s) => s.key === key)!;
-    this.writer.xadd(key, 'MAXLEN', '~', String(spec.maxLen), '*', 'by', this.name, 'data', data).catch(() => undefined);
+    return this.writer.xadd(key, 'MAXLEN', '~', String(spec.maxLen), '*', 'by', this.name, 'data', data).then(
+      (id) => id ?? undefined,
+      () => undefined,
+    );
   }
 
   /** Another instance's key-value record (e.g. where its API listens), kept while it runs. */
@@ -91,6 +98,7 @@ export class SharedStreams {
 
   async close(forget?: string): Promise<void> {
     this.closed = true;
+    for (const [, , placed] of this.unsent.splice(0)) placed(undefined);
     if (forget) await this.writer.hdel(forget, this.name).catch(() => undefined);
     this.reader.disconnect();
     await this.loop;
@@ -130,7 +138,7 @@ export class SharedStreams {
           const data = fields[fields.indexOf('data') + 1];
           if (by === undefined || data === undefined || by === this.name) continue;
           try {
-            this.options.onEntry(key, by, data);
+            this.options.onEntry(key, by, data, id);
           } catch (err) {
             this.options.onError(err);
           }
@@ -138,11 +146,4 @@ export class SharedStreams {
       }
     }
   }
-}
-
-/** Orders two stream ids (`<ms>-<seq>`). */
-function compareIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
-  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
-  return am === bm ? (as === bs ? 0 : as < bs ? -1 : 1) : am < bm ? -1 : 1;
 }

@@ -80,7 +80,7 @@ export interface MockMx {
   useScenario(scenario: string | CompiledScenario): void;
   /** Pushes rules in front of the scenario's own (YAML text or objects); returns their ids. */
   addRule(rule: string | RuleSpec | readonly RuleSpec[]): string[];
-  /** Forgets messages, sessions, pushed rules, rule state and the report card: a clean slate between tests. */
+  /** Forgets messages, sessions, pushed rules, rule state and the report card: a clean slate between tests (with `redis`, messages, pushed rules and rule state on every instance). */
   reset(): Promise<void>;
   messages(filter?: MessageFilter): Promise<StoredMessage[]>;
   /** Resolves with the first message matching, already here or arriving within `timeout` ms. */
@@ -91,7 +91,7 @@ export interface MockMx {
   /** Rule state (counters, windows, greylist entries, flags, mailbox usage). */
   state(prefix?: string): Promise<StateEntry[]>;
   resetState(prefix?: string): Promise<number>;
-  /** Sends the bounces and auto-replies due now on the clock. */
+  /** Sends the bounces and auto-replies due now on the clock (with `redis`, every instance sends its own); resolves to how many went. */
   flushNotices(): Promise<number>;
   /**
    * The sender report card (the JSON of GET /api/v1/report): per client IP and envelope sender,

@@ -30,7 +30,7 @@ describe('GET /api/v1/events', () => {
 
     // the client goes: its subscriptions go with it
     const base = 4; // the metrics' own
-    expect(http.subscriptions()).toBe(base + 5);
+    expect(http.subscriptions()).toBe(base + 6); // one per event type
     stream.close();
     await eventually(() => (http.subscriptions() === base ? true : undefined));
   });

@@ -6,7 +6,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { MemoryMessageStore } from '../../src/store/memory.js';
-import { SharedMessageStore, type MessageNotice } from '../../src/store/shared.js';
+import { SharedMessageStore, type MessageEntry, type MessageNotice } from '../../src/store/shared.js';
 import { SessionStore } from '../../src/store/sessions.js';
 import { messageStoreContract, newMessage, rawMessage } from './message-store.contract.js';
 
@@ -18,9 +18,20 @@ const notice = (n: number, receivedAt: number): MessageNotice => ({
   receivedAt,
 });
 
-function make(maxMessages: number, now = Date.now) {
+/** Stream positions in order: what this instance announces and what it hears share one sequence, as in Redis. */
+function positions() {
+  let seq = 0;
+  return () => `${1_700_000_000_000 + ++seq}-0`;
+}
+
+function make(maxMessages: number, now = Date.now, options: { hold?: boolean } = {}) {
   const added: string[] = [];
   const fetched: string[] = [];
+  const announced: MessageEntry[] = [];
+  const removed: string[] = [];
+  const next = positions();
+  /** With `hold`, announcements wait here until the test places them (an XADD on its way). */
+  const held: ((at: string | undefined) => void)[] = [];
   const store = new SharedMessageStore(new MemoryMessageStore({ maxMessages, now }), {
     maxMessages,
     fetchBody: async (owner, id) => {
@@ -28,9 +39,16 @@ function make(maxMessages: number, now = Date.now) {
       if (owner === 'gone00') throw new Error('instance gone00 has stopped');
       return Readable.from([rawMessage(`remote ${id.slice(1)}`)]);
     },
-    added: (m) => added.push(m.id),
+    announce: (entry) => {
+      announced.push(entry);
+      if ('id' in entry) added.push(entry.id);
+      if (options.hold) return new Promise((resolve) => held.push(resolve));
+      return Promise.resolve(next());
+    },
+    removed: (id) => removed.push(id),
+    clearWaitMs: 50,
   });
-  return { store, added, fetched };
+  return { store, added, fetched, announced, removed, next, held };
 }
 
 messageStoreContract('SharedMessageStore (own messages)', ({ maxMessages }) => make(maxMessages).store);
@@ -38,30 +56,30 @@ messageStoreContract('SharedMessageStore (own messages)', ({ maxMessages }) => m
 describe('SharedMessageStore: the others\' messages', () => {
   it('announces each message it keeps, and lists the others\' among its own by arrival, newest first', async () => {
     let t = 1000;
-    const { store, added } = make(10, () => t);
+    const { store, added, next } = make(10, () => t);
     const own1 = await store.add(newMessage(1));
     expect(added).toEqual([own1.id]);
-    store.heard('abc123', notice(1, 1500));
+    store.heard('abc123', notice(1, 1500), next());
     t = 2000;
     const own2 = await store.add(newMessage(2));
-    store.heard('abc123', notice(2, 2500));
+    store.heard('abc123', notice(2, 2500), next());
     expect((await store.list()).map((m) => m.id)).toEqual(['abc123-m2', own2.id, 'abc123-m1', own1.id]);
     expect(await store.count()).toBe(4);
     // heard twice (a stream read again): kept once
-    expect(store.heard('abc123', notice(2, 2500))).toBeUndefined();
+    expect(store.heard('abc123', notice(2, 2500), next())).toBeUndefined();
     expect(await store.count()).toBe(4);
   });
 
   it('keeps at most maxMessages of the others\', the oldest going first', async () => {
-    const { store } = make(3);
-    for (let n = 1; n <= 5; n++) store.heard('abc123', notice(n, 1000 + n));
+    const { store, next } = make(3);
+    for (let n = 1; n <= 5; n++) store.heard('abc123', notice(n, 1000 + n), next());
     expect((await store.list()).map((m) => m.id)).toEqual(['abc123-m5', 'abc123-m4', 'abc123-m3']);
     expect(await store.get('abc123-m1')).toBeUndefined();
   });
 
   it('reads a body from its owner, names the owner\'s session, and cannot hand out bytes synchronously', async () => {
-    const { store, fetched } = make(10);
-    const m = store.heard('abc123', notice(7, 1000))!;
+    const { store, fetched, next } = make(10);
+    const m = store.heard('abc123', notice(7, 1000), next())!;
     expect(m.sessionId).toBe('abc123-s7');
     expect((await m.parsed()).subject).toBe('remote 7');
     expect(fetched).toEqual(['abc123/m7']);
@@ -72,24 +90,94 @@ describe('SharedMessageStore: the others\' messages', () => {
   });
 
   it('an owner that cannot be reached: openRaw rejects with why, parsed says so and tries again next time', async () => {
-    const { store, fetched } = make(10);
-    const m = store.heard('gone00', notice(1, 1000))!;
+    const { store, fetched, next } = make(10);
+    const m = store.heard('gone00', notice(1, 1000), next())!;
     await expect(m.openRaw!()).rejects.toThrow('instance gone00 has stopped');
     expect((await m.parsed()).text).toBe('[mockmx: the body is unavailable here: instance gone00 has stopped]');
     await m.parsed();
     expect(fetched.filter((f) => f === 'gone00/m1')).toHaveLength(3);
   });
 
-  it('delete and clear act on this instance\'s view', async () => {
-    const { store } = make(10);
+  it('a delete leaves this view and is announced for the others: its own as itself, another\'s naming the owner', async () => {
+    const { store, next, announced, removed } = make(10);
     const own = await store.add(newMessage(1));
-    store.heard('abc123', notice(1, 1000));
-    store.heard('abc123', notice(2, 1000));
+    store.heard('abc123', notice(1, 1000), next());
+    store.heard('abc123', notice(2, 1000), next());
+    announced.length = 0;
     expect(await store.delete('abc123-m1')).toBe(true);
     expect(await store.delete('abc123-m1')).toBe(false);
-    expect((await store.list()).map((m) => m.id).sort()).toEqual(['abc123-m2', own.id].sort());
-    await store.clear();
+    expect(await store.delete(own.id)).toBe(true);
+    expect(await store.delete('nope')).toBe(false);
+    expect(announced).toEqual([{ delete: 'm1', owner: 'abc123' }, { delete: own.id }]);
+    expect(removed).toEqual(['abc123-m1', own.id]);
+    expect((await store.list()).map((m) => m.id)).toEqual(['abc123-m2']);
+  });
+
+  it('forget (a delete heard from another instance) drops its own message, body and all, or another\'s from the view, announcing nothing', async () => {
+    const { store, next, announced, removed } = make(10);
+    const own = await store.add(newMessage(1));
+    store.heard('abc123', notice(2, 1000), next());
+    announced.length = 0;
+    expect(await store.forget(own.id)).toBe(true);
+    expect(await store.forget('abc123-m2')).toBe(true);
+    expect(await store.forget('abc123-m2')).toBe(false);
     expect(await store.count()).toBe(0);
+    expect(announced).toEqual([]);
+    expect(removed).toEqual([own.id, 'abc123-m2']);
+  });
+
+  it('a clear takes what was announced before it, its own and the others\', and nothing announced after', async () => {
+    const { store, next, removed } = make(10);
+    const own1 = await store.add(newMessage(1));
+    store.heard('abc123', notice(1, 1000), next());
+    const lagging = next(); // another instance's notice this one has not read yet
+    const clear = next();
+    const own2 = await store.add(newMessage(2));
+    store.heard('abc123', notice(3, 1000), next());
+    await store.clearedAt(clear);
+    expect((await store.list()).map((m) => m.id).sort()).toEqual(['abc123-m3', own2.id].sort());
+    expect(removed.sort()).toEqual(['abc123-m1', own1.id].sort());
+    // read after the clear, announced before it: it stays gone
+    expect(store.heard('abc123', notice(2, 1000), lagging)).toBeUndefined();
+    expect(await store.count()).toBe(2);
+  });
+
+  it('its own message whose notice is on its way when a clear comes: the position it gets decides', async () => {
+    const { store, next, held } = make(10, Date.now, { hold: true });
+    const before = await store.add(newMessage(1));
+    const after = await store.add(newMessage(2));
+    const [placeBefore, placeAfter] = held;
+    const beforeAt = next();
+    const clear = next();
+    await store.clearedAt(clear);
+    expect(await store.count()).toBe(2);
+    placeBefore!(beforeAt);
+    placeAfter!(next());
+    await expect.poll(async () => (await store.list()).map((m) => m.id)).toEqual([after.id]);
+    expect(await store.get(before.id)).toBeUndefined();
+  });
+
+  it('clear() here: waits for its position, then clears by it; Redis away: clears everything here, by its position once placed', async () => {
+    const live = make(10);
+    const own = await live.store.add(newMessage(1));
+    live.store.heard('abc123', notice(1, 1000), live.next());
+    await live.store.clear();
+    expect(await live.store.count()).toBe(0);
+    expect(live.announced.at(-1)).toEqual({ clear: true });
+    expect(live.removed.sort()).toEqual(['abc123-m1', own.id].sort());
+
+    const away = make(10, Date.now, { hold: true });
+    await away.store.add(newMessage(1));
+    away.store.heard('abc123', notice(1, 1000), away.next());
+    await away.store.clear();
+    expect(await away.store.count()).toBe(0);
+    // back: the clear is placed after a message the others announced meanwhile, which it takes when read late
+    const meanwhile = away.next();
+    away.held.at(-1)!(away.next());
+    // the placement's promise chain runs before the next turn of the event loop
+    await new Promise((r) => setImmediate(r));
+    expect(away.store.heard('abc123', notice(2, 1000), meanwhile)).toBeUndefined();
+    expect(await away.store.count()).toBe(0);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * `GET /api/v1/events`: Server-Sent Events as they happen — `session` (a client connected),
  * `line` (each transcript line: commands, replies with their rule, notes), `session-end`
- * (with the outcome), `message` (accepted) and `scenario` (the scenario in force changed: switched,
+ * (with the outcome), `message` (accepted), `message-deleted` (with --redis: a message left the view,
+ * deleted or cleared on any instance) and `scenario` (the scenario in force changed: switched,
  * replaced, rules pushed or cleared). Comment lines keep idle proxies from closing it.
  */
 import type { FastifyInstance } from 'fastify';
@@ -10,7 +11,7 @@ import type { RouteContext } from '../context.js';
 import { outcomeOf } from '../../store/transcript-outcome.js';
 import { API, lineJson, messageSummary, sessionHead } from '../views.js';
 
-export const EVENT_TYPES = ['session', 'line', 'session-end', 'message', 'scenario'] as const;
+export const EVENT_TYPES = ['session', 'line', 'session-end', 'message', 'message-deleted', 'scenario'] as const;
 type EventType = (typeof EVENT_TYPES)[number];
 
 export function eventRoutes(app: FastifyInstance, { mx, hub }: RouteContext, heartbeatMs: number): void {
@@ -19,7 +20,7 @@ export function eventRoutes(app: FastifyInstance, { mx, hub }: RouteContext, hea
     {
       schema: {
         tags: ['events'],
-        summary: 'Server-Sent Events: event: session | line | session-end | message | scenario, each with JSON data',
+        summary: 'Server-Sent Events: event: session | line | session-end | message | message-deleted | scenario, each with JSON data',
         querystring: { type: 'object', properties: { types: { type: 'string', description: `comma-separated subset of ${EVENT_TYPES.join(', ')} (default all)` } } },
         produces: ['text/event-stream'],
         response: { 200: { description: 'an endless text/event-stream', type: 'string' } },
@@ -62,6 +63,7 @@ export function eventRoutes(app: FastifyInstance, { mx, hub }: RouteContext, hea
         hub.on('line', (s, line) => send('line', { sessionId: s.id, index: s.transcript.lastIndexOf(line), ...lineJson(line) })),
         hub.on('sessionEnd', (s) => send('session-end', { ...sessionHead(s), outcome: outcomeOf(s) })),
         hub.on('message', (m) => send('message', m.parsed().then((p) => messageSummary(m, p, mx.sessions.get(m.sessionId))))),
+        hub.on('messageDeleted', (id) => send('message-deleted', { id })),
         hub.on('scenario', (s) => send('scenario', { name: s.name, rules: s.rules.length })),
       ];
       const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), heartbeatMs);

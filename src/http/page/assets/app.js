@@ -267,6 +267,12 @@ function connect() {
   events.addEventListener('line', (e) => onLine(JSON.parse(e.data)));
   events.addEventListener('session-end', (e) => onSessionEnd(JSON.parse(e.data)));
   events.addEventListener('message', (e) => onMessage(JSON.parse(e.data)));
+  // with --redis: deleted or cleared on this or another instance
+  events.addEventListener('message-deleted', (e) => {
+    const { id } = JSON.parse(e.data);
+    touch(id);
+    if (state.messages.delete(id)) scheduleRender();
+  });
   // switched elsewhere (the API, a test, --watch): the badge follows, and an open scenario view
   events.addEventListener('scenario', (e) => {
     setScenarioName(JSON.parse(e.data).name);
