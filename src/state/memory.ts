@@ -30,6 +30,7 @@ export class MemoryStateStore implements LocalStateStore, StateStore {
     return { values, versions };
   }
 
+  /** A claim needs no reservation here: in one process the turns of transact.ts are already fair. */
   async write(updates: readonly StateUpdate[], now: number, expected?: ReadonlyMap<string, number>): Promise<boolean> {
     for (const [key, version] of expected ?? []) if (this.order.version(key) !== version) return false;
     this.apply(updates, now);

@@ -44,16 +44,36 @@ return out
 `;
 
 /**
- * ARGV: ns, now, maxKeys, number of expected versions, (key, version) each, then
- * (op, key, a, b) per update. Returns 0 (a version changed, nothing written) or 1.
+ * ARGV: ns, now, maxKeys, claim ('' for none), claimMs, number of expected versions,
+ * (key, version) each, then (op, key, a, b) per update. Returns 0 (a version changed or a key is
+ * claimed by another decision: nothing written) or 1. `ns c:<key>` holds a claim: a decision
+ * that kept losing reserves all its keys at once (or none, so two claimants never split them)
+ * until it writes or claimMs pass.
  */
 export const WRITE = `${COMMON}
-local now, maxKeys, expected = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local i = 5
-for _ = 1, expected do
-  if (redis.call('HGET', ns .. 'k:' .. ARGV[i], 'n') or '0') ~= ARGV[i + 1] then return 0 end
-  i = i + 2
+local now, maxKeys, claim, claimMs, expected = tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5], tonumber(ARGV[6])
+local first = 7
+local last = first + 2 * expected - 1
+local changed, free = false, true
+for i = first, last, 2 do
+  local held = redis.call('GET', ns .. 'c:' .. ARGV[i])
+  if held and held ~= claim then free = false end
+  if (redis.call('HGET', ns .. 'k:' .. ARGV[i], 'n') or '0') ~= ARGV[i + 1] then changed = true end
 end
+for j = last + 1, #ARGV, 4 do
+  local held = redis.call('GET', ns .. 'c:' .. ARGV[j + 1])
+  if held and held ~= claim then free = false end
+end
+if changed or not free then
+  if claim ~= '' and free then
+    for i = first, last, 2 do redis.call('SET', ns .. 'c:' .. ARGV[i], claim, 'PX', claimMs) end
+  end
+  return 0
+end
+if claim ~= '' then
+  for i = first, last, 2 do redis.call('DEL', ns .. 'c:' .. ARGV[i]) end
+end
+local i = last + 1
 local function forget(key)
   redis.call('DEL', ns .. 'k:' .. key, ns .. 'h:' .. key)
   redis.call('ZREM', order, key)

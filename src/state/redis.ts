@@ -37,6 +37,9 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** How long a claim (see WRITE) reserves keys: a few round trips, and not long if its holder dies. */
+const CLAIM_MS = 250;
+
 /** Reconnects by itself after the first connection, backing off to 1 s; calls fail while Redis is away. */
 const AFTER_START = { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: (n: number) => Math.min(50 * n, 1000) } as const;
 
@@ -127,7 +130,7 @@ export class RedisStateStore implements StateStore {
     return { values, versions };
   }
 
-  async write(updates: readonly StateUpdate[], now: number, expected?: ReadonlyMap<string, number>): Promise<boolean> {
+  async write(updates: readonly StateUpdate[], now: number, expected?: ReadonlyMap<string, number>, claim = ''): Promise<boolean> {
     const checks = [...(expected ?? [])].flatMap(([key, version]) => [key, String(version)]);
     const ops = updates.flatMap((u) => {
       switch (u.op) {
@@ -141,7 +144,7 @@ export class RedisStateStore implements StateStore {
           return ['delete', u.key, '', ''];
       }
     });
-    const done = await this.call(() => this.client.mockmxWrite(this.prefix, String(now), String(this.maxKeys), String(checks.length / 2), ...checks, ...ops));
+    const done = await this.call(() => this.client.mockmxWrite(this.prefix, String(now), String(this.maxKeys), claim, String(CLAIM_MS), String(checks.length / 2), ...checks, ...ops));
     return done === 1;
   }
 

@@ -13,21 +13,36 @@ import { readId, StateUnavailableError, type StateRead, type StateSnapshot, type
 const MAX_READ_ROUNDS = 32;
 /** Conflicts mean other instances write the same keys right now; past this many, the session is told to retry. */
 const MAX_ATTEMPTS = 32;
+/**
+ * From this attempt on, a decision claims its keys (StateStore.write): the instance whose write
+ * beat it has its next decision under way before the loser has read again, so without a claim
+ * the loser could stay one step behind until MAX_ATTEMPTS.
+ */
+const CLAIM_FROM = 3;
+let claims = 0;
+const CLAIM_PREFIX = `${process.pid.toString(36)}.${Date.now().toString(36)}.`;
 
 /**
  * After a first conflict a decision waits its turn behind the others of this process that
- * conflicted: on a hot key (one rate window every message hits) sessions of one instance then
- * take turns instead of invalidating each other, and only other instances can still conflict.
+ * conflicted, and while any wait, new decisions wait too: on a hot key (one rate window every
+ * message hits) sessions of one instance then take turns instead of invalidating each other,
+ * and only other instances can still conflict.
  */
 const turns = new WeakMap<StateStore, Turns>();
 class Turns {
   private tail: Promise<void> = Promise.resolve();
+  /** Decisions holding or waiting for a turn. */
+  queued = 0;
   take(): Promise<() => void> {
     let release!: () => void;
     const mine = new Promise<void>((r) => (release = r));
     const before = this.tail;
     this.tail = before.then(() => mine);
-    return before.then(() => release);
+    this.queued++;
+    return before.then(() => () => {
+      this.queued--;
+      release();
+    });
   }
 }
 
@@ -96,16 +111,21 @@ export async function transact<T extends { readonly updates: readonly StateUpdat
   const draws = replayable(random);
   let snapshot = EMPTY_SNAPSHOT;
   let release: (() => void) | undefined;
+  let claim: string | undefined;
   try {
+    // while decisions of this process queue for the store, a new one queues behind them: trying
+    // first, it would win the write the queued one read for (and could starve it past MAX_ATTEMPTS)
+    if (turnsOf(store).queued > 0) release = await turnsOf(store).take();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      if (attempt === 1) release = await turnsOf(store).take();
+      if (attempt === 1 && !release) release = await turnsOf(store).take();
       if (attempt > 1) await pause(attempt);
+      if (attempt === CLAIM_FROM) claim = CLAIM_PREFIX + (claims++).toString(36);
       for (let round = 0; ; round++) {
         const view = new SnapshotView(snapshot);
         draws.rewind();
         const result = decide(view, draws.random);
         if (view.missing.size === 0) {
-          if (result.updates.length === 0 || (await guarded(() => store.write(result.updates, now, snapshot.versions)))) return result;
+          if (result.updates.length === 0 || (await guarded(() => store.write(result.updates, now, snapshot.versions, claim)))) return result;
           break; // written meanwhile: read again and decide again
         }
         if (round >= MAX_READ_ROUNDS) throw new Error(`a decision kept reading new state keys after ${MAX_READ_ROUNDS} rounds`);

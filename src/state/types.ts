@@ -70,8 +70,11 @@ export interface StateStore {
   /**
    * Applies the updates in order, atomically. With `expected` (a snapshot's versions), applies
    * nothing and resolves false when any of those keys was written since; else resolves true.
+   * With `claim` (a decision that kept losing to other instances), a failed check also reserves
+   * the expected keys for that claim for a moment: other writes to them fail until the claimant
+   * has written, so a stream of decisions elsewhere cannot starve it.
    */
-  write(updates: readonly StateUpdate[], now: number, expected?: ReadonlyMap<string, number>): Promise<boolean>;
+  write(updates: readonly StateUpdate[], now: number, expected?: ReadonlyMap<string, number>, claim?: string): Promise<boolean>;
   /** Live entries sorted by key (code-unit order), optionally only keys starting with `prefix`. */
   entries(now: number, prefix?: string): Promise<StateEntry[]>;
   /** Forgets everything, or the keys that start with `prefix`; resolves how many went. */

@@ -27,6 +27,31 @@ describe.skipIf(!requireRedis())('RedisStateStore', () => {
     share: (store) => open(made.get(store)!),
   });
 
+  it('a claim: a write that lost reserves its keys, others fail until the claimant writes, then they are free', async () => {
+    const a = await open({ keyPrefix: `claim${++next}:` });
+    const b = await open(made.get(a)!);
+    const T = 1000;
+    const read = [{ kind: 'count' as const, key: 'count:hot' }, { kind: 'count' as const, key: 'count:cold' }];
+    const hot = [{ op: 'count' as const, key: 'count:hot' }];
+    try {
+      const stale = (await a.read(read, T)).versions;
+      await b.write(hot, T);
+      // the claimant loses (count:hot changed) and so reserves both keys it read
+      expect(await a.write(hot, T, stale, 'loser')).toBe(false);
+      // another instance, though its versions are current, cannot write them meanwhile; a key not claimed stays free
+      expect(await b.write(hot, T, (await b.read(read, T)).versions)).toBe(false);
+      expect(await b.write(hot, T, (await b.read([read[0]!], T)).versions, 'other')).toBe(false);
+      expect(await b.write([{ op: 'count', key: 'count:free' }], T, (await b.read([{ kind: 'count', key: 'count:free' }], T)).versions)).toBe(true);
+      // the claimant, reading afresh, writes; its claim goes with the write
+      expect(await a.write(hot, T, (await a.read(read, T)).versions, 'loser')).toBe(true);
+      expect(await b.write(hot, T, (await b.read(read, T)).versions)).toBe(true);
+      expect((await a.read(read, T)).values.get('count count:hot')).toBe(3);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('unreachable at start: rejects with a clear StateUnavailableError naming the URL, without the password', async () => {
     const port = await freePort();
     const err = await openRedisStateStore({ url: `redis://:secret@127.0.0.1:${port}/0`, timeoutMs: 1000 }).catch((e: unknown) => e);

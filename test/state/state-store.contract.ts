@@ -602,6 +602,18 @@ export function stateStoreContract(name: string, maker: StateStoreMaker): void {
         expect(await a.windowCount('rate:r', HOUR, T0)).toBe(5);
       });
 
+      it('sessions that decide back to back on one hot key all get through: none is starved by newcomers', async () => {
+        const a = await fresh();
+        const b = await share(a);
+        // what every message does under `rate:` on one recipient; 16 sessions per handle, each deciding as soon as its last decision returned
+        const decide = (view: StateView) => ({ seen: view.windowCount('rate:hot', HOUR, T0), updates: [{ op: 'hit' as const, key: 'rate:hot', windowMs: HOUR }] });
+        const session = async (store: StateStore, seed: number) => {
+          for (let i = 0; i < 12; i++) await transact(store, T0, seededRandom(seed * 100 + i), decide);
+        };
+        await Promise.all(Array.from({ length: 32 }, (_, i) => session((i % 2 ? a : b).store, i)));
+        expect(await a.windowCount('rate:hot', HOUR, T0)).toBe(32 * 12);
+      });
+
       it('a transaction reads what its decision needs, however many rounds that takes, and replays its random draws', async () => {
         const s = await fresh();
         await s.apply([{ op: 'set', key: 'flag:a', value: 1, expiresAt: T0 + HOUR }, { op: 'set', key: 'flag:b', value: 2, expiresAt: T0 + HOUR }, { op: 'count', key: 'count:c', by: 3 }], T0);
