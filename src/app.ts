@@ -238,6 +238,7 @@ export async function startServer(options: ServerOptions = {}): Promise<MockMxSe
     seed,
     messages,
     sessions,
+    clearSessions: async () => (view ? view.clearSessions() : sessions.clear()),
     events,
     scenario: () => scenario,
     useScenario(next) {

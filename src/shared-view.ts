@@ -15,6 +15,7 @@
 import type { EventEmitter } from 'node:events';
 import type { MockMxEvents } from './server/types.js';
 import { SharedStreams } from './state/redis-streams.js';
+import { compareIds } from './util/stream-id.js';
 import { bodyOf, SharedMessageStore, type MessageEntry, type MessageNotice } from './store/shared.js';
 import { TranscriptLine, type RemoteSessionLog, type SessionEvents, type SessionRecord, type SessionStore } from './store/sessions.js';
 import type { MessageStore } from './store/types.js';
@@ -35,6 +36,12 @@ export interface SharedView {
   readonly messages: MessageStore;
   /** Session events that also go to the other instances (after `next`'s); theirs come in through the same events. */
   sessionEvents(next: SessionEvents): SessionEvents;
+  /**
+   * Forgets, on every instance, the sessions whose start was announced before the clear (a
+   * session started elsewhere meanwhile stays). Redis away: every session here goes now, the
+   * others' when the clear reaches them. Resolves how many went here.
+   */
+  clearSessions(): Promise<number>;
   /** This instance's HTTP API listens at `url`: the others fetch its bodies there, with `token`. */
   apiAt(url: string, token: string | undefined): void;
   close(): Promise<void>;
@@ -44,7 +51,11 @@ export interface SharedView {
 type SessionEntry =
   | { readonly k: 's'; readonly id: string; readonly startedAt: number; readonly info: SessionInfo }
   | { readonly k: 'l'; readonly r: TranscriptRecord }
-  | { readonly k: 'e'; readonly id: string; readonly endedAt?: number; readonly info: SessionInfo };
+  | { readonly k: 'e'; readonly id: string; readonly endedAt?: number; readonly info: SessionInfo }
+  | { readonly k: 'c' };
+
+/** How long a clear waits to learn its place in the stream before clearing everything here (Redis away). */
+const CLEAR_WAIT_MS = 2000;
 
 const infoOf = (r: SessionRecord): SessionInfo => ({
   clientIp: r.clientIp,
@@ -63,11 +74,31 @@ export async function shareView(url: string, keyPrefix: string, options: ViewOpt
   let messages: SharedMessageStore;
   /** The others' sessions still open, as this instance's store follows them (bounded: an instance that dies leaves some open). */
   const following = new Map<string, RemoteSessionLog>();
-  const follow = (by: string, entry: SessionEntry) => {
+  /** Where each kept session's start sits in the sessions stream (bounded like the store); a clear takes those before it. */
+  const startedAt = new Map<string, string>();
+  /** Own sessions whose start is on its way to Redis: a clear heard meanwhile came before them. */
+  const announcing = new Set<string>();
+  const placeStart = (id: string, position: string) => {
+    startedAt.set(id, position);
+    if (startedAt.size > options.maxSessions * 2) startedAt.delete(startedAt.keys().next().value!);
+  };
+  const sessionsClearedAt = (position: string): number => {
+    const store = options.sessions();
+    const went = store.clear((r) => {
+      const at = startedAt.get(r.id);
+      // never announced (restored from --store, or started while Redis was away): any clear takes it
+      return at === undefined ? !announcing.has(r.id) : compareIds(at, position) < 0;
+    });
+    for (const id of following.keys()) if (!store.get(id)) following.delete(id);
+    return went;
+  };
+  const follow = (by: string, entry: SessionEntry, position: string) => {
+    if (entry.k === 'c') return void sessionsClearedAt(position);
     const id = `${by}-${entry.k === 'l' ? entry.r.session : entry.id}`;
     if (entry.k === 's') {
       const log = options.sessions().follow(id, by, entry.info, entry.startedAt);
       if (!log) return;
+      placeStart(id, position);
       following.set(id, log);
       if (following.size > options.maxSessions) following.delete(following.keys().next().value!);
     } else if (entry.k === 'l') following.get(id)?.record(TranscriptLine.from({ ...entry.r, session: id }, id));
@@ -98,7 +129,7 @@ export async function shareView(url: string, keyPrefix: string, options: ViewOpt
     ],
     onEntry: (key, by, data, position) => {
       if (key === keys.messages) onMessageEntry(by, JSON.parse(data) as MessageEntry, position);
-      else follow(by, JSON.parse(data) as SessionEntry);
+      else follow(by, JSON.parse(data) as SessionEntry, position);
     },
     onError: (err) => options.onError(err, 'reading what other instances saw'),
   });
@@ -128,7 +159,12 @@ export async function shareView(url: string, keyPrefix: string, options: ViewOpt
       ...next,
       sessionStarted: (r: SessionRecord) => {
         next.sessionStarted(r);
-        if (r.instance === undefined) send({ k: 's', id: r.id, startedAt: r.startedAt, info: infoOf(r) });
+        if (r.instance !== undefined) return;
+        announcing.add(r.id);
+        void send({ k: 's', id: r.id, startedAt: r.startedAt, info: infoOf(r) }).then((at) => {
+          announcing.delete(r.id);
+          if (at !== undefined) placeStart(r.id, at);
+        });
       },
       line: (r: SessionRecord, l: TranscriptLine) => {
         next.line(r, l);
@@ -139,6 +175,13 @@ export async function shareView(url: string, keyPrefix: string, options: ViewOpt
         if (r.instance === undefined) send({ k: 'e', id: r.id, ...(r.endedAt === undefined ? {} : { endedAt: r.endedAt }), info: infoOf(r) });
       },
     }),
+    async clearSessions() {
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, CLEAR_WAIT_MS, undefined)));
+      const at = await Promise.race([send({ k: 'c' }), waited]);
+      clearTimeout(timer);
+      return at === undefined ? options.sessions().clear() : sessionsClearedAt(at);
+    },
     apiAt(apiUrl, apiToken) {
       token = apiToken;
       streams.announce(keys.instances, JSON.stringify({ url: apiUrl })).catch((err: unknown) => options.onError(err, 'announcing the HTTP API to other instances'));

@@ -35,6 +35,8 @@ export interface MockMxServer {
   readonly seed: number;
   readonly messages: MessageStore;
   readonly sessions: SessionStore;
+  /** Forgets every session transcript (messages stay); with --redis on every instance, those started before the clear. Resolves how many went here. */
+  clearSessions(): Promise<number>;
   readonly events: EventEmitter<MockMxEvents>;
   scenario(): CompiledScenario;
   /** Replaces the scenario for new decisions; rule state and pushed rules start over. */

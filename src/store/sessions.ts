@@ -299,12 +299,19 @@ export class SessionStore {
     return [...this.sessions.values()].reverse();
   }
 
-  clear(): void {
-    this.sessions.clear();
-    this.total = 0;
-    this.ended.clear();
+  /** Forgets the kept sessions `gone` picks, or all; resolves how many went. An open one still logs, unkept. */
+  clear(gone?: (record: SessionRecord) => boolean): number {
+    const before = this.sessions.size;
+    if (gone) {
+      for (const record of [...this.sessions.values()]) if (gone(record)) this.forget(record);
+    } else {
+      this.sessions.clear();
+      this.total = 0;
+      this.ended.clear();
+    }
     this.oldestKept.reset();
     this.oldestEnded.reset();
+    return before - this.sessions.size;
   }
 
   /** Lines the kept sessions hold in memory now (notes included). */

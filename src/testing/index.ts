@@ -209,7 +209,7 @@ export async function startMockMx(options: StartMockMxOptions = {}): Promise<Moc
       server.clearRules();
       await server.resetState();
       await server.messages.clear();
-      server.sessions.clear();
+      await server.clearSessions();
       server.resetReport();
     },
     messages,

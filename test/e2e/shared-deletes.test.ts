@@ -96,6 +96,26 @@ describe.skipIf(!requireRedis())('deleting messages across instances', () => {
     expect(await (await api(2)(`/messages/${seen.id}/raw`)).text()).toBe('Subject: to after@example.test\r\n\r\nhello\r\n');
   });
 
+  it('DELETE /sessions through one instance forgets the sessions every instance saw before it; one started after stays everywhere', async () => {
+    const { servers, api } = await fleet();
+    const [a, b] = servers;
+    type SessionList = { items: { id: string; instance?: string }[] };
+    const sessionIds = async (i: number) => ((await (await api(i)('/sessions')).json()) as SessionList).items.map((s) => s.id);
+    expect(await sendMessage(a!.smtp.port, 'a@example.test')).toMatch(/^250 /);
+    expect(await sendMessage(b!.smtp.port, 'b@example.test')).toMatch(/^250 /);
+    for (const i of [0, 1, 2]) await until(() => sessionIds(i), (ids) => ids.length === 2);
+
+    const cleared = await api(2)('/sessions', { method: 'DELETE' });
+    expect(await cleared.json()).toEqual({ deleted: 2 });
+    for (const i of [0, 1]) await until(() => sessionIds(i), (ids) => ids.length === 0);
+    // messages stay
+    expect((await a!.messages.list()).length).toBe(2);
+    // a session after the clear is kept on every instance, its owner's included
+    expect(await sendMessage(b!.smtp.port, 'after@example.test')).toMatch(/^250 /);
+    for (const i of [0, 1, 2]) await until(() => sessionIds(i), (ids) => ids.length === 1);
+    expect(b!.sessions.list()).toHaveLength(1);
+  });
+
   it('the test helper\'s reset() on one clears the other\'s messages; a new one is waited for as usual', async () => {
     const shared = url();
     const [a, b] = await Promise.all([startMockMx({ redis: shared }), startMockMx({ redis: shared })]);
@@ -104,6 +124,7 @@ describe.skipIf(!requireRedis())('deleting messages across instances', () => {
       await a.waitForMessage({ to: 'old@example.test' });
       await a.reset();
       await until(async () => (await b.messages()).length, (n) => n === 0);
+      await until(async () => b.sessions().length, (n) => n === 0);
       expect(await sendMessage(b.smtp.port, 'new@example.test')).toMatch(/^250 /);
       expect((await a.waitForMessage({ to: 'new@example.test' })).envelope.rcptTo).toEqual(['new@example.test']);
       expect((await b.messages()).map((m) => m.envelope.rcptTo[0])).toEqual(['new@example.test']);

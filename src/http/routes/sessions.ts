@@ -62,11 +62,7 @@ export function sessionRoutes(app: FastifyInstance, { mx, hub }: RouteContext): 
   app.delete(
     `${API}/sessions`,
     { schema: { tags: ['sessions'], summary: 'Forget every session transcript (messages stay)', response: { 200: json('how many went', { deleted: { type: 'integer' } }) } } },
-    async () => {
-      const deleted = mx.sessions.list().length;
-      mx.sessions.clear();
-      return { deleted };
-    },
+    async () => ({ deleted: await mx.clearSessions() }),
   );
 
   const allRefusals = (): Refusal[] =>
