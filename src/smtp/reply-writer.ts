@@ -51,7 +51,9 @@ export class ReplyWriter {
 
   /** A reply's lines as sent: placeholders filled, then laid out in its provider's style. */
   texts(r: Reply): string[] {
-    const lines = replyTexts(r, this.placeholders());
+    // most replies quote nothing: the session's values are gathered only for a line that does
+    let lookup: PlaceholderLookup | undefined;
+    const lines = replyTexts(r, (name) => (lookup ??= this.placeholders())(name));
     return r.style ? styleLines(r.style, lines, { ...this.styleContext(), now: new Date(this.peer.now()).toISOString() }) : lines;
   }
 
@@ -69,12 +71,12 @@ export class ReplyWriter {
       sender: this.sender(envelope),
       rcpt: a.rcpt ?? envelope?.rcptTo?.[0]?.address,
       sizeLimit: peer.sizeLimit(),
-      token: this.styleContext()['gmailToken'],
+      token: () => this.styleContext()['gmailToken'],
       now: peer.now(),
       message: a.messageValues,
       // the providers' per-session values ({mimecastRef}, {outlookServer}…) under the session's own, so a
       // scenario's own texts (success:) can sign a reply as its provider's style signs refusals
-      base: this.styleContext(),
+      base: () => this.styleContext(),
     });
   }
 

@@ -41,13 +41,14 @@ export interface ReplyContext {
   readonly sender: string | undefined;
   readonly rcpt: string | undefined;
   readonly sizeLimit: number | undefined;
-  readonly token: string | undefined;
+  /** Drawn on first use: most sessions never quote a provider's token. */
+  readonly token: () => string | undefined;
   /** The time the reply is written, ms since the epoch. */
   readonly now: number;
   /** From the message being answered (sizes, offending headers…), and a decision's own values. */
   readonly message: Placeholders;
   /** Values under the session's own (the providers' per-session values, {mimecastRef}…). */
-  readonly base: Placeholders;
+  readonly base: () => Placeholders;
 }
 
 /**
@@ -88,13 +89,13 @@ export function sessionPlaceholders(c: ReplyContext): PlaceholderLookup {
         // at MAIL, a refused SIZE= declaration is the size in question
         return c.verb === 'MAIL' ? /\bSIZE=(\d+)/i.exec(c.arg)?.[1] : undefined;
       case 'token':
-        return c.token;
+        return c.token();
       case 'time':
         return String(Math.floor(c.now / 1000));
       case 'date':
         return rfc5322Date(c.now);
     }
-    return SESSION_NAMES.has(name) ? undefined : c.base[name];
+    return SESSION_NAMES.has(name) ? undefined : c.base()[name];
   };
 }
 

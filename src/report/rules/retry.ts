@@ -153,14 +153,14 @@ export function retryRule(options: ReportOptions): Rule {
     reply(g, s, reply) {
       const tx = s.tx;
       if (!tx || tx.ended) return;
-      const ref = refOfReply(reply, max);
-      const { episodes } = tx.sender.slot(memory);
+      // the evidence is made only for a refusal: most replies accept
+      let ref: Ref | undefined;
       const concerned = reply.verb === 'RCPT' || reply.verb === 'DATA' || reply.answersMessage;
-      if (concerned && isTemporary(reply) && !isTooManyRecipients(reply)) for (const rcpt of reply.rcpts) refuse(g, tx, rcpt, reply, ref);
-      else if (concerned && reply.code >= 500) for (const rcpt of reply.rcpts) episodes.delete(addressKey(rcpt));
+      if (concerned && isTemporary(reply) && !isTooManyRecipients(reply)) for (const rcpt of reply.rcpts) refuse(g, tx, rcpt, reply, (ref ??= refOfReply(reply, max)));
+      else if (concerned && reply.code >= 500) for (const rcpt of reply.rcpts) tx.sender.slot(memory).episodes.delete(addressKey(rcpt));
       else if (reply.answersMessage && isPositive(reply)) delivered(g, tx, reply);
       // RFC 5321 §3.8: a transaction cut by 421 failed for every recipient it had accepted
-      if (isClosing(reply) && !reply.answersMessage) for (const rcpt of tx.accepted.values()) if (!reply.rcpts.includes(rcpt)) refuse(g, tx, rcpt, reply, ref);
+      if (isClosing(reply) && !reply.answersMessage) for (const rcpt of tx.accepted.values()) if (!reply.rcpts.includes(rcpt)) refuse(g, tx, rcpt, reply, (ref ??= refOfReply(reply, max)));
     },
 
     pending(_g, sender, now, credit) {
