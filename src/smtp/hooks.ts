@@ -17,7 +17,7 @@ import { finalDot, SESSION_CLOSED, type FinalDotSteps } from './final-dot.js';
 import { receiveMessage } from './message.js';
 import { NO_OUTCOME } from './outcome.js';
 import { noticeRequests, type NoticeJob } from './notices.js';
-import { readMessageWire } from './message-wire.js';
+import { messageWireNow, readMessageWire, type MessageWire } from './message-wire.js';
 import type { NoticeRequest } from '../outbound/queue.js';
 import { messagePlaceholders } from './values.js';
 import { wireLines } from './write.js';
@@ -152,33 +152,48 @@ export function onMessageStage(c: MockConnection, stream: SMTPServerDataStream, 
  * refused if over the size limit, else examined, decided and stored (final-dot.ts); the answer
  * goes through `cb`, as smtp-server's onData callback carries it.
  */
-export function messageReceived(c: MockConnection, { bytes, body }: Received, cb: ErrCallback): void {
-  void (async () => {
-    const envelope = c.session.envelope;
-    const wire = body ? await readMessageWire(body, envelope, bytes).catch(() => undefined) : undefined;
-    c.writer.recordMessage(bytes, wire?.messageKey);
-    for (const [finding, detail] of wire?.findings ?? []) c.writer.finding(finding, detail);
-    if (!body) {
-      c.answering.messageValues = { size: String(bytes) };
-      return c.refuse(cb, 'message-too-big');
-    }
-    c.body = body;
-    finalDot(finalDotSteps(c, body)).then(
-      (verdict) => {
-        c.releaseBody();
-        if ('end' in verdict) return c.carry(verdict.end, NO_OUTCOME);
-        c.answering.storedId = verdict.storedId;
-        c.viaCallback(cb, verdict.reply, verdict.rule);
-      },
-      (err: unknown) => {
-        c.releaseBody();
-        // a spool file read after the session closed and removed it: nobody is waiting
-        if (c._closed && body.path) return;
-        c.rt.reportError(err, 'message');
-        c.viaCallback(cb, RULE_ERROR_REPLY, 'error');
-      },
-    );
-  })();
+export function messageReceived(c: MockConnection, received: Received, cb: ErrCallback): void {
+  const { bytes, body } = received;
+  const envelope = c.session.envelope;
+  if (!body) return messageRead(c, received, undefined, cb);
+  // a body in memory is read at once; only a spooled one waits for its file
+  let wire: MessageWire | undefined;
+  try {
+    wire = messageWireNow(body, envelope, bytes);
+  } catch {
+    wire = undefined;
+  }
+  if (wire || body.buffer) return messageRead(c, received, wire, cb);
+  readMessageWire(body, envelope, bytes).then(
+    (read) => messageRead(c, received, read, cb),
+    () => messageRead(c, received, undefined, cb),
+  );
+}
+
+/** The message is recorded (with what its wire showed), then refused if over the size limit, else decided and stored. */
+function messageRead(c: MockConnection, { bytes, body }: Received, wire: MessageWire | undefined, cb: ErrCallback): void {
+  c.writer.recordMessage(bytes, wire?.messageKey);
+  for (const [finding, detail] of wire?.findings ?? []) c.writer.finding(finding, detail);
+  if (!body) {
+    c.answering.messageValues = { size: String(bytes) };
+    return c.refuse(cb, 'message-too-big');
+  }
+  c.body = body;
+  finalDot(finalDotSteps(c, body)).then(
+    (verdict) => {
+      c.releaseBody();
+      if ('end' in verdict) return c.carry(verdict.end, NO_OUTCOME);
+      c.answering.storedId = verdict.storedId;
+      c.viaCallback(cb, verdict.reply, verdict.rule);
+    },
+    (err: unknown) => {
+      c.releaseBody();
+      // a spool file read after the session closed and removed it: nobody is waiting
+      if (c._closed && body.path) return;
+      c.rt.reportError(err, 'message');
+      c.viaCallback(cb, RULE_ERROR_REPLY, 'error');
+    },
+  );
 }
 
 function finalDotSteps(c: MockConnection, body: MessageBody): FinalDotSteps {

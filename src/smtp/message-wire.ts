@@ -4,7 +4,7 @@
  * body), and findings about the client (more octets than its SIZE= declared, 8-bit data without
  * BODY=8BITMIME, SMTPUTF8 used or missing against what the envelope and headers hold).
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { isAscii } from 'node:buffer';
 import type { SMTPServerSession } from 'smtp-server';
 import { headerSectionEnd } from '../checks/header-section.js';
@@ -25,21 +25,37 @@ const ASCII_TEXT = /^[\x00-\x7f]*$/;
 const MESSAGE_ID = /(?:^|\n)message-id[ \t]*:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)/i;
 
 export async function readMessageWire(body: MessageBody, envelope: Envelope, bytes: number): Promise<MessageWire> {
-  const buffer = await readHead(body);
-  const end = headerSectionEnd(buffer);
-  const head = end < 0 ? buffer : buffer.subarray(0, end);
-  const id = MESSAGE_ID.exec(head.toString('latin1'))?.[1]?.replace(/\s+/g, ' ').trim();
-  const messageKey = id || (await digestOf(body, envelope));
+  const now = messageWireNow(body, envelope, bytes);
+  if (now) return now;
+  const head = headerSection(await readHead(body));
+  const hash = envelopeHash(envelope);
+  const id = messageIdOf(head);
+  if (!id) for await (const chunk of body.chunks()) hash.update(chunk);
+  return { messageKey: id || `sha256:${hash.digest('hex')}`, findings: findingsOf(head, body, envelope, bytes) };
+}
+
+/** The same for a body held in memory, without waiting for anything (most messages: no promise on the hot path); undefined for a spooled one. */
+export function messageWireNow(body: MessageBody, envelope: Envelope, bytes: number): MessageWire | undefined {
+  const buffer = body.buffer;
+  if (!buffer) return undefined;
+  const head = headerSection(buffer);
+  const messageKey = messageIdOf(head) || `sha256:${envelopeHash(envelope).update(buffer).digest('hex')}`;
   return { messageKey, findings: findingsOf(head, body, envelope, bytes) };
 }
 
-/** sha256 of the envelope and the body: the same message sent again gets the same key. */
-async function digestOf(body: MessageBody, envelope: Envelope): Promise<string> {
+const headerSection = (buffer: Buffer): Buffer => {
+  const end = headerSectionEnd(buffer);
+  return end < 0 ? buffer : buffer.subarray(0, end);
+};
+
+const messageIdOf = (head: Buffer): string | undefined => MESSAGE_ID.exec(head.toString('latin1'))?.[1]?.replace(/\s+/g, ' ').trim();
+
+/** sha256 over the envelope, to which the body is added: the same message sent again gets the same key. */
+function envelopeHash(envelope: Envelope): Hash {
   const hash = createHash('sha256');
   hash.update(`${envelope.mailFrom ? envelope.mailFrom.address.toLowerCase() : ''}\n`);
   hash.update(`${envelope.rcptTo.map((r) => r.address.toLowerCase()).sort().join(',')}\n`);
-  for await (const chunk of body.chunks()) hash.update(chunk);
-  return `sha256:${hash.digest('hex')}`;
+  return hash;
 }
 
 function findingsOf(head: Buffer, body: MessageBody, envelope: Envelope, bytes: number): [ClientFinding, string][] {
