@@ -154,20 +154,23 @@ export function onMessageStage(c: MockConnection, stream: SMTPServerDataStream, 
  */
 export function messageReceived(c: MockConnection, received: Received, cb: ErrCallback): void {
   const { bytes, body } = received;
-  const envelope = c.session.envelope;
   if (!body) return messageRead(c, received, undefined, cb);
+  const envelope = c.session.envelope;
   // a body in memory is read at once; only a spooled one waits for its file
-  let wire: MessageWire | undefined;
-  try {
-    wire = messageWireNow(body, envelope, bytes);
-  } catch {
-    wire = undefined;
-  }
-  if (wire || body.buffer) return messageRead(c, received, wire, cb);
+  if (body.buffer) return messageRead(c, received, wireOrNothing(() => messageWireNow(body, envelope, bytes)), cb);
   readMessageWire(body, envelope, bytes).then(
     (read) => messageRead(c, received, read, cb),
     () => messageRead(c, received, undefined, cb),
   );
+}
+
+/** What the wire tells only informs the report card: a message it cannot be read from is still answered. */
+function wireOrNothing(read: () => MessageWire | undefined): MessageWire | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
 }
 
 /** The message is recorded (with what its wire showed), then refused if over the size limit, else decided and stored. */

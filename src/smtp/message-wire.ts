@@ -28,10 +28,8 @@ export async function readMessageWire(body: MessageBody, envelope: Envelope, byt
   const now = messageWireNow(body, envelope, bytes);
   if (now) return now;
   const head = headerSection(await readHead(body));
-  const hash = envelopeHash(envelope);
-  const id = messageIdOf(head);
-  if (!id) for await (const chunk of body.chunks()) hash.update(chunk);
-  return { messageKey: id || `sha256:${hash.digest('hex')}`, findings: findingsOf(head, body, envelope, bytes) };
+  const messageKey = messageIdOf(head) || (await digestOf(body, envelope));
+  return { messageKey, findings: findingsOf(head, body, envelope, bytes) };
 }
 
 /** The same for a body held in memory, without waiting for anything (most messages: no promise on the hot path); undefined for a spooled one. */
@@ -39,7 +37,7 @@ export function messageWireNow(body: MessageBody, envelope: Envelope, bytes: num
   const buffer = body.buffer;
   if (!buffer) return undefined;
   const head = headerSection(buffer);
-  const messageKey = messageIdOf(head) || `sha256:${envelopeHash(envelope).update(buffer).digest('hex')}`;
+  const messageKey = messageIdOf(head) || digest(envelopeHash(envelope).update(buffer));
   return { messageKey, findings: findingsOf(head, body, envelope, bytes) };
 }
 
@@ -50,13 +48,22 @@ const headerSection = (buffer: Buffer): Buffer => {
 
 const messageIdOf = (head: Buffer): string | undefined => MESSAGE_ID.exec(head.toString('latin1'))?.[1]?.replace(/\s+/g, ' ').trim();
 
-/** sha256 over the envelope, to which the body is added: the same message sent again gets the same key. */
+/** sha256 of the envelope and a spooled body, read from its file: the same message sent again gets the same key. */
+async function digestOf(body: MessageBody, envelope: Envelope): Promise<string> {
+  const hash = envelopeHash(envelope);
+  for await (const chunk of body.chunks()) hash.update(chunk);
+  return digest(hash);
+}
+
+/** sha256 over the envelope, to which the body is added. */
 function envelopeHash(envelope: Envelope): Hash {
   const hash = createHash('sha256');
   hash.update(`${envelope.mailFrom ? envelope.mailFrom.address.toLowerCase() : ''}\n`);
   hash.update(`${envelope.rcptTo.map((r) => r.address.toLowerCase()).sort().join(',')}\n`);
   return hash;
 }
+
+const digest = (hash: Hash): string => `sha256:${hash.digest('hex')}`;
 
 function findingsOf(head: Buffer, body: MessageBody, envelope: Envelope, bytes: number): [ClientFinding, string][] {
   const found: [ClientFinding, string][] = [];

@@ -299,11 +299,12 @@ export class SessionStore {
     return [...this.sessions.values()].reverse();
   }
 
-  /** Forgets the kept sessions `gone` picks, or all; resolves how many went. An open one still logs, unkept. */
+  /** Forgets the kept sessions `gone` picks, or all; returns how many went. An open one still logs, unkept. */
   clear(gone?: (record: SessionRecord) => boolean): number {
     const before = this.sessions.size;
     if (gone) {
-      for (const record of [...this.sessions.values()]) if (gone(record)) this.forget(record);
+      // deleting the entry being visited is safe in a Map's iteration
+      for (const record of this.sessions.values()) if (gone(record)) this.forget(record);
     } else {
       this.sessions.clear();
       this.total = 0;

@@ -12,10 +12,12 @@ type Envelope = Parameters<typeof readMessageWire>[1];
 const envelope = (extra: Partial<Envelope> = {}): Envelope =>
   ({ mailFrom: { address: 'A@client.test', args: false }, rcptTo: [{ address: 'b@example.com', args: false }], ...extra }) as Envelope;
 
+let files = 0;
+
 /** The same octets as a body in memory and as a spool file. */
 function bothBodies(text: string) {
   const raw = Buffer.from(text);
-  const path = join(dir, `m${Math.random().toString(36).slice(2)}.eml`);
+  const path = join(dir, `m${++files}.eml`);
   writeFileSync(path, raw);
   return { raw, memory: memoryBody(raw), spooled: fileBody(path, raw.length) };
 }
