@@ -1,5 +1,8 @@
 import { Oldest } from '../util/oldest.js';
 
+/** No key touched yet (a symbol, so any key, undefined included, differs from it). */
+const NONE: unique symbol = Symbol('none');
+
 /**
  * A Map that holds at most `limit` entries: setting or touching an entry makes it the newest,
  * and past the limit the least recently touched goes. What keeps the card's memory constant per
@@ -10,7 +13,7 @@ export class BoundedMap<K, V> {
   // the least recently touched key, without rescanning the holes evictions leave (see Oldest)
   private readonly oldest = new Oldest(() => this.map.keys());
   /** The key touched last: touching it again moves nothing (one sender mailing message after message). */
-  private newest: { key: K } | undefined;
+  private newest: K | typeof NONE = NONE;
 
   constructor(private readonly limit: number) {}
 
@@ -26,10 +29,10 @@ export class BoundedMap<K, V> {
   /** The value, made the newest. */
   get(key: K): V | undefined {
     const value = this.map.get(key);
-    if (value !== undefined && this.newest?.key !== key) {
+    if (value !== undefined && this.newest !== key) {
       this.map.delete(key);
       this.map.set(key, value);
-      this.newest = { key };
+      this.newest = key;
     }
     return value;
   }
@@ -41,7 +44,7 @@ export class BoundedMap<K, V> {
   set(key: K, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
-    this.newest = { key };
+    this.newest = key;
     // the first key of an insertion-ordered Map is the least recently touched
     if (this.map.size > this.limit) this.map.delete(this.oldest.take() as K);
   }
@@ -56,7 +59,7 @@ export class BoundedMap<K, V> {
   }
 
   delete(key: K): boolean {
-    if (this.newest?.key === key) this.newest = undefined;
+    if (this.newest === key) this.newest = NONE;
     return this.map.delete(key);
   }
 

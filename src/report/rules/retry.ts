@@ -34,18 +34,38 @@ interface Episode {
   throttleFaulted: boolean;
 }
 
-/** Where a message (by messageKey) was delivered, and whether a temporary failure was involved. */
-interface Delivery {
-  /** Recipients it was accepted for (lower-case address), when and where: a list, as most messages have one or a few (a Map each cost the most of the card's memory). */
-  readonly accepted: Accepted[];
+/**
+ * Where a message (by messageKey) was delivered, and whether a temporary failure was involved.
+ * Kept for the latest `maxTrackedPerSender` messages of each sender, most with one recipient: the
+ * first acceptance is held in place and any others in a list, so a delivery is one object (a Map,
+ * or a list of objects, each cost the most of the card's memory and of its garbage collection).
+ */
+interface Delivery extends Accepted {
+  /** Acceptances for other recipients, when it had several. */
+  others: Accepted[] | undefined;
   deferred: boolean;
   throttled: boolean;
 }
 
 interface Accepted {
-  readonly key: string;
-  readonly session: string;
-  readonly at: number;
+  /** The recipient (lower-case address). */
+  key: string;
+  session: string;
+  at: number;
+}
+
+/** When and where the delivery was accepted for the recipient `key`, if it was. */
+function acceptedFor(d: Delivery, key: string): Accepted | undefined {
+  return d.key === key ? d : d.others?.find((a) => a.key === key);
+}
+
+/** Records an acceptance for `key`, over an earlier one for the same recipient. */
+function accept(d: Delivery, key: string, session: string, at: number): void {
+  const earlier = acceptedFor(d, key);
+  if (earlier) {
+    earlier.session = session;
+    earlier.at = at;
+  } else (d.others ??= []).push({ key, session, at });
 }
 
 /** A transaction that retries a refused recipient, or was refused for one. */
@@ -96,7 +116,7 @@ export function retryRule(options: ReportOptions): Rule {
   function delivered(g: Grading, tx: Transaction, reply: Reply): void {
     const { episodes, deliveries } = tx.sender.slot(memory);
     const involved = tx.slot(involvement);
-    const delivery = tx.messageKey === undefined ? undefined : deliveries.upsert(tx.messageKey, () => ({ accepted: [], deferred: false, throttled: false }));
+    let delivery = tx.messageKey === undefined ? undefined : deliveries.get(tx.messageKey);
     if (delivery) {
       delivery.deferred ||= involved.deferred;
       delivery.throttled ||= involved.throttled;
@@ -110,12 +130,9 @@ export function retryRule(options: ReportOptions): Rule {
         }
         episodes.delete(key);
       }
-      if (delivery) {
-        const at = { key, session: reply.session, at: reply.at };
-        const i = delivery.accepted.findIndex((a) => a.key === key);
-        if (i < 0) delivery.accepted.push(at);
-        else delivery.accepted[i] = at;
-      }
+      if (tx.messageKey === undefined) continue;
+      if (delivery) accept(delivery, key, reply.session, reply.at);
+      else deliveries.set(tx.messageKey, (delivery = { key, session: reply.session, at: reply.at, others: undefined, deferred: involved.deferred, throttled: involved.throttled }));
     }
   }
 
@@ -141,7 +158,7 @@ export function retryRule(options: ReportOptions): Rule {
       const throttled = delivery.throttled || involved.throttled;
       for (const rcpt of line.rcpts ?? []) {
         const key = addressKey(rcpt);
-        const before = delivery.accepted.find((a) => a.key === key);
+        const before = acceptedFor(delivery, key);
         if (!before || !deferred) continue;
         const show = (detail: string) => evidence(line, detail, max, [tx.mail.text], [line.text]);
         const detail = `sent message ${line.messageKey} to <${rcpt}> again, though it accepted it in session ${before.session} at ${instant(before.at)}: retry only the refused recipients`;
