@@ -16,6 +16,7 @@ import { parseBdat, type BdatArgs } from './bdat-args.js';
 import { ChunkStream, type OctetSink } from './chunk-stream.js';
 import type { MockConnection } from './connection.js';
 import { messageReceived } from './hooks.js';
+import { whenDrained } from '../util/drained.js';
 
 const reply = (code: number, enhanced: string, text: string): Reply => Object.freeze({ code, enhanced, lines: Object.freeze([text]), close: false });
 
@@ -200,13 +201,5 @@ function open(c: MockConnection): Transaction {
 /** Writes octets to the body; a promise while it is full, so the socket is not read faster than the spool is written. */
 function feed(stream: PassThrough, octets: Buffer): Promise<void> | undefined {
   if (stream.destroyed || stream.write(octets)) return undefined;
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.once('drain', done);
-    stream.once('close', done);
-  });
+  return new Promise((resolve) => whenDrained(stream, resolve));
 }

@@ -13,6 +13,7 @@
  * Its DATA mode is smtp-server's, octet for octet, with the search done natively (below).
  */
 import { SMTPStream, type SMTPStreamOptions } from 'smtp-server/lib/smtp-stream.js';
+import { whenDrained } from '../util/drained.js';
 
 type Next = (err?: Error | null) => void;
 
@@ -119,14 +120,7 @@ export class ChunkStream extends SMTPStream {
     const data = chunk.subarray(0, chunk.length - this._lastBytes.length);
     this._countDataBytes(data.length);
     if (!dataStream.writable) return done();
-    // wait for a full data stream to drain (or close: a destroyed stream never drains)
     if (dataStream.write(data) || dataStream.destroyed) return done();
-    const onDrain = () => {
-      dataStream.removeListener('drain', onDrain);
-      dataStream.removeListener('close', onDrain);
-      done();
-    };
-    dataStream.once('drain', onDrain);
-    dataStream.once('close', onDrain);
+    whenDrained(dataStream, () => done());
   }
 }
