@@ -37,13 +37,35 @@ const ADDRESS = /^(?:MAIL\s+FROM|RCPT\s+TO)\s*:\s*<([^<>]*)>/i;
 const addressIn = (line: string) => ADDRESS.exec(line)?.[1] ?? line.replace(/^\S+\s*(?:FROM|TO)?\s*:?\s*/i, '').trim();
 
 const senderOf = (envelope: Envelope) => (envelope?.mailFrom ? envelope.mailFrom.address : undefined);
-const recipientsOf = (envelope: Envelope) => envelope?.rcptTo?.map((a) => a.address) ?? [];
+
+/**
+ * The recipients as one session's records carry them: the list handed out last is handed out
+ * again while the recipients are the same, so DATA's record, the message's and (with one
+ * recipient) RCPT's share one array instead of each keeping its own.
+ */
+export class RecipientLists {
+  private last: readonly string[] = [];
+
+  /** The one a RCPT line names. */
+  named(address: string): readonly string[] {
+    const last = this.last;
+    return last.length === 1 && last[0] === address ? last : (this.last = [address]);
+  }
+
+  /** The envelope's accepted recipients. */
+  accepted(envelope: Envelope): readonly string[] {
+    const rcpts = envelope?.rcptTo ?? [];
+    const last = this.last;
+    if (last.length === rcpts.length && rcpts.every((a, i) => a.address === last[i])) return last;
+    return (this.last = rcpts.map((a) => a.address));
+  }
+}
 
 /**
  * A client line. `text` is as logged (credentials redacted); `continued` when it answers a
  * server prompt (an AUTH exchange) rather than being a command.
  */
-export function commandRecord(verb: string, text: string, continued: boolean, envelope: Envelope): TranscriptEntry {
+export function commandRecord(verb: string, text: string, continued: boolean, envelope: Envelope, recipients: RecipientLists): TranscriptEntry {
   if (continued) return { direction: 'in', text, stage: 'auth', sender: senderOf(envelope) };
   const stage = STAGE_OF_VERB.get(verb) ?? (verb === 'HELP' ? undefined : 'unknown');
   switch (verb) {
@@ -56,12 +78,12 @@ export function commandRecord(verb: string, text: string, continued: boolean, en
     case 'LHLO':
       return { direction: 'in', text, stage, verb };
     case 'RCPT':
-      return { direction: 'in', text, stage, verb, rcpts: [addressIn(text)], sender: senderOf(envelope) };
+      return { direction: 'in', text, stage, verb, rcpts: recipients.named(addressIn(text)), sender: senderOf(envelope) };
     case 'DATA':
-      return { direction: 'in', text, stage, verb, rcpts: recipientsOf(envelope), sender: senderOf(envelope) };
+      return { direction: 'in', text, stage, verb, rcpts: recipients.accepted(envelope), sender: senderOf(envelope) };
     case 'BDAT': {
       const chunk = parseBdat(text.slice(4));
-      return { direction: 'in', text, stage, verb, rcpts: recipientsOf(envelope), sender: senderOf(envelope), ...(chunk ? { chunk } : {}) };
+      return { direction: 'in', text, stage, verb, rcpts: recipients.accepted(envelope), sender: senderOf(envelope), ...(chunk ? { chunk } : {}) };
     }
     default:
       return { direction: 'in', text, stage, verb, sender: senderOf(envelope) };
@@ -69,8 +91,8 @@ export function commandRecord(verb: string, text: string, continued: boolean, en
 }
 
 /** The message data, one record for the whole body. */
-export function messageRecord(bytes: number, envelope: Envelope, messageKey: string | undefined): TranscriptEntry {
-  return { direction: 'in', text: `<${bytes} bytes of message data>`, stage: 'message', bytes, rcpts: recipientsOf(envelope), sender: senderOf(envelope), ...(messageKey === undefined ? {} : { messageKey }) };
+export function messageRecord(bytes: number, envelope: Envelope, messageKey: string | undefined, recipients: RecipientLists): TranscriptEntry {
+  return { direction: 'in', text: `<${bytes} bytes of message data>`, stage: 'message', bytes, rcpts: recipients.accepted(envelope), sender: senderOf(envelope), ...(messageKey === undefined ? {} : { messageKey }) };
 }
 
 /**

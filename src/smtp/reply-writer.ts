@@ -8,7 +8,7 @@ import type { SMTPServerSession } from 'smtp-server';
 import { styleContext, styleLines, type StyleContext } from '../catalog/style.js';
 import type { Reply } from '../engine/reply.js';
 import type { ClientFinding, NoteKind, NoticeKind, SessionLog, TranscriptEntry } from '../transcript/record.js';
-import { commandRecord, messageRecord, replyRecord } from './records.js';
+import { commandRecord, messageRecord, RecipientLists, replyRecord } from './records.js';
 import { sessionPlaceholders } from './values.js';
 import { replyTexts, type PlaceholderLookup, type Placeholders } from './write.js';
 
@@ -42,6 +42,7 @@ export class ReplyWriter {
   private style: StyleContext | undefined;
   /** The line the next reply answers. */
   private heard: TranscriptEntry | undefined;
+  private readonly recipients = new RecipientLists();
 
   constructor(
     private readonly log: SessionLog,
@@ -93,13 +94,13 @@ export class ReplyWriter {
 
   /** A client line; `continued` when it answers a server prompt (an AUTH exchange) rather than being a command. */
   recordCommand(verb: string, text: string, continued: boolean): void {
-    this.heard = commandRecord(verb, text, continued, this.peer.envelope());
+    this.heard = commandRecord(verb, text, continued, this.peer.envelope(), this.recipients);
     this.log.record(this.heard);
   }
 
   /** The message data, one record for the whole body. */
   recordMessage(bytes: number, messageKey: string | undefined): void {
-    this.heard = messageRecord(bytes, this.peer.envelope(), messageKey);
+    this.heard = messageRecord(bytes, this.peer.envelope(), messageKey, this.recipients);
     this.log.record(this.heard);
   }
 

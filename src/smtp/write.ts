@@ -26,12 +26,52 @@ export function wireLines(code: number, enhanced: string | null, lines: readonly
   for (let i = 0; i <= last; i++) {
     const raw = list[i]!;
     const text = HAS_CONTROL.test(raw) ? raw.replace(CONTROL, ' ') : raw;
-    const sep = i < last ? '-' : ' ';
+    const more = i < last;
     // an empty line keeps the space after its enhanced code, as Gmail's blank lines in 5.7.26 do
-    const body = enhanced ? (text ? `${enhanced} ${text}` : lines.length > 1 ? `${enhanced} ` : enhanced) : text;
-    out[i] = body ? `${code}${sep}${body}` : `${code}${sep === '-' ? '-' : ''}`;
+    if (!text) out[i] = enhanced ? `${code}${more ? '-' : ' '}${enhanced}${lines.length > 1 ? ' ' : ''}` : `${code}${more ? '-' : ''}`;
+    else out[i] = renderedLine(code, enhanced, more, text);
   }
   return out;
+}
+
+/**
+ * Lines already rendered, by their prefix (`250 2.1.0 `) and text. Most replies repeat word for
+ * word (every MAIL's `250 2.1.0 Accepted`): a repeat is then the same string, not a new one for
+ * each transcript to keep. Each prefix keeps its latest texts only (a text with a session's
+ * values in it is seldom seen twice).
+ */
+const rendered = new Map<string, Map<string, string>>();
+const TEXTS_PER_PREFIX = 64;
+const MAX_PREFIXES = 256;
+/** `code[ -]enhanced ` by code, then enhanced code (`''`: none), then whether more lines follow. */
+const prefixes = new Map<number, Map<string, readonly [last: string, more: string]>>();
+
+function renderedLine(code: number, enhanced: string | null, more: boolean, text: string): string {
+  const prefix = prefixOf(code, enhanced ?? '')[more ? 1 : 0];
+  let lines = rendered.get(prefix);
+  const known = lines?.get(text);
+  if (known !== undefined) return known;
+  if (!lines) {
+    if (rendered.size >= MAX_PREFIXES) return prefix + text;
+    rendered.set(prefix, (lines = new Map()));
+  } else if (lines.size >= TEXTS_PER_PREFIX) lines.clear();
+  const line = prefix + text;
+  lines.set(text, line);
+  return line;
+}
+
+function prefixOf(code: number, enhanced: string): readonly [string, string] {
+  let byEnhanced = prefixes.get(code);
+  let pair = byEnhanced?.get(enhanced);
+  if (pair) return pair;
+  const tail = enhanced ? `${enhanced} ` : '';
+  pair = [`${code} ${tail}`, `${code}-${tail}`];
+  // codes come from scenarios and smtp-server, a few dozen pairs; the bound only guards memory
+  if (prefixes.size < MAX_PREFIXES) {
+    if (!byEnhanced) prefixes.set(code, (byEnhanced = new Map()));
+    if (byEnhanced.size < MAX_PREFIXES) byEnhanced.set(enhanced, pair);
+  }
+  return pair;
 }
 
 /** The reply's text lines with placeholders filled in. */
